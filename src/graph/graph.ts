@@ -1,0 +1,242 @@
+import type { NodeId } from "./ids.js";
+
+export const NODE_STATUSES = [
+  "pending",
+  "running",
+  "succeeded",
+  "failed",
+  "blocked",
+  "cancelled",
+] as const;
+export type NodeStatus = (typeof NODE_STATUSES)[number];
+
+/** A node that will never run (again) in this run. */
+export const isSettled = (status: NodeStatus): boolean =>
+  status === "succeeded" || status === "failed" || status === "blocked" || status === "cancelled";
+
+/** A node can still add to the graph while it has not finished: pending or running. */
+export const canStillMutate = (status: NodeStatus): boolean =>
+  status === "pending" || status === "running";
+
+export interface GraphNode {
+  readonly id: NodeId;
+  readonly run: string;
+  readonly args: readonly string[];
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The node whose task added this one; null for nodes of the workflow file. */
+  readonly createdBy: NodeId | null;
+  /** Creation order, 0-based: ties between ready nodes are broken by it. */
+  readonly seq: number;
+  status: NodeStatus;
+  attempts: number;
+  /** Added by a task that is still running: shown, not committed. */
+  provisional: boolean;
+}
+
+export interface GraphEdge {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly createdBy: NodeId | null;
+  provisional: boolean;
+}
+
+export type NewNode = Pick<GraphNode, "id" | "run" | "args" | "params" | "createdBy"> &
+  Partial<Pick<GraphNode, "status" | "attempts" | "provisional">>;
+
+/**
+ * A run's graph: nodes in creation order, edges as adjacency sets, the creator
+ * tree (who added whom), and a topological order kept up to date incrementally
+ * (Pearce–Kelly) so a cycle check visits only the region an edge reorders,
+ * never the whole graph.
+ */
+export class Graph {
+  readonly #nodes = new Map<NodeId, GraphNode>();
+  readonly #edges = new Map<string, GraphEdge>();
+  readonly #succ = new Map<NodeId, Set<NodeId>>();
+  readonly #pred = new Map<NodeId, Set<NodeId>>();
+  readonly #created = new Map<NodeId, NodeId[]>();
+  readonly #order = new Map<NodeId, number>();
+  #nextOrder = 0;
+
+  get size(): number {
+    return this.#nodes.size;
+  }
+
+  get edgeCount(): number {
+    return this.#edges.size;
+  }
+
+  node(id: NodeId): GraphNode | undefined {
+    return this.#nodes.get(id);
+  }
+
+  has(id: NodeId): boolean {
+    return this.#nodes.has(id);
+  }
+
+  /** Nodes in creation order. */
+  nodes(): IterableIterator<GraphNode> {
+    return this.#nodes.values();
+  }
+
+  /** Edges in creation order. */
+  edges(): IterableIterator<GraphEdge> {
+    return this.#edges.values();
+  }
+
+  edge(from: NodeId, to: NodeId): GraphEdge | undefined {
+    return this.#edges.get(edgeKey(from, to));
+  }
+
+  successors(id: NodeId): ReadonlySet<NodeId> {
+    return this.#succ.get(id) ?? EMPTY;
+  }
+
+  predecessors(id: NodeId): ReadonlySet<NodeId> {
+    return this.#pred.get(id) ?? EMPTY;
+  }
+
+  /** The nodes `id`'s task added directly, in creation order. */
+  createdBy(id: NodeId): readonly NodeId[] {
+    return this.#created.get(id) ?? [];
+  }
+
+  addNode(spec: NewNode): GraphNode {
+    if (this.#nodes.has(spec.id)) throw new Error(`node ${spec.id} already exists`);
+    const node: GraphNode = {
+      id: spec.id,
+      run: spec.run,
+      args: spec.args,
+      params: spec.params,
+      createdBy: spec.createdBy,
+      seq: this.#nodes.size,
+      status: spec.status ?? "pending",
+      attempts: spec.attempts ?? 0,
+      provisional: spec.provisional ?? false,
+    };
+    this.#nodes.set(node.id, node);
+    this.#order.set(node.id, this.#nextOrder++);
+    if (node.createdBy !== null) {
+      const siblings = this.#created.get(node.createdBy);
+      if (siblings) siblings.push(node.id);
+      else this.#created.set(node.createdBy, [node.id]);
+    }
+    return node;
+  }
+
+  /** Adds `from -> to`; the caller has checked both exist and `wouldCycle` is false. */
+  addEdge(from: NodeId, to: NodeId, createdBy: NodeId | null, provisional = false): GraphEdge {
+    const key = edgeKey(from, to);
+    if (this.#edges.has(key)) throw new Error(`edge ${from} -> ${to} already exists`);
+    const cycle = this.#reorder(from, to);
+    if (cycle) throw new Error(`edge ${from} -> ${to} would close a cycle`);
+    const edge: GraphEdge = { from, to, createdBy, provisional };
+    this.#edges.set(key, edge);
+    adjacency(this.#succ, from).add(to);
+    adjacency(this.#pred, to).add(from);
+    return edge;
+  }
+
+  /**
+   * Would `from -> to` close a cycle? Leaves the order untouched. Visits only
+   * the nodes whose topological position lies between the two endpoints.
+   */
+  wouldCycle(from: NodeId, to: NodeId): boolean {
+    if (from === to) return true;
+    const upper = this.#order.get(from);
+    const lower = this.#order.get(to);
+    if (upper === undefined || lower === undefined || upper < lower) return false;
+    return this.#forward(to, upper, new Set()) === "cycle";
+  }
+
+  /** Every node reachable from `id` through edges (excluding `id`). */
+  descendants(id: NodeId): Set<NodeId> {
+    return this.#reach(id, this.#succ);
+  }
+
+  /** Every node from which `id` is reachable (excluding `id`). */
+  ancestors(id: NodeId): Set<NodeId> {
+    return this.#reach(id, this.#pred);
+  }
+
+  /** `id` and every node it created, transitively: its scope (DESIGN §2). */
+  scope(id: NodeId): NodeId[] {
+    const out: NodeId[] = [];
+    const stack = [id];
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      out.push(current);
+      for (const child of this.createdBy(current)) stack.push(child);
+    }
+    return out;
+  }
+
+  #reach(id: NodeId, next: Map<NodeId, Set<NodeId>>): Set<NodeId> {
+    const seen = new Set<NodeId>();
+    const stack = [id];
+    while (stack.length > 0) {
+      for (const n of next.get(stack.pop()!) ?? EMPTY) {
+        if (!seen.has(n)) {
+          seen.add(n);
+          stack.push(n);
+        }
+      }
+    }
+    return seen;
+  }
+
+  /** Forward search from `start` over nodes ordered at most `upper`; reports "cycle" if it meets the node at `upper`. */
+  #forward(start: NodeId, upper: number, seen: Set<NodeId>): "cycle" | "ok" {
+    const stack = [start];
+    seen.add(start);
+    while (stack.length > 0) {
+      const current = stack.pop()!;
+      if (this.#order.get(current) === upper) return "cycle";
+      for (const next of this.#succ.get(current) ?? EMPTY) {
+        if (!seen.has(next) && (this.#order.get(next) ?? Number.POSITIVE_INFINITY) <= upper) {
+          seen.add(next);
+          stack.push(next);
+        }
+      }
+    }
+    return "ok";
+  }
+
+  /** Pearce–Kelly: restore a topological order after inserting `from -> to`. True on a cycle. */
+  #reorder(from: NodeId, to: NodeId): boolean {
+    if (from === to) return true;
+    const upper = this.#order.get(from)!;
+    const lower = this.#order.get(to)!;
+    if (upper < lower) return false;
+    const forward = new Set<NodeId>();
+    if (this.#forward(to, upper, forward) === "cycle") return true;
+    const backward = new Set<NodeId>([from]);
+    const stack = [from];
+    while (stack.length > 0) {
+      for (const prev of this.#pred.get(stack.pop()!) ?? EMPTY) {
+        if (!backward.has(prev) && this.#order.get(prev)! >= lower) {
+          backward.add(prev);
+          stack.push(prev);
+        }
+      }
+    }
+    const byOrder = (a: NodeId, b: NodeId) => this.#order.get(a)! - this.#order.get(b)!;
+    const moved = [...[...backward].sort(byOrder), ...[...forward].sort(byOrder)];
+    const slots = moved.map((id) => this.#order.get(id)!).sort((a, b) => a - b);
+    moved.forEach((id, i) => this.#order.set(id, slots[i]!));
+    return false;
+  }
+}
+
+const EMPTY: ReadonlySet<NodeId> = new Set();
+
+const edgeKey = (from: NodeId, to: NodeId): string => `${from}\u0000${to}`;
+
+const adjacency = (map: Map<NodeId, Set<NodeId>>, id: NodeId): Set<NodeId> => {
+  let set = map.get(id);
+  if (!set) {
+    set = new Set();
+    map.set(id, set);
+  }
+  return set;
+};

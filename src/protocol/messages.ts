@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { NodeIdSchema } from "../graph/ids.js";
+import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { ParamsSchema } from "../workflow/schema.js";
+
+/** The one line the orchestrator writes to a task's stdin (DESIGN §5). */
+export const StartMessageSchema = z.strictObject({
+  type: z.literal("start"),
+  run_id: z.string(),
+  node: z.strictObject({ id: NodeIdSchema, params: ParamsSchema }),
+  attempt: z.number().int().positive(),
+});
+
+export const AddNodeMessageSchema = z.strictObject({
+  type: z.literal("add_node"),
+  id: NodeIdSchema,
+  run: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  params: ParamsSchema.default({}),
+  promises: z.array(NodePromiseSchema).default([]),
+});
+
+export const AddEdgeMessageSchema = z.strictObject({
+  type: z.literal("add_edge"),
+  from: NodeIdSchema,
+  to: NodeIdSchema,
+});
+
+export const PromiseMessageSchema = PromiseSchema.extend({ type: z.literal("promise") });
+
+export const LogLevelSchema = z.enum(["debug", "info", "warning", "error"]);
+
+export const LogMessageSchema = z.strictObject({
+  type: z.literal("log"),
+  level: LogLevelSchema.default("info"),
+  message: z.string(),
+});
+
+export const OutputMessageSchema = z.strictObject({
+  type: z.literal("output"),
+  values: z.record(z.string(), z.unknown()),
+});
+
+/** Every message a task may write to stdout, one JSON object per line. */
+export const TaskMessageSchema = z.discriminatedUnion("type", [
+  AddNodeMessageSchema,
+  AddEdgeMessageSchema,
+  PromiseMessageSchema,
+  LogMessageSchema,
+  OutputMessageSchema,
+]);
+
+export type StartMessage = z.infer<typeof StartMessageSchema>;
+export type TaskMessage = z.infer<typeof TaskMessageSchema>;
+export type AddNodeMessage = z.infer<typeof AddNodeMessageSchema>;
+export type AddEdgeMessage = z.infer<typeof AddEdgeMessageSchema>;
+export type PromiseMessage = z.infer<typeof PromiseMessageSchema>;
+export type LogMessage = z.infer<typeof LogMessageSchema>;
+export type OutputMessage = z.infer<typeof OutputMessageSchema>;
