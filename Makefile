@@ -1,0 +1,36 @@
+# orch — the everyday commands. `make demo` runs an example end to end; `make test` is what CI runs.
+NPM ?= npm
+DEMO_DB ?= .orch/demo.db
+
+.PHONY: setup build demo test lint schemas bench bench-smoke crash-test clean
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+
+setup: node_modules/.package-lock.json
+
+build: setup
+	$(NPM) run build
+
+schemas: build
+	node dist/scripts/generate-schemas.js schemas
+
+# The main job: run the random-map example and draw its graph.
+demo: build
+	npx orch validate fixtures/map/workflow.json
+	npx orch graph fixtures/map/workflow.json --out map-before.svg
+	npx orch start fixtures/map/workflow.json --db $(DEMO_DB)
+	npx orch status --db $(DEMO_DB)
+	npx orch graph --db $(DEMO_DB) --out map-run.svg
+	@echo "open map-before.svg (every graph the run could become) and map-run.svg (what it became)"
+
+lint: build
+	npx biome check .
+	npx tsc -p tsconfig.json --noEmit
+
+test: build lint
+	python3 -m unittest discover -s tasks-py/tests
+	npx vitest run
+
+clean:
+	rm -rf dist .orch *.svg

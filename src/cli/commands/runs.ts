@@ -1,0 +1,36 @@
+import type { CommandModule } from "yargs";
+import { type GlobalArgs, openStore } from "../context.js";
+
+interface RunsArgs extends GlobalArgs {
+  readonly json?: boolean | undefined;
+}
+
+export const runsCommand: CommandModule<object, RunsArgs> = {
+  command: "runs",
+  describe: "the runs in this database, newest first",
+  builder: (y) => y.option("json", { type: "boolean", describe: "print a JSON array" }) as never,
+  handler: (args) => {
+    const store = openStore(args, { readonly: true });
+    try {
+      const runs = store.runs.listRuns().map((run) => ({
+        id: run.id,
+        name: run.name,
+        workflow: run.workflow,
+        status: run.status,
+        reason: run.reason,
+        created_at: run.created_at,
+        updated_at: run.updated_at,
+      }));
+      if (args.json) {
+        console.log(JSON.stringify(runs, null, 2));
+        return;
+      }
+      if (runs.length === 0) console.log("no runs yet");
+      for (const run of runs) {
+        console.log(`${run.id}  ${run.status.padEnd(11)}  ${run.created_at}  ${run.name}`);
+      }
+    } finally {
+      store.close();
+    }
+  },
+};

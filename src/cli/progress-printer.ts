@@ -1,0 +1,14 @@
+import type { Progress } from "../engine/progress.js";
+
+const clock = (): string => new Date().toTimeString().slice(0, 8);
+
+/** One line per state change: time, node, state, attempt and duration. */
+export const formatProgress = (progress: Progress): string => {
+  if (progress.kind === "run") {
+    return `${clock()}  run ${progress.status}${progress.reason ? `: ${progress.reason}` : ""}`;
+  }
+  const details = [`attempt ${progress.attempt}`];
+  if (progress.seconds !== null) details.push(`${progress.seconds.toFixed(2)}s`);
+  const reason = progress.reason ? ` — ${progress.reason}` : "";
+  return `${clock()}  ${progress.status.padEnd(9)}  ${progress.node}  (${details.join(", ")})${reason}`;
+};

@@ -1,0 +1,51 @@
+import type { PromiseOrigin } from "../promises/types.js";
+import type { RunEvent } from "../state/events.js";
+import { RunState } from "../state/run-state.js";
+import type { Store } from "../store/store.js";
+import { now } from "../store/store.js";
+import type { LoadedWorkflow } from "../workflow/load.js";
+
+/**
+ * The registration phase: a workflow file as the first events of a run — its
+ * nodes, its edges (with `depends_on` spelled out), then its promises.
+ */
+export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): RunEvent[] => {
+  const { workflow } = loaded;
+  const events: RunEvent[] = [];
+  for (const node of workflow.nodes) {
+    events.push({ type: "node_added", id: node.id, run: node.run, args: node.args, params: node.params, created_by: null });
+  }
+  for (const node of workflow.nodes) {
+    for (const from of node.depends_on) events.push({ type: "edge_added", from, to: node.id, created_by: null });
+  }
+  for (const edge of workflow.edges) events.push({ type: "edge_added", ...edge, created_by: null });
+  const origin = (path: string): PromiseOrigin => ({ kind: "file", file: fileLabel, path });
+  workflow.promises.forEach((promise, i) => {
+    events.push({ type: "promise_made", promise, origin: origin(`promises[${i}]`), made_by: null });
+  });
+  workflow.nodes.forEach((node, i) => {
+    node.promises.forEach((promise, j) => {
+      const scope = promise.scope === undefined || promise.scope === "$self" ? node.id : promise.scope;
+      events.push({
+        type: "promise_made",
+        promise: { ...promise, scope },
+        origin: origin(`nodes[${i}].promises[${j}]`),
+        made_by: null,
+      });
+    });
+  });
+  return events;
+};
+
+/** The state a workflow file describes before anything runs: what the pre-run envelope is drawn from. */
+export const stateBeforeRun = (loaded: LoadedWorkflow, fileLabel: string): RunState =>
+  RunState.replay(registrationEvents(loaded, fileLabel));
+
+/** Register a new run: the run row and its registration events, in one transaction. */
+export const registerRun = (store: Store, loaded: LoadedWorkflow, runId: string, fileLabel: string): void => {
+  const at = now();
+  store.transaction(() => {
+    store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
+    store.history.append(runId, at, registrationEvents(loaded, fileLabel));
+  });
+};

@@ -1,0 +1,111 @@
+import { closeSync, openSync, writeSync } from "node:fs";
+import { execa } from "execa";
+import split2 from "split2";
+import { type DecodedLine, decodeLine } from "../protocol/decode.js";
+import type { StartMessage } from "../protocol/messages.js";
+
+export interface TaskLaunch {
+  readonly python: string;
+  /** Absolute path of the script. */
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly start: StartMessage;
+  /** The attempt's log file: the task's stderr, plus orch's notes about its stdout. */
+  readonly logPath: string;
+  /** Longest stdout line accepted, in characters. */
+  readonly maxLineLength: number;
+}
+
+/** What the orchestrator does after a line: carry on, or kill the task now. */
+export type LineVerdict = { readonly stop: false } | { readonly stop: true; readonly reason: string };
+
+export const CONTINUE: LineVerdict = { stop: false };
+
+export interface TaskExit {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  /** Set when orch killed the task (a broken promise, a protocol error, an interrupt). */
+  readonly killedBecause: string | null;
+}
+
+export interface RunningTask {
+  readonly pid: number | undefined;
+  readonly exit: Promise<TaskExit>;
+  /** Kill the task and every process in its group. */
+  kill(reason: string): void;
+}
+
+/**
+ * Spawn one attempt of a task (no shell), write the start message to its stdin,
+ * decode its stdout line by line and hand each line to `onLine` as it arrives.
+ */
+export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => LineVerdict): RunningTask => {
+  const log = openSync(launch.logPath, "a", 0o600);
+  const note = (text: string) => writeSync(log, `[orch] ${text}\n`);
+  const child = execa(launch.python, [launch.script, ...launch.args], {
+    cwd: launch.cwd,
+    env: launch.env,
+    extendEnv: true,
+    input: `${JSON.stringify(launch.start)}\n`,
+    stdout: "pipe",
+    stderr: { file: launch.logPath, append: true },
+    buffer: false,
+    reject: false,
+    detached: true,
+    cleanup: true,
+    stripFinalNewline: false,
+  });
+
+  let killedBecause: string | null = null;
+  const kill = (reason: string) => {
+    if (killedBecause !== null) return;
+    killedBecause = reason;
+    note(`killed: ${reason}`);
+    killGroup(child.pid);
+  };
+
+  let lineNumber = 0;
+  const lines = child.stdout.pipe(split2({ maxLength: launch.maxLineLength }));
+  const drained = new Promise<void>((resolve) => {
+    lines.on("data", (text: string) => {
+      if (killedBecause !== null) return;
+      lineNumber += 1;
+      const decoded = decodeLine(text, lineNumber);
+      if (decoded.kind === "text") note(`warning: stdout line ${lineNumber} is not JSON, kept as a log line: ${text}`);
+      else if (decoded.kind === "message" && decoded.message.type === "log") {
+        note(`${decoded.message.level}: ${decoded.message.message}`);
+      }
+      const verdict = onLine(decoded);
+      if (verdict.stop) kill(verdict.reason);
+    });
+    lines.on("error", () => {
+      kill(`stdout line ${lineNumber + 1} is longer than the limit of ${launch.maxLineLength} characters`);
+      child.stdout.resume();
+      resolve();
+    });
+    lines.on("end", resolve);
+  });
+
+  const exit = (async (): Promise<TaskExit> => {
+    const result = await child;
+    await drained;
+    closeSync(log);
+    return {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      killedBecause,
+    };
+  })();
+  return { pid: child.pid, exit, kill };
+};
+
+const killGroup = (pid: number | undefined): void => {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+};

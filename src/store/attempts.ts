@@ -1,0 +1,32 @@
+import type { Db } from "./db.js";
+import { type AttemptRow, AttemptRowSchema } from "./rows.js";
+
+export interface AttemptEnd {
+  readonly status: "succeeded" | "failed";
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly reason: string | null;
+}
+
+/** One row per attempt of a node: when it ran, how it ended, where its log is. */
+export const attemptQueries = (db: Db) => {
+  const insert = db.prepare(
+    `INSERT INTO attempts (run_id, node_id, attempt, status, started_at, log_path)
+     VALUES (?, ?, ?, 'running', ?, ?)`,
+  );
+  const finish = db.prepare(
+    `UPDATE attempts SET status = @status, finished_at = @at, exit_code = @exitCode, signal = @signal, reason = @reason
+     WHERE run_id = @runId AND node_id = @node AND attempt = @attempt`,
+  );
+  const forRun = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY started_at, rowid");
+  return {
+    startAttempt: (runId: string, node: string, attempt: number, at: string, logPath: string): void => {
+      insert.run(runId, node, attempt, at, logPath);
+    },
+    finishAttempt: (runId: string, node: string, attempt: number, at: string, end: AttemptEnd): void => {
+      finish.run({ runId, node, attempt, at, ...end });
+    },
+    listAttempts: (runId: string): AttemptRow[] =>
+      forRun.all(runId).map((row) => AttemptRowSchema.parse(row)),
+  };
+};

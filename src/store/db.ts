@@ -1,0 +1,49 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { MIGRATIONS } from "./migrations.js";
+
+export type Db = Database.Database;
+
+/** Where the database lives: `--db`, else `$ORCH_DB`, else `.orch/orch.db` here (DESIGN §3). */
+export const resolveDbPath = (flag: string | undefined, env = process.env): string =>
+  flag ?? env.ORCH_DB ?? ".orch/orch.db";
+
+/**
+ * Open (creating on first use, readable by the user only) and migrate the
+ * database. WAL lets other processes read a live run while it executes.
+ */
+export const openDb = (path: string, options: { readonly?: boolean } = {}): Db => {
+  if (options.readonly && !existsSync(path)) {
+    throw new Error(`no orch database at ${path} (run \`orch start\` first, or pass --db)`);
+  }
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  }
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 5000");
+  db.pragma("foreign_keys = ON");
+  migrate(db);
+  return db;
+};
+
+export const schemaVersion = (db: Db): number => db.pragma("user_version", { simple: true }) as number;
+
+const migrate = (db: Db): void => {
+  const current = schemaVersion(db);
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the database schema is version ${current}, newer than this orch understands (${MIGRATIONS.length}); upgrade orch`,
+    );
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+};

@@ -1,0 +1,73 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many
+ * have run. Never edit a released migration: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    id           TEXT PRIMARY KEY,
+    workflow     TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    reason       TEXT,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    owner_pid    INTEGER,
+    heartbeat_at TEXT
+  );
+  CREATE TABLE events (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id  TEXT NOT NULL REFERENCES runs(id),
+    at      TEXT NOT NULL,
+    type    TEXT NOT NULL,
+    node_id TEXT,
+    payload TEXT NOT NULL
+  );
+  CREATE INDEX events_by_run ON events(run_id, seq);
+  CREATE TABLE nodes (
+    run_id      TEXT NOT NULL REFERENCES runs(id),
+    id          TEXT NOT NULL,
+    seq         INTEGER NOT NULL,
+    run         TEXT NOT NULL,
+    args        TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    created_by  TEXT,
+    status      TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    reason      TEXT,
+    outputs     TEXT,
+    started_at  TEXT,
+    finished_at TEXT,
+    PRIMARY KEY (run_id, id)
+  );
+  CREATE TABLE edges (
+    run_id     TEXT NOT NULL REFERENCES runs(id),
+    from_id    TEXT NOT NULL,
+    to_id      TEXT NOT NULL,
+    created_by TEXT,
+    seq        INTEGER NOT NULL,
+    PRIMARY KEY (run_id, from_id, to_id)
+  );
+  CREATE TABLE attempts (
+    run_id      TEXT NOT NULL REFERENCES runs(id),
+    node_id     TEXT NOT NULL,
+    attempt     INTEGER NOT NULL,
+    status      TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    exit_code   INTEGER,
+    signal      TEXT,
+    reason      TEXT,
+    log_path    TEXT NOT NULL,
+    PRIMARY KEY (run_id, node_id, attempt)
+  );
+  CREATE TABLE provisional (
+    run_id  TEXT NOT NULL REFERENCES runs(id),
+    node_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    seq     INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    PRIMARY KEY (run_id, node_id, attempt, seq)
+  );
+  `,
+];

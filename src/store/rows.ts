@@ -1,0 +1,65 @@
+import { z } from "zod";
+import { NODE_STATUSES } from "../graph/graph.js";
+import { RUN_STATUSES } from "../state/events.js";
+
+/** Rows as read from SQLite, validated at the boundary. */
+
+export const RunRowSchema = z.object({
+  id: z.string(),
+  workflow: z.string(),
+  name: z.string(),
+  status: z.enum(RUN_STATUSES),
+  reason: z.string().nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  owner_pid: z.number().int().nullable(),
+  heartbeat_at: z.string().nullable(),
+});
+
+export const NodeRowSchema = z.object({
+  id: z.string(),
+  seq: z.number().int(),
+  run: z.string(),
+  created_by: z.string().nullable(),
+  status: z.enum(NODE_STATUSES),
+  attempts: z.number().int(),
+  reason: z.string().nullable(),
+  outputs: z.string().nullable(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+});
+
+export const EdgeRowSchema = z.object({
+  from_id: z.string(),
+  to_id: z.string(),
+  created_by: z.string().nullable(),
+});
+
+export const AttemptRowSchema = z.object({
+  node_id: z.string(),
+  attempt: z.number().int(),
+  status: z.string(),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  exit_code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: z.string().nullable(),
+  log_path: z.string(),
+});
+
+export const EventRowSchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  payload: z.string(),
+});
+
+export const ProvisionalRowSchema = z.object({
+  node_id: z.string(),
+  attempt: z.number().int(),
+  payload: z.string(),
+});
+
+export type RunRow = z.infer<typeof RunRowSchema>;
+export type NodeRow = z.infer<typeof NodeRowSchema>;
+export type EdgeRow = z.infer<typeof EdgeRowSchema>;
+export type AttemptRow = z.infer<typeof AttemptRowSchema>;

@@ -1,0 +1,43 @@
+import type { RunStatus } from "../state/events.js";
+import type { Db } from "./db.js";
+import { type RunRow, RunRowSchema } from "./rows.js";
+
+export interface NewRun {
+  readonly id: string;
+  readonly workflow: string;
+  readonly name: string;
+  readonly at: string;
+}
+
+export const runQueries = (db: Db) => {
+  const insert = db.prepare(
+    `INSERT INTO runs (id, workflow, name, status, created_at, updated_at, owner_pid, heartbeat_at)
+     VALUES (@id, @workflow, @name, 'running', @at, @at, NULL, NULL)`,
+  );
+  const byId = db.prepare("SELECT * FROM runs WHERE id = ?");
+  const latest = db.prepare("SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT 1");
+  const all = db.prepare("SELECT * FROM runs ORDER BY created_at DESC, rowid DESC");
+  const setStatus = db.prepare(
+    "UPDATE runs SET status = @status, reason = @reason, updated_at = @at WHERE id = @id",
+  );
+  const setOwner = db.prepare(
+    "UPDATE runs SET owner_pid = @pid, heartbeat_at = @at WHERE id = @id",
+  );
+  const parse = (row: unknown): RunRow | undefined =>
+    row === undefined ? undefined : RunRowSchema.parse(row);
+  return {
+    insertRun: (run: NewRun): void => {
+      insert.run(run);
+    },
+    getRun: (id: string): RunRow | undefined => parse(byId.get(id)),
+    latestRun: (): RunRow | undefined => parse(latest.get()),
+    listRuns: (): RunRow[] => all.all().map((row) => RunRowSchema.parse(row)),
+    setRunStatus: (id: string, status: RunStatus, reason: string | null, at: string): void => {
+      setStatus.run({ id, status, reason, at });
+    },
+    /** Claim the run for this process (pid null releases it); `at` is the heartbeat. */
+    setRunOwner: (id: string, pid: number | null, at: string | null): void => {
+      setOwner.run({ id, pid, at });
+    },
+  };
+};

@@ -1,0 +1,35 @@
+import { attemptQueries } from "./attempts.js";
+import { type Db, openDb } from "./db.js";
+import { historyQueries } from "./history.js";
+import { graphQueries } from "./nodes.js";
+import { runQueries } from "./runs.js";
+
+/** The database and every prepared statement orch runs against it. */
+export class Store {
+  readonly runs;
+  readonly history;
+  readonly attempts;
+  readonly graph;
+
+  constructor(readonly db: Db) {
+    this.runs = runQueries(db);
+    this.history = historyQueries(db);
+    this.attempts = attemptQueries(db);
+    this.graph = graphQueries(db);
+  }
+
+  static open(path: string, options: { readonly?: boolean } = {}): Store {
+    return new Store(openDb(path, options));
+  }
+
+  /** Run `fn` in one IMMEDIATE transaction: all of it commits, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+export const now = (): string => new Date().toISOString();

@@ -1,0 +1,109 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Graph } from "../graph/graph.js";
+import { validatePromise } from "../promises/validate.js";
+import { type Issue, zodIssues } from "../util/issues.js";
+import { type Workflow, WorkflowSchema } from "./schema.js";
+
+/** One problem in a workflow file: where (a JSON path, or line:column) and what was expected. */
+export type WorkflowIssue = Issue;
+
+export interface LoadedWorkflow {
+  /** Absolute path of the workflow file. */
+  readonly file: string;
+  /** Directory tasks run in and `run` paths are relative to. */
+  readonly dir: string;
+  readonly workflow: Workflow;
+}
+
+export type LoadResult =
+  | { readonly ok: true; readonly value: LoadedWorkflow }
+  | { readonly ok: false; readonly file: string; readonly issues: readonly WorkflowIssue[] };
+
+export const formatIssues = (file: string, issues: readonly WorkflowIssue[]): string =>
+  issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ""}${i.message}`).join("\n");
+
+/** Read, parse and fully validate a workflow file; every problem is listed, none thrown. */
+export const loadWorkflow = (path: string): LoadResult => {
+  const file = resolve(path);
+  const fail = (issues: WorkflowIssue[]): LoadResult => ({ ok: false, file: path, issues });
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) return fail([{ path: "", message: "is a directory, expected a workflow JSON file" }]);
+    text = readFileSync(file, "utf8");
+  } catch {
+    return fail([{ path: "", message: "cannot read the file (does it exist?)" }]);
+  }
+  const parsed = parseJson(text);
+  if (!parsed.ok) return fail([parsed.issue]);
+  const result = WorkflowSchema.safeParse(parsed.value);
+  if (!result.success) return fail(zodIssues(result.error));
+  const dir = dirname(file);
+  const issues = semanticIssues(result.data, dir);
+  return issues.length > 0 ? fail(issues) : { ok: true, value: { file, dir, workflow: result.data } };
+};
+
+const parseJson = (
+  text: string,
+): { ok: true; value: unknown } | { ok: false; issue: WorkflowIssue } => {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /position (\d+)/.exec(message);
+    const offset = position ? Number(position[1]) : text.length;
+    const before = text.slice(0, offset).split("\n");
+    const where = `line ${before.length}, column ${before.at(-1)!.length + 1}`;
+    return { ok: false, issue: { path: where, message: `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, "")}` } };
+  }
+};
+
+const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
+  const issues: WorkflowIssue[] = [];
+  const ids = new Set<string>();
+  workflow.nodes.forEach((node, i) => {
+    if (ids.has(node.id)) issues.push({ path: `nodes[${i}].id`, message: `duplicate node id ${node.id}` });
+    ids.add(node.id);
+    const script = resolve(dir, node.run);
+    if (!existsSync(script) || statSync(script).isDirectory()) {
+      issues.push({ path: `nodes[${i}].run`, message: `file not found: ${node.run}` });
+    }
+  });
+  const edges: { from: string; to: string; path: string }[] = [];
+  workflow.nodes.forEach((node, i) => {
+    node.depends_on.forEach((from, j) => {
+      edges.push({ from, to: node.id, path: `nodes[${i}].depends_on[${j}]` });
+    });
+  });
+  workflow.edges.forEach((edge, i) => {
+    edges.push({ ...edge, path: `edges[${i}]` });
+  });
+  const graph = new Graph();
+  for (const node of workflow.nodes) {
+    if (!graph.has(node.id)) graph.addNode({ id: node.id, run: node.run, args: [], params: {}, createdBy: null });
+  }
+  for (const edge of edges) {
+    const unknown = [edge.from, edge.to].find((id) => !ids.has(id));
+    if (unknown !== undefined) {
+      issues.push({ path: edge.path, message: `names unknown node ${unknown}` });
+    } else if (graph.edge(edge.from, edge.to)) {
+      issues.push({ path: edge.path, message: `duplicate edge ${edge.from} -> ${edge.to}` });
+    } else if (graph.wouldCycle(edge.from, edge.to)) {
+      issues.push({ path: edge.path, message: `edge ${edge.from} -> ${edge.to} closes a cycle; a workflow is a DAG` });
+    } else {
+      graph.addEdge(edge.from, edge.to, null);
+    }
+  }
+  const nodeExists = (id: string) => ids.has(id);
+  workflow.promises.forEach((promise, i) => {
+    issues.push(...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false }));
+  });
+  workflow.nodes.forEach((node, i) => {
+    node.promises.forEach((promise, j) => {
+      issues.push(
+        ...validatePromise(promise, { path: `nodes[${i}].promises[${j}]`, nodeExists, allowSelf: true }),
+      );
+    });
+  });
+  return issues;
+};
