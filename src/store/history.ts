@@ -22,25 +22,12 @@ export const historyQueries = (db: Db) => {
   );
   const insertNode = db.prepare(
     `INSERT INTO nodes (run_id, id, seq, run, args, params, created_by, status)
-     VALUES (@run_id, @id, @seq, @run, @args, @params, @created_by, 'pending')`,
+     VALUES (@run_id, @id, (SELECT COALESCE(MAX(seq), -1) + 1 FROM nodes WHERE run_id = @run_id), @run, @args, @params, @created_by, 'pending')`,
   );
   const insertEdge = db.prepare(
     `INSERT INTO edges (run_id, from_id, to_id, created_by, seq)
-     VALUES (?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), -1) + 1 FROM edges WHERE run_id = ?))`,
   );
-  const countNodes = db.prepare("SELECT COUNT(*) AS n FROM nodes WHERE run_id = ?").pluck();
-  const countEdges = db.prepare("SELECT COUNT(*) AS n FROM edges WHERE run_id = ?").pluck();
-  // Creation order of the projections; counted once per run, then kept here
-  // because a run has one writer (COUNT per insert would make commits quadratic).
-  const counters = new Map<string, { nodes: number; edges: number }>();
-  const counterFor = (runId: string) => {
-    let counter = counters.get(runId);
-    if (!counter) {
-      counter = { nodes: Number(countNodes.get(runId)), edges: Number(countEdges.get(runId)) };
-      counters.set(runId, counter);
-    }
-    return counter;
-  };
   const updateNodeStatus = db.prepare(
     `UPDATE nodes SET status = @status, attempts = MAX(attempts, @attempt), reason = @reason,
        started_at = CASE WHEN @status = 'running' THEN @at ELSE started_at END,
@@ -71,7 +58,6 @@ export const historyQueries = (db: Db) => {
       case "node_added":
         insertNode.run({
           run_id: runId,
-          seq: counterFor(runId).nodes++,
           id: event.id,
           run: event.run,
           args: JSON.stringify(event.args),
@@ -80,7 +66,7 @@ export const historyQueries = (db: Db) => {
         });
         return;
       case "edge_added":
-        insertEdge.run(runId, event.from, event.to, event.created_by, counterFor(runId).edges++);
+        insertEdge.run(runId, event.from, event.to, event.created_by, runId);
         return;
       case "node_status":
         updateNodeStatus.run({ ...event, run_id: runId, at });

@@ -40,6 +40,7 @@ export const MIGRATIONS: readonly string[] = [
     finished_at TEXT,
     PRIMARY KEY (run_id, id)
   );
+  CREATE UNIQUE INDEX nodes_by_seq ON nodes(run_id, seq);
   CREATE TABLE edges (
     run_id     TEXT NOT NULL REFERENCES runs(id),
     from_id    TEXT NOT NULL,
@@ -48,6 +49,7 @@ export const MIGRATIONS: readonly string[] = [
     seq        INTEGER NOT NULL,
     PRIMARY KEY (run_id, from_id, to_id)
   );
+  CREATE UNIQUE INDEX edges_by_seq ON edges(run_id, seq);
   CREATE TABLE attempts (
     run_id      TEXT NOT NULL REFERENCES runs(id),
     node_id     TEXT NOT NULL,
