@@ -1,0 +1,125 @@
+"""The protocol channel: a private copy of the task's original stdout.
+
+The orchestrator reads the task's stdout as newline-delimited JSON messages
+(DESIGN §5). So that ``print()`` in a task, or anything a child process of the
+task writes to fd 1, cannot corrupt that stream, :func:`install` runs once when
+the SDK is imported and
+
+1. duplicates fd 1 (the pipe to the orchestrator) to a private, non-inheritable
+   file descriptor that only the SDK writes to;
+2. points fd 1 at fd 2 (stderr), so every later write to fd 1 - by Python code,
+   C extensions or child processes - lands in the task's log instead;
+3. rebinds ``sys.stdout`` to a line-buffered text stream on the new fd 1.
+
+Protocol messages are then written to the private descriptor under a lock, one
+whole line per write, so threads of one task may call the SDK concurrently.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import threading
+from typing import Any, Mapping
+
+__all__ = ["install", "send", "encode", "protocol_fd", "ChannelError"]
+
+
+class ChannelError(RuntimeError):
+    """The protocol channel to the orchestrator is not available."""
+
+
+_lock = threading.Lock()
+_install_lock = threading.Lock()
+_installed = False
+_fd: int | None = None
+_install_error: str | None = None
+
+
+def install() -> None:
+    """Divert fd 1 to stderr and keep a private descriptor for protocol messages.
+
+    Idempotent. Never raises: if the descriptors cannot be set up (for example
+    fd 1 is closed), the reason is remembered and reported by :func:`send`.
+    """
+    global _installed, _fd, _install_error
+    with _install_lock:
+        if _installed:
+            return
+        _installed = True
+        try:
+            fd = os.dup(1)
+        except OSError as exc:
+            _install_error = f"stdout (fd 1) is not open: {exc}"
+            return
+        os.set_inheritable(fd, False)
+        try:
+            os.dup2(2, 1)  # fd 1 now writes to stderr; dup2 leaves it inheritable
+        except OSError as exc:
+            # No usable stderr: keep fd 1 as it is, protocol still works, but
+            # print() output would reach the protocol stream. Refuse instead.
+            os.close(fd)
+            _install_error = f"cannot redirect stdout to stderr (fd 2): {exc}"
+            return
+        _fd = fd
+        _rebind_sys_stdout()
+
+
+def _rebind_sys_stdout() -> None:
+    """Point ``sys.stdout`` at the (redirected) fd 1 with line buffering.
+
+    Text buffered before the SDK was imported is flushed *after* the redirect,
+    so it goes to stderr as well. A ``sys.stdout`` that is not on fd 1 (some
+    test harness captured it) is left alone.
+    """
+    old = sys.stdout
+    if old is None:
+        return
+    try:
+        old_fd = old.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    if old_fd != 1:
+        return
+    try:
+        old.flush()
+    except (OSError, ValueError):
+        pass
+    encoding = getattr(old, "encoding", None) or "utf-8"
+    errors = getattr(old, "errors", None) or "backslashreplace"
+    raw = io.FileIO(1, "w", closefd=False)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw),
+        encoding=encoding,
+        errors=errors,
+        line_buffering=True,
+    )
+
+
+def protocol_fd() -> int | None:
+    """The private descriptor protocol messages go to (``None`` if unavailable)."""
+    return _fd
+
+
+def encode(message: Mapping[str, Any]) -> bytes:
+    """One message as a compact JSON line (ASCII-only, so it is valid UTF-8)."""
+    text = json.dumps(message, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return (text + "\n").encode("ascii")
+
+
+def send(message: Mapping[str, Any]) -> None:
+    """Write one message to the orchestrator, as a single line, immediately."""
+    data = encode(message)
+    with _lock:
+        fd = _fd
+        if fd is None:
+            raise ChannelError(
+                "orch: cannot send a protocol message: "
+                + (_install_error or "the protocol channel is not installed")
+            )
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]

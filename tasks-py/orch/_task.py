@@ -1,0 +1,340 @@
+"""The ``task`` object: the start message in, protocol messages out."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, cast
+
+from ._channel import send as send_message
+from ._validate import (
+    check_args,
+    check_json_object,
+    check_level,
+    check_node_id,
+    check_promises,
+    check_rule_keys,
+    check_scope,
+    check_script,
+)
+
+if TYPE_CHECKING:
+    import random
+
+__all__ = ["Task", "StartMessageError", "StartInfo"]
+
+_RUN_HINT = (
+    "A task script is meant to be run by orch (`npx orch start WORKFLOW.json`), which writes "
+    "a start message to its stdin. To run one by hand for debugging, run it from a terminal "
+    "or set ORCH_LOCAL=1, with ORCH_NODE_ID unset (optionally ORCH_PARAMS='{\"k\": 1}')."
+)
+
+
+class StartMessageError(RuntimeError):
+    """The task has no valid start message: it was not run by orch."""
+
+
+class StartInfo:
+    """What the start message said (or what local mode made up)."""
+
+    __slots__ = ("run_id", "node_id", "params", "attempt", "local", "raw")
+
+    def __init__(
+        self,
+        run_id: str,
+        node_id: str,
+        params: dict[str, Any],
+        attempt: int,
+        local: bool,
+        raw: dict[str, Any],
+    ) -> None:
+        self.run_id = run_id
+        self.node_id = node_id
+        self.params = params
+        self.attempt = attempt
+        self.local = local
+        self.raw = raw
+
+
+def _stdin_is_tty() -> bool:
+    stdin = sys.stdin
+    if stdin is None:
+        return False
+    try:
+        return stdin.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _read_start_line() -> bytes:
+    stdin = sys.stdin
+    if stdin is None:
+        raise StartMessageError(f"orch: there is no stdin to read the start message from. {_RUN_HINT}")
+    try:
+        buffer = getattr(stdin, "buffer", None)
+        if buffer is not None:
+            line: bytes = buffer.readline()
+            return line
+        text: str = stdin.readline()
+        return text.encode("utf-8")
+    except (OSError, ValueError) as exc:
+        raise StartMessageError(f"orch: cannot read the start message from stdin: {exc}. {_RUN_HINT}") from exc
+
+
+def _parse_start(line: bytes) -> StartInfo:
+    if not line.strip():
+        raise StartMessageError(f"orch: stdin is empty, expected a start message. {_RUN_HINT}")
+    shown = line.strip()[:200].decode("utf-8", "replace")
+    try:
+        loaded: object = json.loads(line)
+    except ValueError as exc:
+        raise StartMessageError(
+            f"orch: the first line on stdin is not JSON ({exc}): {shown!r}. {_RUN_HINT}"
+        ) from exc
+
+    def bad(problem: str) -> StartMessageError:
+        return StartMessageError(
+            f"orch: the first line on stdin is not a valid start message: {problem}. "
+            f'Expected {{"type": "start", "run_id", "node": {{"id", "params"}}, "attempt"}}, '
+            f"got {shown!r}. {_RUN_HINT}"
+        )
+
+    if not isinstance(loaded, dict):
+        raise bad("it is not a JSON object")
+    msg = cast("dict[str, Any]", loaded)
+    if msg.get("type") != "start":
+        raise bad(f"'type' is {msg.get('type')!r}, expected 'start'")
+    run_id = msg.get("run_id")
+    if not isinstance(run_id, str):
+        raise bad("'run_id' is missing or not a string")
+    node_obj = msg.get("node")
+    if not isinstance(node_obj, dict):
+        raise bad("'node' is missing or not an object")
+    node = cast("dict[str, Any]", node_obj)
+    node_id = node.get("id")
+    if not isinstance(node_id, str) or not node_id:
+        raise bad("'node.id' is missing or not a string")
+    params_obj = node.get("params", {})
+    if not isinstance(params_obj, dict):
+        raise bad("'node.params' is not an object")
+    params = cast("dict[str, Any]", params_obj)
+    attempt: object = msg.get("attempt", 1)
+    if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
+        raise bad("'attempt' is not a positive integer")
+    return StartInfo(run_id, node_id, params, attempt, False, msg)
+
+
+def _local_start() -> StartInfo:
+    """Local (by hand) mode: make the start message up from the script name and env."""
+    script = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    stem = script[:-3] if script.endswith(".py") else script
+    node_id = re.sub(r"[^A-Za-z0-9._:-]", "-", stem)[:128] or "local"
+    params: dict[str, Any] = {}
+    raw_params = os.environ.get("ORCH_PARAMS")
+    if raw_params:
+        try:
+            loaded: object = json.loads(raw_params)
+        except ValueError as exc:
+            raise StartMessageError(f"orch: ORCH_PARAMS is not JSON: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise StartMessageError("orch: ORCH_PARAMS must be a JSON object")
+        params = cast("dict[str, Any]", loaded)
+    attempt = 1
+    raw_attempt = os.environ.get("ORCH_ATTEMPT")
+    if raw_attempt:
+        try:
+            attempt = max(1, int(raw_attempt))
+        except ValueError:
+            attempt = 1
+    run_id = os.environ.get("ORCH_RUN_ID") or "local"
+    raw = {"type": "start", "run_id": run_id, "node": {"id": node_id, "params": params}, "attempt": attempt}
+    sys.stderr.write(
+        f"orch: no start message (run by hand): running locally as node {node_id!r}, "
+        f"run {run_id!r}, attempt {attempt}, params {json.dumps(params)}; "
+        "protocol messages follow on stdout\n"
+    )
+    sys.stderr.flush()
+    return StartInfo(run_id, node_id, params, attempt, True, raw)
+
+
+def _load_start() -> StartInfo:
+    local_flag = os.environ.get("ORCH_LOCAL", "") not in ("", "0")
+    if not os.environ.get("ORCH_NODE_ID") and (local_flag or _stdin_is_tty()):
+        return _local_start()
+    if _stdin_is_tty():
+        raise StartMessageError(
+            "orch: stdin is a terminal but ORCH_NODE_ID is set: expected a start message "
+            f"from the orchestrator. {_RUN_HINT}"
+        )
+    return _parse_start(_read_start_line())
+
+
+_PROMISE_RESERVED = ("type", "scope")
+
+
+class Task:
+    """The running task, as seen from inside its script.
+
+    Use the module-level singleton: ``from orch import task``. Nothing is read
+    until first use: the first attribute access or method call reads the one
+    start message the orchestrator writes to stdin (DESIGN §5)::
+
+        {"type": "start", "run_id": "...", "node": {"id": "...", "params": {...}}, "attempt": 1}
+
+    and raises :class:`StartMessageError` (mentioning ``orch start``) if stdin
+    is empty or not a start message.
+
+    **Running a task by hand.** When ``ORCH_NODE_ID`` is not set (orch always
+    sets it) and stdin is a terminal, or ``ORCH_LOCAL=1`` is set, no start
+    message is read. The task runs in *local mode* instead: its node id is the
+    script's file name without ``.py`` (invalid characters replaced by ``-``),
+    ``params`` come from ``$ORCH_PARAMS`` (a JSON object, default ``{}``),
+    ``attempt`` from ``$ORCH_ATTEMPT`` (default 1) and ``run_id`` from
+    ``$ORCH_RUN_ID`` (default ``"local"``). A note saying so goes to stderr,
+    and protocol messages are printed on the original stdout as usual.
+
+    All methods validate their arguments cheaply and raise ``TypeError`` or
+    ``ValueError`` before anything is sent. Messages are written as one compact
+    JSON line each and flushed at once; methods are thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._start: StartInfo | None = None
+        self._load_lock = threading.Lock()
+        self._rng: random.Random | None = None
+
+    # -- start message ------------------------------------------------------
+
+    def _info(self) -> StartInfo:
+        start = self._start
+        if start is None:
+            with self._load_lock:
+                if self._start is None:
+                    self._start = _load_start()
+                start = self._start
+        return start
+
+    @property
+    def node_id(self) -> str:
+        """This node's id."""
+        return self._info().node_id
+
+    @property
+    def run_id(self) -> str:
+        """The run's id (``"local"`` in local mode unless ``ORCH_RUN_ID`` is set)."""
+        return self._info().run_id
+
+    @property
+    def attempt(self) -> int:
+        """Which attempt this is, from 1."""
+        return self._info().attempt
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The node's parameters (a JSON object; ``{}`` when it has none)."""
+        return self._info().params
+
+    @property
+    def local(self) -> bool:
+        """True when running by hand (local mode), not under orch."""
+        return self._info().local
+
+    @property
+    def start_message(self) -> dict[str, Any]:
+        """The start message as received (made up in local mode)."""
+        return self._info().raw
+
+    @property
+    def rng(self) -> random.Random:
+        """A ``random.Random`` for this task, created on first use.
+
+        If ``$ORCH_SEED`` is set (non-empty) it is seeded from that seed and the node id
+        (so each node of a run draws differently but reproducibly); otherwise
+        it is seeded from system randomness.
+        """
+        if self._rng is None:
+            import random
+
+            seed = os.environ.get("ORCH_SEED")
+            self._rng = random.Random(f"{seed}:{self.node_id}") if seed else random.Random()
+        return self._rng
+
+    # -- messages -------------------------------------------------------------
+
+    def _send(self, message: dict[str, Any]) -> None:
+        self._info()  # fail early, with a clear error, when not run by orch
+        send_message(message)
+
+    def add_node(
+        self,
+        id: str,
+        run: str,
+        args: Sequence[str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        promises: Sequence[Mapping[str, Any]] | None = None,
+    ) -> str:
+        """Add node ``id`` running script ``run`` (relative to the workflow file).
+
+        ``args`` are command-line arguments for the script, ``params`` its start
+        message's params, ``promises`` promises for the new node's own scope
+        (a promise without ``scope`` is about the new node). Returns ``id``.
+        """
+        node_id = check_node_id(id, "add_node: id")
+        message: dict[str, Any] = {
+            "type": "add_node",
+            "id": node_id,
+            "run": check_script(run, "add_node: run"),
+            "args": check_args(args, "add_node: args"),
+            "params": check_json_object(params, "add_node: params"),
+        }
+        checked_promises = check_promises(promises, "add_node: promises")
+        if checked_promises:
+            message["promises"] = checked_promises
+        self._send(message)
+        return node_id
+
+    def add_edge(self, from_: str, to: str) -> None:
+        """Add edge ``from_ -> to``: ``to`` runs after ``from_``."""
+        message = {
+            "type": "add_edge",
+            "from": check_node_id(from_, "add_edge: from"),
+            "to": check_node_id(to, "add_edge: to"),
+        }
+        self._send(message)
+
+    def promise(self, scope: str = "$self", **rules: Any) -> None:
+        """Promise ``rules`` for ``scope`` (``"$self"``, a node id or ``"*"``).
+
+        The rules are sent as given (DESIGN §6), e.g.
+        ``task.promise(nodes={"ids": ["M-*"], "max": 5}, no_edges_to=["end"])``.
+        """
+        check_rule_keys(rules, _PROMISE_RESERVED, "promise()")
+        body = check_json_object(rules, "promise: rules")
+        message: dict[str, Any] = {"type": "promise", "scope": check_scope(scope, "promise: scope")}
+        message.update(body)
+        self._send(message)
+
+    def output(self, values: Mapping[str, Any] | None = None, /, **kwargs: Any) -> None:
+        """Record the task's outputs: ``task.output(answer=42)`` or ``task.output({"answer": 42})``."""
+        if values is not None and kwargs:
+            raise TypeError("output() takes either a dict or keyword arguments, not both")
+        if values is not None and not isinstance(values, Mapping):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"output() takes a dict, got {type(values).__name__}: {values!r}")
+        chosen: Mapping[str, Any] = values if values is not None else kwargs
+        self._send({"type": "output", "values": check_json_object(chosen, "output: values")})
+
+    def log(self, message: object, level: str = "info") -> None:
+        """A log line for ``orch logs``; ``level`` is debug, info, warning or error."""
+        checked_level = check_level(level)
+        text = message if isinstance(message, str) else str(message)
+        self._send({"type": "log", "level": checked_level, "message": text})
+
+    def __repr__(self) -> str:
+        start = self._start
+        if start is None:
+            return "<orch.Task (start message not read yet)>"
+        mode = " local" if start.local else ""
+        return f"<orch.Task{mode} node={start.node_id!r} run={start.run_id!r} attempt={start.attempt}>"

@@ -1,0 +1,165 @@
+"""Cheap client-side checks, so a mistake raises in the task, at the call that
+made it, instead of failing the task later with a protocol error.
+
+The orchestrator validates every message again (and checks what the SDK
+cannot: unknown nodes, cycles, promises); these checks only catch what can be
+seen from the arguments alone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Iterable, Mapping, Sequence, cast
+
+__all__ = [
+    "LOG_LEVELS",
+    "NODE_ID_PATTERN",
+    "check_node_id",
+    "check_script",
+    "check_args",
+    "check_json_object",
+    "check_promises",
+    "check_scope",
+    "check_level",
+]
+
+#: Node ids: 1-128 letters, digits and ``._:-`` (DESIGN §4).
+NODE_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+#: The levels a ``log`` message may carry.
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+_SCOPE_KEYWORDS = ("*", "$self")
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def check_node_id(value: object, what: str = "node id") -> str:
+    """Return ``value`` if it is a valid node id, else raise."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str, got {_type_name(value)}: {value!r}")
+    if NODE_ID_PATTERN.fullmatch(value) is None:
+        raise ValueError(
+            f"{what} {value!r} is not a valid node id: "
+            "expected 1-128 characters of letters, digits and ._:-"
+        )
+    return value
+
+
+def check_script(value: object, what: str = "run") -> str:
+    """``run``: a non-empty script path (relative to the workflow file)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str (a Python script path), got {_type_name(value)}: {value!r}")
+    if not value.strip():
+        raise ValueError(f"{what} must be a non-empty Python script path")
+    return value
+
+
+def check_args(value: object, what: str = "args") -> list[str]:
+    """``args``: a list (or tuple) of strings; ``None`` means no arguments."""
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{what} must be a list of str, got {_type_name(value)}: {value!r}")
+    out: list[str] = []
+    for i, item in enumerate(cast("Sequence[object]", value)):
+        if not isinstance(item, str):
+            raise TypeError(f"{what}[{i}] must be a str, got {_type_name(item)}: {item!r}")
+        out.append(item)
+    return out
+
+
+def _to_json(value: object, path: str, active: set[int]) -> Any:
+    """A plain-JSON copy of ``value`` (dict/list/str/int/float/bool/None), or raise."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{path} is {value!r}, which JSON cannot represent")
+        return value
+    if isinstance(value, Mapping):
+        mapping = cast("Mapping[object, object]", value)
+        if id(mapping) in active:
+            raise ValueError(f"{path} contains itself (circular reference)")
+        active.add(id(mapping))
+        try:
+            obj: dict[str, Any] = {}
+            for key, item in mapping.items():
+                if not isinstance(key, str):
+                    raise TypeError(
+                        f"{path} has a key {key!r} of type {_type_name(key)}: JSON object keys must be str"
+                    )
+                obj[key] = _to_json(item, f"{path}[{key!r}]", active)
+            return obj
+        finally:
+            active.discard(id(mapping))
+    if isinstance(value, (list, tuple)):
+        items = cast("Sequence[object]", value)
+        if id(items) in active:
+            raise ValueError(f"{path} contains itself (circular reference)")
+        active.add(id(items))
+        try:
+            return [_to_json(item, f"{path}[{i}]", active) for i, item in enumerate(items)]
+        finally:
+            active.discard(id(items))
+    raise TypeError(f"{path} is a {_type_name(value)} ({value!r}), which is not JSON-serializable")
+
+
+def check_json_object(value: object, what: str) -> dict[str, Any]:
+    """A JSON object with str keys; ``None`` means ``{}``. Returns a plain copy."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be a dict, got {_type_name(value)}: {value!r}")
+    result = _to_json(cast("Mapping[object, object]", value), what, set())
+    assert isinstance(result, dict)
+    return cast("dict[str, Any]", result)
+
+
+def check_scope(value: object, what: str = "scope") -> str:
+    """A promise scope: ``"*"``, ``"$self"`` or a node id."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a str ('*', '$self' or a node id), got {_type_name(value)}: {value!r}")
+    if value in _SCOPE_KEYWORDS:
+        return value
+    if NODE_ID_PATTERN.fullmatch(value) is None:
+        raise ValueError(f"{what} {value!r} is not '*', '$self' or a valid node id")
+    return value
+
+
+def check_promises(value: object, what: str = "promises") -> list[dict[str, Any]]:
+    """``promises`` of ``add_node``: a list of promise objects (rules are checked by orch)."""
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{what} must be a list of dicts, got {_type_name(value)}: {value!r}")
+    out: list[dict[str, Any]] = []
+    for i, item in enumerate(cast("Sequence[object]", value)):
+        if not isinstance(item, Mapping):
+            raise TypeError(f"{what}[{i}] must be a dict (a promise), got {_type_name(item)}: {item!r}")
+        promise = check_json_object(cast("Mapping[object, object]", item), f"{what}[{i}]")
+        if "scope" in promise:
+            check_scope(promise["scope"], f"{what}[{i}]['scope']")
+        if "type" in promise:
+            raise ValueError(f"{what}[{i}] must not have a 'type' key: it is a promise, not a message")
+        out.append(promise)
+    return out
+
+
+def check_level(value: object) -> str:
+    """A log level: one of :data:`LOG_LEVELS`."""
+    if not isinstance(value, str):
+        raise TypeError(f"level must be a str, got {_type_name(value)}: {value!r}")
+    if value not in LOG_LEVELS:
+        raise ValueError(f"level {value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return value
+
+
+def check_rule_keys(keys: Iterable[str], reserved: Iterable[str], what: str) -> None:
+    """Reject keyword arguments that would clobber a message's own fields."""
+    bad = sorted(set(keys) & set(reserved))
+    if bad:
+        raise ValueError(f"{what} cannot take {', '.join(repr(k) for k in bad)} as a rule")
