@@ -13,7 +13,7 @@ import { RunState } from "../state/run-state.js";
 import { now, type Store } from "../store/store.js";
 import type { ProgressListener } from "./progress.js";
 import { Scheduler } from "./scheduler.js";
-import { CONTINUE, type LineVerdict, launchTask, type TaskExit } from "./task-process.js";
+import { CONTINUE, type LineVerdict, launchTask, type RunningTask, type TaskExit } from "./task-process.js";
 
 export interface EngineOptions {
   readonly store: Store;
@@ -49,9 +49,12 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   let state = RunState.replay(store.history.read(runId).map((e) => e.event));
   let scheduler = new Scheduler(state.graph);
   let stopRequest: string | null = null;
+  let runningTask: RunningTask | null = null;
   void options.interrupted.then((why) => {
     stopRequest = why;
+    runningTask?.kill(why);
   });
+  store.runs.setRunOwner(runId, process.pid, now());
 
   const record = (events: readonly RunEvent[], also?: () => void): void => {
     const at = now();
@@ -195,11 +198,11 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         },
         onLine,
       );
+      runningTask = task;
       const timer = setInterval(stage, STAGE_INTERVAL_MS);
-      const stopOnInterrupt = options.interrupted.then((why) => task.kill(why));
       exit = await task.exit;
       clearInterval(timer);
-      void stopOnInterrupt;
+      runningTask = null;
     }
     const seconds = (Date.now() - started) / 1000;
 
@@ -254,11 +257,14 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         (e): e is MutationEvent => e.type === "node_added" || e.type === "edge_added" || e.type === "promise_made",
       );
       state.commit(mutations);
+      const nodes: NodeId[] = [];
+      const edges: [NodeId, NodeId][] = [];
       for (const event of committed) {
         if (event.type === "output") state.apply(event);
-        else if (event.type === "node_added") scheduler.nodeAdded(event.id);
-        else if (event.type === "edge_added") scheduler.edgeAdded(event.from, event.to);
+        else if (event.type === "node_added") nodes.push(event.id);
+        else if (event.type === "edge_added") edges.push([event.from, event.to]);
       }
+      scheduler.committed(nodes, edges);
       const broken = state.apply(statusEvent);
       scheduler.succeeded(id);
       return broken;

@@ -14,14 +14,15 @@ export class Scheduler {
     for (const node of graph.nodes()) this.#track(node.id);
   }
 
-  /** A committed node (its edges follow through `edgeAdded`). */
-  nodeAdded(id: NodeId): void {
-    this.#track(id);
-  }
-
-  edgeAdded(from: NodeId, to: NodeId): void {
-    if (this.graph.node(from)?.status !== "succeeded") {
-      this.#unmet.set(to, (this.#unmet.get(to) ?? 0) + 1);
+  /** A task's mutations were committed: its new nodes, then its new edges (already in the graph). */
+  committed(nodes: readonly NodeId[], edges: readonly (readonly [NodeId, NodeId])[]): void {
+    const added = new Set(nodes);
+    for (const id of nodes) this.#track(id);
+    for (const [from, to] of edges) {
+      // New nodes counted every predecessor when tracked; older ones learn of the edge here.
+      if (!added.has(to) && this.graph.node(from)?.status !== "succeeded") {
+        this.#unmet.set(to, (this.#unmet.get(to) ?? 0) + 1);
+      }
     }
   }
 

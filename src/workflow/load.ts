@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { Graph } from "../graph/graph.js";
 import { validatePromise } from "../promises/validate.js";
 import { type Issue, zodIssues } from "../util/issues.js";
@@ -43,19 +44,47 @@ export const loadWorkflow = (path: string): LoadResult => {
   return issues.length > 0 ? fail(issues) : { ok: true, value: { file, dir, workflow: result.data } };
 };
 
+/** Parse JSON strictly; on a syntax error, say where (line and column) and what. */
 const parseJson = (
   text: string,
 ): { ok: true; value: unknown } | { ok: false; issue: WorkflowIssue } => {
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const position = /position (\d+)/.exec(message);
-    const offset = position ? Number(position[1]) : text.length;
-    const before = text.slice(0, offset).split("\n");
-    const where = `line ${before.length}, column ${before.at(-1)!.length + 1}`;
-    return { ok: false, issue: { path: where, message: `not valid JSON: ${message.replace(/ in JSON at position \d+.*$/, "")}` } };
+  const source = text.replace(/^\uFEFF/, "");
+  const errors: ParseError[] = [];
+  const tree = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false });
+  const first = errors[0];
+  if (first || tree === undefined) {
+    const offset = first?.offset ?? source.length;
+    const before = source.slice(0, offset).split("\n");
+    const what = first ? printParseErrorCode(first.error) : "EmptyFile";
+    return {
+      ok: false,
+      issue: {
+        path: `line ${before.length}, column ${before.at(-1)!.length + 1}`,
+        message: `not valid JSON: ${JSON_ERRORS[what] ?? what}`,
+      },
+    };
   }
+  return { ok: true, value: JSON.parse(source) };
+};
+
+const JSON_ERRORS: Record<string, string> = {
+  InvalidSymbol: "unexpected character",
+  InvalidNumberFormat: "malformed number",
+  PropertyNameExpected: "expected a property name in double quotes",
+  ValueExpected: "expected a value",
+  ColonExpected: "expected ':'",
+  CommaExpected: "expected ','",
+  CloseBraceExpected: "expected '}'",
+  CloseBracketExpected: "expected ']'",
+  EndOfFileExpected: "expected the end of the file",
+  InvalidCommentToken: "comments are not allowed in JSON",
+  UnexpectedEndOfComment: "unterminated comment",
+  UnexpectedEndOfString: "unterminated string",
+  UnexpectedEndOfNumber: "malformed number",
+  InvalidUnicode: "malformed \\u escape",
+  InvalidEscapeCharacter: "invalid escape character",
+  InvalidCharacter: "invalid character in a string",
+  EmptyFile: "the file is empty",
 };
 
 const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {

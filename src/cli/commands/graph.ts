@@ -2,8 +2,6 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { stateBeforeRun } from "../../engine/register.js";
-import { computeEnvelope } from "../../envelope/envelope.js";
-import { formatFromPath, renderEnvelope } from "../../render/index.js";
 import { RunState } from "../../state/run-state.js";
 import type { HistoryBound } from "../../store/history.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
@@ -37,6 +35,10 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       .option("expand", { type: "boolean", describe: "draw every node, no stacking of look-alike siblings" })
       .option("at", { type: "string", describe: "as it was at an event number or a timestamp" }) as never,
   handler: async (args) => {
+    // Loaded here, not at start-up: the renderers pull in a WebAssembly Graphviz
+    // that the other commands do not need.
+    const { computeEnvelope } = await import("../../envelope/envelope.js");
+    const { formatFromPath, renderEnvelope } = await import("../../render/index.js");
     const format = formatFromPath(args.out);
     let state: RunState;
     let title: string;

@@ -1,0 +1,68 @@
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { z } from "zod";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+const MAIN = join(ROOT, "dist/src/cli/main.js");
+
+export interface CliResult {
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A scratch directory with its own database, for one test. */
+export const sandbox = () => {
+  const dir = mkdtempSync(join(tmpdir(), "orch-cli-"));
+  const db = join(dir, "orch.db");
+  const orch = async (...args: string[]): Promise<CliResult> => {
+    const result = await execa("node", [MAIN, ...args, "--db", db], { cwd: ROOT, reject: false, timeout: 120_000 });
+    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  };
+  const spawnOrch = (...args: string[]): ResultPromise =>
+    execa("node", [MAIN, ...args, "--db", db], { cwd: ROOT, reject: false });
+  /** Write files (path → content) under the sandbox; returns the absolute path of the first. */
+  const write = (files: Record<string, string>): string => {
+    const paths = Object.entries(files).map(([path, content]) => {
+      const full = join(dir, path);
+      mkdirSync(dirname(full), { recursive: true });
+      writeFileSync(full, content);
+      return full;
+    });
+    return paths[0]!;
+  };
+  return { dir, db, orch, spawnOrch, write };
+};
+
+export const fixture = (name: string): string => join(ROOT, "fixtures", name, "workflow.json");
+
+export const StatusSchema = z.object({
+  run: z.object({ id: z.string(), workflow: z.string(), status: z.string(), reason: z.string().nullable() }),
+  nodes: z.array(
+    z.object({
+      id: z.string(),
+      status: z.string(),
+      created_by: z.string().nullable(),
+      attempts: z.number(),
+      reason: z.string().nullable(),
+      started_at: z.string().nullable(),
+      outputs: z.unknown(),
+    }),
+  ),
+  edges: z.array(z.object({ from: z.string(), to: z.string(), created_by: z.string().nullable() })),
+});
+export type Status = z.infer<typeof StatusSchema>;
+
+export const status = async (orch: ReturnType<typeof sandbox>["orch"], run?: string): Promise<Status> => {
+  const result = await orch("status", ...(run ? [run] : []), "--json");
+  if (result.exitCode !== 0) throw new Error(`orch status failed: ${result.stderr}`);
+  return StatusSchema.parse(JSON.parse(result.stdout));
+};
+
+export const nodeStatus = (s: Status): Record<string, string> =>
+  Object.fromEntries(s.nodes.map((n) => [n.id, n.status]));
+
+/** A tiny Python task, written in a test's sandbox. */
+export const pyTask = (body: string): string => `from orch import task\n${body}\n`;
