@@ -1,19 +1,32 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { isSettled } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
-import type { DecodedLine } from "../protocol/decode.js";
-import type { TaskMessage } from "../protocol/messages.js";
 import { describeViolation } from "../promises/describe.js";
 import type { Violation } from "../promises/types.js";
-import { validatePromise } from "../promises/validate.js";
 import type { MutationEvent, RunEvent, RunStatus } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import { now, type Store } from "../store/store.js";
+import { retryDelay } from "../workflow/policy.js";
+import { type AttemptLimits, AttemptSession } from "./attempt.js";
 import type { ProgressListener } from "./progress.js";
 import { Scheduler } from "./scheduler.js";
-import { CONTINUE, type LineVerdict, launchTask, type RunningTask, type TaskExit } from "./task-process.js";
+import { launchTask, type RunningTask, type TaskExit } from "./task-process.js";
+
+export interface EngineLimits extends AttemptLimits {
+  /** Longest stdout line a task may write, in characters. */
+  readonly maxLineLength: number;
+  /** Seconds between SIGTERM and SIGKILL when a task times out or is interrupted. */
+  readonly killGrace: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  maxLineLength: 1024 * 1024,
+  maxNodes: 1_000_000,
+  maxMutations: 1_000_000,
+  killGrace: 5,
+};
 
 export interface EngineOptions {
   readonly store: Store;
@@ -22,10 +35,12 @@ export interface EngineOptions {
   readonly dir: string;
   readonly python: string;
   readonly logsDir: string;
-  readonly maxLineLength: number;
+  readonly limits: EngineLimits;
   readonly onProgress: ProgressListener;
   /** Resolves when the user asks orch to stop (SIGINT/SIGTERM). */
   readonly interrupted: Promise<string>;
+  /** Source of randomness for retry jitter, in [0, 1). */
+  readonly random?: () => number;
 }
 
 export interface RunOutcome {
@@ -38,6 +53,15 @@ const SDK_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../tasks
 
 /** How often a running task's provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 200;
+/** How often the owner of a run says it is alive. */
+const HEARTBEAT_INTERVAL_MS = 2_000;
+
+/** How one attempt ended. */
+type AttemptResult =
+  | { readonly kind: "succeeded"; readonly session: AttemptSession }
+  | { readonly kind: "failed"; readonly reason: string; readonly exit: TaskExit }
+  | { readonly kind: "broke-promise"; readonly violations: readonly Violation[]; readonly exit: TaskExit }
+  | { readonly kind: "interrupted"; readonly exit: TaskExit };
 
 /**
  * Run a registered run to its end, one task at a time. The store's history is
@@ -45,31 +69,48 @@ const STAGE_INTERVAL_MS = 200;
  * provisional mutations, and it is rebuilt from the store when those are discarded.
  */
 export const executeRun = async (options: EngineOptions): Promise<RunOutcome> => {
-  const { store, runId, onProgress } = options;
+  const { store, runId, onProgress, limits } = options;
+  const random = options.random ?? Math.random;
   let state = RunState.replay(store.history.read(runId).map((e) => e.event));
   let scheduler = new Scheduler(state.graph);
   let stopRequest: string | null = null;
   let runningTask: RunningTask | null = null;
+  const stopped = new AbortController();
   void options.interrupted.then((why) => {
     stopRequest = why;
-    runningTask?.kill(why);
+    stopped.abort();
+    runningTask?.kill(why, "graceful");
   });
+
   store.runs.setRunOwner(runId, process.pid, now());
+  const heartbeat = setInterval(() => store.runs.setRunOwner(runId, process.pid, now()), HEARTBEAT_INTERVAL_MS);
+  heartbeat.unref();
 
   const record = (events: readonly RunEvent[], also?: () => void): void => {
-    const at = now();
     store.transaction(() => {
-      store.history.append(runId, at, events);
+      store.history.append(runId, now(), events);
       also?.();
     });
   };
 
+  const rebuild = (): void => {
+    state = RunState.replay(store.history.read(runId).map((e) => e.event));
+    scheduler = new Scheduler(state.graph);
+  };
+
   const endRun = (status: RunStatus, reason: string | null): RunOutcome => {
+    clearInterval(heartbeat);
     const cancelled: RunEvent[] = [];
     if (status === "terminated") {
       for (const node of state.graph.nodes()) {
         if (node.status === "pending") {
-          cancelled.push({ type: "node_status", id: node.id, status: "cancelled", attempt: node.attempts, reason: "the run was terminated" });
+          cancelled.push({
+            type: "node_status",
+            id: node.id,
+            status: "cancelled",
+            attempt: node.attempts,
+            reason: "the run was terminated",
+          });
         }
       }
     }
@@ -82,204 +123,96 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   const terminate = (violations: readonly Violation[]): RunOutcome =>
     endRun("terminated", violations.map(describeViolation).join("\n"));
 
-  for (;;) {
-    if (stopRequest !== null) return endRun("interrupted", stopRequest);
-    const next = scheduler.next();
-    if (next === undefined) break;
-    const outcome = await runNode(next);
-    if (outcome) return outcome;
-  }
-  const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
-  return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
-
-  async function runNode(id: NodeId): Promise<RunOutcome | null> {
+  /** One attempt of `id`: spawn it, feed its messages through a session, wait for it to end. */
+  const runAttempt = async (id: NodeId, attempt: number): Promise<AttemptResult> => {
     const node = state.graph.node(id)!;
-    const attempt = node.attempts + 1;
     const logPath = join(options.logsDir, `${id}.${attempt}.log`);
-    const started = Date.now();
-    record([{ type: "node_status", id, status: "running", attempt, reason: null }], () =>
-      store.attempts.startAttempt(runId, id, attempt, now(), logPath),
-    );
-    state.apply({ type: "node_status", id, status: "running", attempt, reason: null });
+    const running: RunEvent = { type: "node_status", id, status: "running", attempt, reason: null };
+    record([running], () => store.attempts.startAttempt(runId, id, attempt, now(), logPath));
+    state.apply(running);
     onProgress({ kind: "node", node: id, status: "running", attempt, seconds: null, reason: null });
 
+    const session = new AttemptSession(state, id, limits);
     const script = resolve(options.dir, node.run);
-    const pending: MutationEvent[] = [];
-    let staged = 0;
-    let outputs: Record<string, unknown> | null = null;
-    let violations: readonly Violation[] = [];
-
-    const stage = () => {
-      if (staged === pending.length) return;
-      const batch = pending.slice(staged);
-      store.transaction(() => store.history.stageProvisional(runId, id, attempt, staged, batch));
-      staged = pending.length;
-    };
-
-    const propose = (event: MutationEvent): LineVerdict => {
-      if (event.type !== "promise_made") {
-        const refusal = state.refusal(event);
-        if (refusal?.kind === "structural") return { stop: true, reason: refusal.message };
-        if (refusal?.kind === "promise") {
-          violations = [refusal.violation];
-          return { stop: true, reason: "it broke a promise" };
-        }
-      }
-      const broken = state.apply(event, true);
-      if (broken.length > 0) {
-        violations = broken;
-        return { stop: true, reason: "it broke a promise" };
-      }
-      pending.push(event);
-      return CONTINUE;
-    };
-
-    const onLine = (decoded: DecodedLine): LineVerdict => {
-      if (decoded.kind === "invalid") return { stop: true, reason: decoded.error };
-      if (decoded.kind !== "message") return CONTINUE;
-      const verdict = handle(decoded.message, decoded.line);
-      return verdict.stop && !violations.length ? { stop: true, reason: `stdout line ${decoded.line}: ${verdict.reason}` } : verdict;
-    };
-
-    const handle = (message: TaskMessage, line: number): LineVerdict => {
-      switch (message.type) {
-        case "add_node": {
-          const { promises, type: _, ...spec } = message;
-          const verdict = propose({ type: "node_added", ...spec, created_by: id });
-          if (verdict.stop) return verdict;
-          for (const promise of promises) {
-            const scope = promise.scope === undefined || promise.scope === "$self" ? message.id : promise.scope;
-            const made = makePromise({ ...promise, scope }, line);
-            if (made.stop) return made;
-          }
-          return CONTINUE;
-        }
-        case "add_edge":
-          return propose({ type: "edge_added", from: message.from, to: message.to, created_by: id });
-        case "promise": {
-          const { type: _, ...promise } = message;
-          return makePromise({ ...promise, scope: promise.scope === "$self" ? id : promise.scope }, line);
-        }
-        case "log":
-          return CONTINUE;
-        case "output":
-          outputs = { ...(outputs ?? {}), ...message.values };
-          return CONTINUE;
-      }
-    };
-
-    const makePromise = (promise: Extract<MutationEvent, { type: "promise_made" }>["promise"], line: number): LineVerdict => {
-      const problems = validatePromise(promise, {
-        path: "promise",
-        nodeExists: (nodeId) => state.graph.has(nodeId),
-        allowSelf: false,
-      });
-      if (problems.length > 0) {
-        return { stop: true, reason: problems.map((p) => `${p.path}: ${p.message}`).join("; ") };
-      }
-      return propose({ type: "promise_made", promise, origin: { kind: "message", node: id, line }, made_by: id });
-    };
-
-    let exit: TaskExit;
     if (!existsSync(script)) {
-      exit = { exitCode: null, signal: null, killedBecause: `script not found: ${node.run} (in ${options.dir})` };
-    } else {
-      mkdirSync(options.logsDir, { recursive: true, mode: 0o700 });
-      const task = launchTask(
-        {
-          python: options.python,
-          script,
-          args: node.args,
-          cwd: options.dir,
-          env: taskEnv(runId, id, attempt),
-          start: { type: "start", run_id: runId, node: { id, params: { ...node.params } }, attempt },
-          logPath,
-          maxLineLength: options.maxLineLength,
-        },
-        onLine,
-      );
-      runningTask = task;
-      const timer = setInterval(stage, STAGE_INTERVAL_MS);
-      exit = await task.exit;
-      clearInterval(timer);
-      runningTask = null;
+      const exit = { exitCode: null, signal: null, killedBecause: null };
+      return { kind: "failed", reason: `script not found: ${node.run} (relative to ${options.dir})`, exit };
     }
-    const seconds = (Date.now() - started) / 1000;
+    mkdirSync(options.logsDir, { recursive: true, mode: 0o700 });
+    const task = launchTask(
+      {
+        python: options.python,
+        script,
+        args: node.args,
+        cwd: options.dir,
+        env: taskEnv(runId, id, attempt),
+        start: { type: "start", run_id: runId, node: { id, params: { ...node.params } }, attempt },
+        logPath,
+        maxLineLength: limits.maxLineLength,
+        timeout: state.policy(id).timeout,
+        killGrace: limits.killGrace,
+      },
+      session.onLine,
+    );
+    runningTask = task;
+    let staged = 0;
+    const stage = () => {
+      if (staged === session.mutations.length) return;
+      const batch = session.mutations.slice(staged);
+      store.transaction(() => store.history.stageProvisional(runId, id, attempt, staged, batch));
+      staged = session.mutations.length;
+    };
+    const stager = setInterval(stage, STAGE_INTERVAL_MS);
+    const exit = await task.exit;
+    clearInterval(stager);
+    runningTask = null;
 
-    if (violations.length > 0) {
-      const reason = `killed: ${violations.map(describeViolation).join("; ")}`;
-      finishAttempt(id, attempt, "failed", exit, reason, []);
-      return terminate(violations);
-    }
-    if (stopRequest !== null) {
-      // Interrupted: the attempt is lost, the node runs again on resume.
-      finishAttempt(id, attempt, "pending", exit, `interrupted: ${stopRequest}`, []);
-      return endRun("interrupted", stopRequest);
-    }
+    if (session.violations.length > 0) return { kind: "broke-promise", violations: session.violations, exit };
+    if (stopRequest !== null) return { kind: "interrupted", exit };
     const failure = failureReason(exit);
-    if (failure !== null) {
-      finishAttempt(id, attempt, "failed", exit, failure, []);
-      onProgress({ kind: "node", node: id, status: "failed", attempt, seconds, reason: failure });
-      blockDescendants(id);
-      return null;
-    }
-    const committed: RunEvent[] = [...pending];
-    if (outputs !== null) committed.push({ type: "output", id, values: outputs });
-    const broken = finishAttempt(id, attempt, "succeeded", exit, null, committed);
-    onProgress({ kind: "node", node: id, status: "succeeded", attempt, seconds, reason: null });
-    return broken.length > 0 ? terminate(broken) : null;
-  }
+    return failure === null ? { kind: "succeeded", session } : { kind: "failed", reason: failure, exit };
+  };
 
-  /**
-   * Record how an attempt ended and the node's new status; on success commit its
-   * mutations. Returns the shape promises broken because a scope just completed.
-   */
-  function finishAttempt(
-    id: NodeId,
-    attempt: number,
-    status: "succeeded" | "failed" | "pending",
-    exit: TaskExit,
-    reason: string | null,
-    committed: readonly RunEvent[],
-  ): readonly Violation[] {
-    const statusEvent: RunEvent = { type: "node_status", id, status, attempt, reason };
-    record([...committed, statusEvent], () => {
+  /** Record the end of an attempt that did not succeed, and discard its mutations. */
+  const recordLostAttempt = (id: NodeId, attempt: number, status: "failed" | "pending", exit: TaskExit, reason: string) => {
+    record([{ type: "node_status", id, status, attempt, reason }], () => {
       store.history.clearProvisional(runId);
       store.attempts.finishAttempt(runId, id, attempt, now(), {
-        status: status === "succeeded" ? "succeeded" : "failed",
+        status: "failed",
         exitCode: exit.exitCode,
         signal: exit.signal,
         reason,
       });
     });
-    if (status === "succeeded") {
-      const mutations = committed.filter(
-        (e): e is MutationEvent => e.type === "node_added" || e.type === "edge_added" || e.type === "promise_made",
-      );
-      state.commit(mutations);
-      const nodes: NodeId[] = [];
-      const edges: [NodeId, NodeId][] = [];
-      for (const event of committed) {
-        if (event.type === "output") state.apply(event);
-        else if (event.type === "node_added") nodes.push(event.id);
-        else if (event.type === "edge_added") edges.push([event.from, event.to]);
-      }
-      scheduler.committed(nodes, edges);
-      const broken = state.apply(statusEvent);
-      scheduler.succeeded(id);
-      return broken;
-    }
-    // Discard the attempt's provisional mutations: rebuild from what is committed.
-    state = RunState.replay(store.history.read(runId).map((e) => e.event));
-    scheduler = new Scheduler(state.graph);
-    return [];
-  }
+    rebuild();
+  };
 
-  function blockDescendants(id: NodeId): void {
+  /** Commit a successful attempt: its mutations, outputs and status in one transaction. */
+  const commitAttempt = (id: NodeId, attempt: number, session: AttemptSession): readonly Violation[] => {
+    const succeeded: RunEvent = { type: "node_status", id, status: "succeeded", attempt, reason: null };
+    const outputs: RunEvent[] = session.outputs === null ? [] : [{ type: "output", id, values: session.outputs }];
+    record([...session.mutations, ...outputs, succeeded], () => {
+      store.history.clearProvisional(runId);
+      store.attempts.finishAttempt(runId, id, attempt, now(), {
+        status: "succeeded",
+        exitCode: 0,
+        signal: null,
+        reason: null,
+      });
+    });
+    state.commit(session.mutations);
+    for (const event of outputs) state.apply(event);
+    scheduler.committed(...committedShape(session.mutations));
+    const broken = state.apply(succeeded);
+    scheduler.succeeded(id);
+    return broken;
+  };
+
+  const blockDescendants = (id: NodeId): void => {
     const blocked: RunEvent[] = [];
     for (const d of state.graph.descendants(id)) {
       const node = state.graph.node(d)!;
-      if (!isSettled(node.status) && node.status === "pending") {
+      if (node.status === "pending") {
         blocked.push({ type: "node_status", id: d, status: "blocked", attempt: node.attempts, reason: `upstream ${id} failed` });
       }
     }
@@ -291,7 +224,74 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         onProgress({ kind: "node", node: event.id, status: "blocked", attempt: event.attempt, seconds: null, reason: event.reason });
       }
     }
+  };
+
+  /** Run `id` until it succeeds or has no retries left; a run outcome when the run must end. */
+  const runNode = async (id: NodeId): Promise<RunOutcome | null> => {
+    for (;;) {
+      const attempt = state.graph.node(id)!.attempts + 1;
+      const started = Date.now();
+      const result = await runAttempt(id, attempt);
+      const seconds = (Date.now() - started) / 1000;
+      switch (result.kind) {
+        case "broke-promise": {
+          const reason = `killed: ${result.violations.map(describeViolation).join("; ")}`;
+          recordLostAttempt(id, attempt, "failed", result.exit, reason);
+          onProgress({ kind: "node", node: id, status: "failed", attempt, seconds, reason });
+          return terminate(result.violations);
+        }
+        case "interrupted":
+          // The attempt is lost; the node runs again as a new attempt on resume.
+          recordLostAttempt(id, attempt, "pending", result.exit, `interrupted: ${stopRequest}`);
+          return endRun("interrupted", stopRequest);
+        case "succeeded": {
+          const broken = commitAttempt(id, attempt, result.session);
+          onProgress({ kind: "node", node: id, status: "succeeded", attempt, seconds, reason: null });
+          return broken.length > 0 ? terminate(broken) : null;
+        }
+        case "failed": {
+          const policy = state.policy(id);
+          if (attempt > policy.retries) {
+            recordLostAttempt(id, attempt, "failed", result.exit, result.reason);
+            onProgress({ kind: "node", node: id, status: "failed", attempt, seconds, reason: result.reason });
+            blockDescendants(id);
+            return null;
+          }
+          const delay = retryDelay(policy, attempt, random());
+          const reason = `attempt ${attempt} failed (${result.reason}); retry in ${delay.toFixed(1)}s`;
+          recordLostAttempt(id, attempt, "pending", result.exit, result.reason);
+          onProgress({ kind: "node", node: id, status: "pending", attempt, seconds, reason });
+          try {
+            await sleep(delay * 1000, undefined, { signal: stopped.signal });
+          } catch {
+            return endRun("interrupted", stopRequest);
+          }
+        }
+      }
+    }
+  };
+
+  for (;;) {
+    if (stopRequest !== null) return endRun("interrupted", stopRequest);
+    const next = scheduler.next();
+    if (next === undefined) break;
+    const outcome = await runNode(next);
+    if (outcome) return outcome;
   }
+  const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
+  return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
+};
+
+const committedShape = (
+  mutations: readonly MutationEvent[],
+): [NodeId[], [NodeId, NodeId][]] => {
+  const nodes: NodeId[] = [];
+  const edges: [NodeId, NodeId][] = [];
+  for (const event of mutations) {
+    if (event.type === "node_added") nodes.push(event.id);
+    else if (event.type === "edge_added") edges.push([event.from, event.to]);
+  }
+  return [nodes, edges];
 };
 
 const failureReason = (exit: TaskExit): string | null => {

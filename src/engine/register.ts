@@ -4,6 +4,7 @@ import { RunState } from "../state/run-state.js";
 import type { Store } from "../store/store.js";
 import { now } from "../store/store.js";
 import type { LoadedWorkflow } from "../workflow/load.js";
+import { policyOf } from "../workflow/policy.js";
 
 /**
  * The registration phase: a workflow file as the first events of a run — its
@@ -12,8 +13,18 @@ import type { LoadedWorkflow } from "../workflow/load.js";
 export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): RunEvent[] => {
   const { workflow } = loaded;
   const events: RunEvent[] = [];
+  if (Object.keys(workflow.defaults).length > 0) events.push({ type: "defaults", policy: workflow.defaults });
   for (const node of workflow.nodes) {
-    events.push({ type: "node_added", id: node.id, run: node.run, args: node.args, params: node.params, created_by: null });
+    const policy = policyOf(node);
+    events.push({
+      type: "node_added",
+      id: node.id,
+      run: node.run,
+      args: node.args,
+      params: node.params,
+      created_by: null,
+      ...(Object.keys(policy).length > 0 ? { policy } : {}),
+    });
   }
   for (const node of workflow.nodes) {
     for (const from of node.depends_on) events.push({ type: "edge_added", from, to: node.id, created_by: null });

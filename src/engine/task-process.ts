@@ -16,6 +16,10 @@ export interface TaskLaunch {
   readonly logPath: string;
   /** Longest stdout line accepted, in characters. */
   readonly maxLineLength: number;
+  /** Seconds before the task is stopped, or null for no limit. */
+  readonly timeout: number | null;
+  /** Seconds between SIGTERM and SIGKILL when a task is stopped gracefully. */
+  readonly killGrace: number;
 }
 
 /** What the orchestrator does after a line: carry on, or kill the task now. */
@@ -33,8 +37,11 @@ export interface TaskExit {
 export interface RunningTask {
   readonly pid: number | undefined;
   readonly exit: Promise<TaskExit>;
-  /** Kill the task and every process in its group. */
-  kill(reason: string): void;
+  /**
+   * Stop the task and every process in its group: at once (SIGKILL), or
+   * gracefully (SIGTERM, then SIGKILL after the grace period).
+   */
+  kill(reason: string, mode?: "now" | "graceful"): void;
 }
 
 /**
@@ -59,12 +66,24 @@ export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => Li
   });
 
   let killedBecause: string | null = null;
-  const kill = (reason: string) => {
+  let graceTimer: NodeJS.Timeout | undefined;
+  const kill = (reason: string, mode: "now" | "graceful" = "now") => {
     if (killedBecause !== null) return;
     killedBecause = reason;
     note(`killed: ${reason}`);
-    killGroup(child.pid);
+    if (mode === "now") {
+      signalGroup(child.pid, "SIGKILL");
+      return;
+    }
+    signalGroup(child.pid, "SIGTERM");
+    graceTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
   };
+  // Processes the task left behind would hold its pipes open: the group ends with the task.
+  child.once("exit", () => signalGroup(child.pid, "SIGKILL"));
+  const timeoutTimer =
+    launch.timeout === null
+      ? undefined
+      : setTimeout(() => kill(`timed out after ${launch.timeout}s`, "graceful"), launch.timeout * 1000);
 
   let lineNumber = 0;
   const lines = child.stdout.pipe(split2({ maxLength: launch.maxLineLength }));
@@ -91,6 +110,8 @@ export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => Li
   const exit = (async (): Promise<TaskExit> => {
     const result = await child;
     await drained;
+    clearTimeout(timeoutTimer);
+    clearTimeout(graceTimer);
     closeSync(log);
     return {
       exitCode: result.exitCode ?? null,
@@ -101,10 +122,10 @@ export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => Li
   return { pid: child.pid, exit, kill };
 };
 
-const killGroup = (pid: number | undefined): void => {
+const signalGroup = (pid: number | undefined, signal: NodeJS.Signals): void => {
   if (pid === undefined) return;
   try {
-    process.kill(-pid, "SIGKILL");
+    process.kill(-pid, signal);
   } catch {
     // Already gone.
   }

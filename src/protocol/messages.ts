@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { TaskPolicyShape } from "../workflow/policy.js";
 import { ParamsSchema } from "../workflow/schema.js";
 
 /** The one line the orchestrator writes to a task's stdin (DESIGN §5). */
@@ -18,6 +19,7 @@ export const AddNodeMessageSchema = z.strictObject({
   args: z.array(z.string()).default([]),
   params: ParamsSchema.default({}),
   promises: z.array(NodePromiseSchema).default([]),
+  ...TaskPolicyShape,
 });
 
 export const AddEdgeMessageSchema = z.strictObject({

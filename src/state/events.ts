@@ -2,6 +2,7 @@ import { z } from "zod";
 import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema } from "../promises/schema.js";
+import { TaskPolicySchema } from "../workflow/policy.js";
 
 /**
  * The run's history: every mutation and state change, appended in order. It is
@@ -24,6 +25,7 @@ export const NodeAddedSchema = z.strictObject({
   args: z.array(z.string()),
   params: z.record(z.string(), z.unknown()),
   created_by: NodeIdSchema.nullable(),
+  policy: TaskPolicySchema.optional(),
 });
 
 export const EdgeAddedSchema = z.strictObject({
@@ -54,6 +56,12 @@ export const OutputStoredSchema = z.strictObject({
   values: z.record(z.string(), z.unknown()),
 });
 
+/** The run-wide task policy of the workflow file, recorded at registration. */
+export const DefaultsSetSchema = z.strictObject({
+  type: z.literal("defaults"),
+  policy: TaskPolicySchema,
+});
+
 export const RunStatusChangedSchema = z.strictObject({
   type: z.literal("run_status"),
   status: z.enum(RUN_STATUSES),
@@ -66,6 +74,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   PromiseMadeSchema,
   NodeStatusChangedSchema,
   OutputStoredSchema,
+  DefaultsSetSchema,
   RunStatusChangedSchema,
 ]);
 

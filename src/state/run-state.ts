@@ -3,6 +3,7 @@ import type { NodeId } from "../graph/ids.js";
 import { type Mutation, structuralError } from "../graph/mutations.js";
 import { PromiseBook } from "../promises/book.js";
 import type { Violation } from "../promises/types.js";
+import { type ResolvedPolicy, resolvePolicy, type TaskPolicy } from "../workflow/policy.js";
 import type { RunStatus } from "./events.js";
 import type { MutationEvent, RunEvent } from "./events.js";
 
@@ -19,6 +20,8 @@ export class RunState {
   readonly graph = new Graph();
   readonly book = new PromiseBook(this.graph);
   readonly outputs = new Map<NodeId, Readonly<Record<string, unknown>>>();
+  readonly policies = new Map<NodeId, TaskPolicy>();
+  defaults: TaskPolicy = {};
   status: RunStatus = "running";
   reason: string | null = null;
 
@@ -47,6 +50,7 @@ export class RunState {
     switch (event.type) {
       case "node_added": {
         this.graph.addNode({ ...event, createdBy: event.created_by, provisional });
+        if (event.policy) this.policies.set(event.id, event.policy);
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
         else this.book.registerNode(event.id);
@@ -74,11 +78,19 @@ export class RunState {
       case "output":
         this.outputs.set(event.id, event.values);
         return NONE;
+      case "defaults":
+        this.defaults = event.policy;
+        return NONE;
       case "run_status":
         this.status = event.status;
         this.reason = event.reason;
         return NONE;
     }
+  }
+
+  /** How `node` is run: its own policy over the run's defaults. */
+  policy(node: NodeId): ResolvedPolicy {
+    return resolvePolicy(this.policies.get(node) ?? {}, this.defaults);
   }
 
   /** A running task's provisional mutations became committed. */

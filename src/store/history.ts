@@ -78,6 +78,7 @@ export const historyQueries = (db: Db) => {
         updateRun.run(event.status, event.reason, at, runId);
         return;
       case "promise_made":
+      case "defaults":
         return;
     }
   };

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
 
 /** Parameters handed to a task in its start message: any JSON object. */
 export const ParamsSchema = z.record(z.string(), z.unknown());
@@ -14,6 +15,7 @@ export const NodeSpecSchema = z.strictObject({
   params: ParamsSchema.default({}),
   depends_on: z.array(NodeIdSchema).default([]),
   promises: z.array(NodePromiseSchema).default([]),
+  ...TaskPolicyShape,
 });
 
 export const WorkflowSchema = z.strictObject({
@@ -22,6 +24,8 @@ export const WorkflowSchema = z.strictObject({
   nodes: z.array(NodeSpecSchema).min(1, "a workflow needs at least one node"),
   edges: z.array(EdgeSpecSchema).default([]),
   promises: z.array(PromiseSchema).default([]),
+  /** Run-wide task policy: each node's own fields override it. */
+  defaults: TaskPolicySchema.default({}),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;

@@ -1,5 +1,11 @@
 import { dirname } from "node:path";
-import { type EngineOptions, executeRun, type RunOutcome } from "../../engine/execute.js";
+import {
+  DEFAULT_LIMITS,
+  type EngineLimits,
+  type EngineOptions,
+  executeRun,
+  type RunOutcome,
+} from "../../engine/execute.js";
 import { resolvePython } from "../../engine/python.js";
 import type { Store } from "../../store/store.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -9,18 +15,42 @@ import { formatProgress } from "../progress-printer.js";
 export interface ExecutionArgs extends GlobalArgs {
   readonly python?: string | undefined;
   readonly "max-line"?: number | undefined;
+  readonly "max-nodes"?: number | undefined;
+  readonly "max-mutations"?: number | undefined;
+  readonly "kill-grace"?: number | undefined;
 }
-
-export const DEFAULT_MAX_LINE = 1024 * 1024;
 
 export const executionOptions = {
   python: { type: "string", describe: "Python interpreter for tasks (default: $ORCH_PYTHON, else python3 on PATH)" },
-  "max-line": { type: "number", describe: "longest stdout line a task may write, in characters", default: DEFAULT_MAX_LINE },
+  "max-line": { type: "number", describe: "longest stdout line a task may write, in characters", default: DEFAULT_LIMITS.maxLineLength },
+  "max-nodes": { type: "number", describe: "most nodes a run may hold", default: DEFAULT_LIMITS.maxNodes },
+  "max-mutations": { type: "number", describe: "most mutations one task attempt may make", default: DEFAULT_LIMITS.maxMutations },
+  "kill-grace": { type: "number", describe: "seconds between SIGTERM and SIGKILL when stopping a task", default: DEFAULT_LIMITS.killGrace },
 } as const;
 
-export const interpreter = (args: ExecutionArgs): string => {
+const positive = (name: string, value: number | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} ${value}: expected a number ≥ 0`);
+  return value;
+};
+
+const limitsFrom = (args: ExecutionArgs): EngineLimits => ({
+  maxLineLength: positive("max-line", args["max-line"], DEFAULT_LIMITS.maxLineLength),
+  maxNodes: positive("max-nodes", args["max-nodes"], DEFAULT_LIMITS.maxNodes),
+  maxMutations: positive("max-mutations", args["max-mutations"], DEFAULT_LIMITS.maxMutations),
+  killGrace: positive("kill-grace", args["kill-grace"], DEFAULT_LIMITS.killGrace),
+});
+
+/** What a run needs from the command line, checked before anything is registered or run. */
+export interface ExecutionSetup {
+  readonly python: string;
+  readonly limits: EngineLimits;
+}
+
+export const prepareExecution = (args: ExecutionArgs): ExecutionSetup => {
+  const limits = limitsFrom(args);
   try {
-    return resolvePython(args.python);
+    return { python: resolvePython(args.python), limits };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -31,8 +61,8 @@ export const runInForeground = async (
   store: Store,
   runId: string,
   workflowFile: string,
-  python: string,
-  args: ExecutionArgs,
+  setup: ExecutionSetup,
+  args: GlobalArgs,
 ): Promise<number> => {
   let onSignal: (signal: NodeJS.Signals) => void = () => {};
   const interrupted = new Promise<string>((resolve) => {
@@ -44,9 +74,9 @@ export const runInForeground = async (
     store,
     runId,
     dir: dirname(workflowFile),
-    python,
+    python: setup.python,
     logsDir: logsDirFor(args, runId),
-    maxLineLength: args["max-line"] ?? DEFAULT_MAX_LINE,
+    limits: setup.limits,
     onProgress: (progress) => console.log(formatProgress(progress)),
     interrupted,
   };

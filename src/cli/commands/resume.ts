@@ -2,7 +2,7 @@ import type { CommandModule } from "yargs";
 import { prepareResume } from "../../engine/resume.js";
 import { findRun, openStore } from "../context.js";
 import { UsageError } from "../errors.js";
-import { type ExecutionArgs, executionOptions, interpreter, runInForeground } from "./execution.js";
+import { type ExecutionArgs, executionOptions, prepareExecution, runInForeground } from "./execution.js";
 
 interface ResumeArgs extends ExecutionArgs {
   readonly run: string;
@@ -23,10 +23,10 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
       if (run.owner_pid !== null && run.owner_pid !== process.pid && isAlive(run.owner_pid)) {
         throw new UsageError(`run ${run.id} is being executed by another orch process (pid ${run.owner_pid})`);
       }
-      const python = interpreter(args);
+      const setup = prepareExecution(args);
       prepareResume(store, run.id);
       console.log(`run ${run.id} resumed: ${run.name}`);
-      process.exitCode = await runInForeground(store, run.id, run.workflow, python, args);
+      process.exitCode = await runInForeground(store, run.id, run.workflow, setup, args);
     } finally {
       store.close();
     }

@@ -5,7 +5,7 @@ import { NODE_ID_PATTERN } from "../../graph/ids.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
 import { openStore } from "../context.js";
 import { UsageError } from "../errors.js";
-import { type ExecutionArgs, executionOptions, interpreter, runInForeground } from "./execution.js";
+import { type ExecutionArgs, executionOptions, prepareExecution, runInForeground } from "./execution.js";
 
 interface StartArgs extends ExecutionArgs {
   readonly workflow: string;
@@ -33,13 +33,13 @@ export const startCommand: CommandModule<object, StartArgs> = {
     if (!NODE_ID_PATTERN.test(runId)) {
       throw new UsageError(`--run-id ${JSON.stringify(runId)}: expected 1–128 letters, digits and ._:-`);
     }
-    const python = interpreter(args);
+    const setup = prepareExecution(args);
     const store = openStore(args);
     try {
       if (store.runs.getRun(runId)) throw new UsageError(`a run with id ${runId} already exists`);
       registerRun(store, loaded.value, runId, relative(process.cwd(), loaded.value.file) || loaded.value.file);
       console.log(`run ${runId} started: ${loaded.value.workflow.name} (${args.workflow})`);
-      process.exitCode = await runInForeground(store, runId, loaded.value.file, python, args);
+      process.exitCode = await runInForeground(store, runId, loaded.value.file, setup, args);
     } finally {
       store.close();
     }

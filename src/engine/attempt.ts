@@ -1,0 +1,114 @@
+import type { NodeId } from "../graph/ids.js";
+import type { DecodedLine } from "../protocol/decode.js";
+import type { TaskMessage } from "../protocol/messages.js";
+import type { PromiseDef } from "../promises/schema.js";
+import type { Violation } from "../promises/types.js";
+import { validatePromise } from "../promises/validate.js";
+import type { MutationEvent } from "../state/events.js";
+import type { RunState } from "../state/run-state.js";
+import { policyOf } from "../workflow/policy.js";
+import { CONTINUE, type LineVerdict } from "./task-process.js";
+
+export interface AttemptLimits {
+  /** Most nodes a run may hold. */
+  readonly maxNodes: number;
+  /** Most mutations (nodes, edges, promises) one attempt may make. */
+  readonly maxMutations: number;
+}
+
+/**
+ * What one running attempt has said so far: every message passes through
+ * `onLine`, which checks each mutation the moment it arrives and applies it to
+ * the run state as provisional. Nothing here touches the store.
+ */
+export class AttemptSession {
+  /** Accepted mutations, in order: committed together if the task succeeds. */
+  readonly mutations: MutationEvent[] = [];
+  outputs: Record<string, unknown> | null = null;
+  /** Set when a mutation broke a promise: the run must end. */
+  violations: readonly Violation[] = [];
+
+  constructor(
+    private readonly state: RunState,
+    private readonly node: NodeId,
+    private readonly limits: AttemptLimits,
+  ) {}
+
+  readonly onLine = (decoded: DecodedLine): LineVerdict => {
+    if (decoded.kind === "invalid") return { stop: true, reason: decoded.error };
+    if (decoded.kind !== "message") return CONTINUE;
+    const verdict = this.#handle(decoded.message, decoded.line);
+    if (!verdict.stop || this.violations.length > 0) return verdict;
+    return { stop: true, reason: `stdout line ${decoded.line}: ${verdict.reason}` };
+  };
+
+  #handle(message: TaskMessage, line: number): LineVerdict {
+    switch (message.type) {
+      case "add_node": {
+        const policy = policyOf(message);
+        const verdict = this.#propose({
+          type: "node_added",
+          id: message.id,
+          run: message.run,
+          args: message.args,
+          params: message.params,
+          created_by: this.node,
+          ...(Object.keys(policy).length > 0 ? { policy } : {}),
+        });
+        if (verdict.stop) return verdict;
+        for (const promise of message.promises) {
+          const scope = promise.scope === undefined || promise.scope === "$self" ? message.id : promise.scope;
+          const made = this.#promise({ ...promise, scope }, line);
+          if (made.stop) return made;
+        }
+        return CONTINUE;
+      }
+      case "add_edge":
+        return this.#propose({ type: "edge_added", from: message.from, to: message.to, created_by: this.node });
+      case "promise": {
+        const { type: _, ...promise } = message;
+        return this.#promise({ ...promise, scope: promise.scope === "$self" ? this.node : promise.scope }, line);
+      }
+      case "log":
+        return CONTINUE;
+      case "output":
+        this.outputs = { ...this.outputs, ...message.values };
+        return CONTINUE;
+    }
+  }
+
+  #promise(promise: PromiseDef, line: number): LineVerdict {
+    const problems = validatePromise(promise, {
+      path: "promise",
+      nodeExists: (id) => this.state.graph.has(id),
+      allowSelf: false,
+    });
+    if (problems.length > 0) {
+      return { stop: true, reason: problems.map((p) => `${p.path}: ${p.message}`).join("; ") };
+    }
+    return this.#propose({
+      type: "promise_made",
+      promise,
+      origin: { kind: "message", node: this.node, line },
+      made_by: this.node,
+    });
+  }
+
+  #propose(event: MutationEvent): LineVerdict {
+    if (this.mutations.length >= this.limits.maxMutations) {
+      return { stop: true, reason: `more than ${this.limits.maxMutations} mutations from one task (--max-mutations)` };
+    }
+    if (event.type === "node_added" && this.state.graph.size >= this.limits.maxNodes) {
+      return { stop: true, reason: `the run would exceed ${this.limits.maxNodes} nodes (--max-nodes)` };
+    }
+    const refusal = this.state.refusal(event);
+    if (refusal?.kind === "structural") return { stop: true, reason: refusal.message };
+    const broken = refusal?.kind === "promise" ? [refusal.violation] : this.state.apply(event, true);
+    if (broken.length > 0) {
+      this.violations = broken;
+      return { stop: true, reason: "it broke a promise" };
+    }
+    this.mutations.push(event);
+    return CONTINUE;
+  }
+}
