@@ -7,53 +7,113 @@ import { z } from "zod";
  * or a node, scopes name a node) live in `validate.ts`.
  */
 
+const RULE_NAMES = "nodes, edges, no_edges_from, no_edges_to and shape";
+
+const pathText = (path: readonly PropertyKey[]): string =>
+  path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
+
+/**
+ * zod reports a failed union as a bare "Invalid input". When exactly one option
+ * got past the type check (the input is an object, not `false`), say what is
+ * wrong inside it; otherwise say what was expected.
+ */
+const unionError =
+  (expected: string) =>
+  (issue: z.core.$ZodRawIssue): string | undefined => {
+    if (issue.code !== "invalid_union") return undefined;
+    const inner = issue.errors.filter(
+      (branch) =>
+        !branch.every(
+          (i) => i.path.length === 0 && (i.code === "invalid_type" || i.code === "invalid_value"),
+        ),
+    );
+    const only = inner.length === 1 ? inner[0] : undefined;
+    if (!only) return `expected ${expected}`;
+    return only.map((i) => `${pathText(i.path).replace(/^\./, "")}: ${i.message}`).join("; ");
+  };
+
+const unknownKeys =
+  (where: string, allowed: string) =>
+  (issue: z.core.$ZodRawIssue): string | undefined => {
+    if (issue.code === "unrecognized_keys") {
+      const keys = issue.keys.map((k) => `"${k}"`).join(", ");
+      return `unknown key${issue.keys.length > 1 ? "s" : ""} ${keys} in ${where}: expected ${allowed}`;
+    }
+    if (issue.code === "invalid_type") return `${where} must be an object with ${allowed}`;
+    return undefined;
+  };
+
 /** An id glob (picomatch syntax), matched against whole node ids. */
 export const IdGlobSchema = z.string().min(1, "a glob must not be empty");
 
 /** The run-wide scope, a node id, or `$self` (only in task messages). */
-export const ScopeSchema = z.string().min(1, "a scope names a node, `*` or `$self`");
+export const ScopeSchema = z
+  .string({ error: 'a promise needs a scope: a node id, "*" (the whole run) or "$self"' })
+  .min(1, 'a scope names a node, "*" or "$self"');
 
-export const NodesRuleSchema = z.union([
-  z.literal(false),
-  z.strictObject({
-    ids: z.array(IdGlobSchema).optional(),
-    run: z.array(z.string().min(1)).optional(),
-    max: z.number().int().nonnegative().optional(),
-  }),
-]);
+export const NodesRuleSchema = z.union(
+  [
+    z.literal(false),
+    z.strictObject(
+      {
+        ids: z.array(IdGlobSchema).optional(),
+        run: z.array(z.string().min(1)).optional(),
+        max: z
+          .number({ error: "max is a number of nodes" })
+          .int("max is a whole number of nodes")
+          .nonnegative("max is a number of nodes, 0 or more")
+          .optional(),
+      },
+      { error: unknownKeys("a nodes rule", "ids, run and max") },
+    ),
+  ],
+  { error: unionError('false or an object with "ids", "run" and "max" (each optional)') },
+);
 
 /** An edge endpoint in a rule: an id glob, `$self` (the emitting node) or `$new` (a node the scope added). */
 export const EdgeEndpointSchema = z.string().min(1);
 
-export const EdgePatternSchema = z.strictObject({
-  from: EdgeEndpointSchema,
-  to: EdgeEndpointSchema,
+export const EdgePatternSchema = z.strictObject(
+  { from: EdgeEndpointSchema, to: EdgeEndpointSchema },
+  { error: unknownKeys("an edge pattern", "from and to") },
+);
+
+export const EdgesRuleSchema = z.union([z.literal(false), z.array(EdgePatternSchema)], {
+  error: unionError('false or a list of {"from", "to"} patterns'),
 });
 
-export const EdgesRuleSchema = z.union([z.literal(false), z.array(EdgePatternSchema)]);
-
-export const SlotCountSchema = z.enum(["1", "?", "*", "+"]);
-
-export const TemplateSlotSchema = z.strictObject({
-  id: IdGlobSchema,
-  run: z.string().min(1),
-  count: SlotCountSchema.default("1"),
+export const SlotCountSchema = z.enum(["1", "?", "*", "+"], {
+  error:
+    'a slot count is "1" (exactly one), "?" (zero or one), "*" (any number) or "+" (at least one)',
 });
+
+export const TemplateSlotSchema = z.strictObject(
+  {
+    id: IdGlobSchema,
+    run: z.string().min(1),
+    count: SlotCountSchema.default("1"),
+  },
+  { error: unknownKeys("a template slot", "id, run and count") },
+);
 
 /** An endpoint of a template edge: a slot (its `id` glob, verbatim) or an existing node id. */
-export const TemplateEdgeSchema = z.strictObject({
-  from: z.string().min(1),
-  to: z.string().min(1),
-});
+export const TemplateEdgeSchema = z.strictObject(
+  { from: z.string().min(1), to: z.string().min(1) },
+  { error: unknownKeys("a template edge", "from and to") },
+);
 
-export const TemplateSchema = z.strictObject({
-  nodes: z.array(TemplateSlotSchema).default([]),
-  edges: z.array(TemplateEdgeSchema).default([]),
-});
+export const TemplateSchema = z.strictObject(
+  {
+    nodes: z.array(TemplateSlotSchema).default([]),
+    edges: z.array(TemplateEdgeSchema).default([]),
+  },
+  { error: unknownKeys("a template", "nodes and edges") },
+);
 
-export const ShapeRuleSchema = z.strictObject({
-  one_of: z.array(TemplateSchema).min(1, "one_of needs at least one template"),
-});
+export const ShapeRuleSchema = z.strictObject(
+  { one_of: z.array(TemplateSchema).min(1, "one_of needs at least one template") },
+  { error: unknownKeys("a shape rule", "one_of") },
+);
 
 const ruleShape = {
   nodes: NodesRuleSchema.optional(),
@@ -64,10 +124,16 @@ const ruleShape = {
 };
 
 /** A promise as written in a workflow file or a `promise` message. */
-export const PromiseSchema = z.strictObject({ scope: ScopeSchema, ...ruleShape });
+export const PromiseSchema = z.strictObject(
+  { scope: ScopeSchema, ...ruleShape },
+  { error: unknownKeys("a promise", `scope and the rules ${RULE_NAMES}`) },
+);
 
 /** A promise carried by a node (workflow file or `add_node`): its scope defaults to that node. */
-export const NodePromiseSchema = z.strictObject({ scope: ScopeSchema.optional(), ...ruleShape });
+export const NodePromiseSchema = z.strictObject(
+  { scope: ScopeSchema.optional(), ...ruleShape },
+  { error: unknownKeys("a node's promise", `scope (optional) and the rules ${RULE_NAMES}`) },
+);
 
 export type PromiseDef = z.infer<typeof PromiseSchema>;
 export type NodePromiseDef = z.infer<typeof NodePromiseSchema>;

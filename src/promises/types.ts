@@ -27,6 +27,10 @@ export interface Violation {
   readonly mutation?: Mutation;
   /** Why, in words: what was expected and what happened. */
   readonly why: string;
+  /** The part of the rule that failed, e.g. `nodes.max` or `edges`; defaults to `rule`. */
+  readonly clause?: string;
+  /** The graph already broke the promise when it was made; `mutation` is then an earlier one. */
+  readonly whenMade?: boolean;
 }
 
 export const describeOrigin = (origin: PromiseOrigin): string =>
@@ -42,6 +46,10 @@ export interface AlternativeProgress {
   readonly alive: boolean;
   /** Per template slot, in template order: the ids of the added nodes assigned to it. */
   readonly instances: readonly (readonly NodeId[])[];
+  /** Per template edge, in template order: how many of its implied edges the scope has added, of how many. */
+  readonly edges: readonly { readonly present: number; readonly expected: number }[];
+  /** Why the alternative died; absent while it is alive. */
+  readonly why?: string;
 }
 
 /** A promise in force and what its scope has done so far: what the envelope is computed from. */
@@ -53,4 +61,8 @@ export interface PromiseProgress {
   readonly openNodes: number;
   /** One entry per `shape.one_of` template; empty for promises without `shape`. */
   readonly alternatives: readonly AlternativeProgress[];
+  /** False for a promise that was already broken when it was made: it never came into force. */
+  readonly inForce: boolean;
+  /** A node of the scope failed, was blocked or cancelled: the shape's final check will be skipped. */
+  readonly incomplete: boolean;
 }

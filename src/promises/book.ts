@@ -1,0 +1,281 @@
+import { type Graph, type GraphNode, isSettled, type NodeStatus } from "../graph/graph.js";
+import type { NodeId } from "../graph/ids.js";
+import type { Mutation } from "../graph/mutations.js";
+import { PromiseState } from "./state.js";
+import type { PromiseProgress, PromiseRecord, Violation } from "./types.js";
+
+/**
+ * A node's promises other than the run-wide ones, in the order made. Sets are
+ * immutable and shared: a created node takes its creator's set as is, and a
+ * new promise replaces the set of each node in its scope with a copy.
+ */
+type PromiseSet = readonly PromiseState[];
+
+interface NodeEntry {
+  set: PromiseSet;
+  open: boolean;
+}
+
+const EMPTY_SET: PromiseSet = [];
+
+/** A node that settled without succeeding: its scope did not complete. */
+const isIncomplete = (status: NodeStatus): boolean =>
+  status === "failed" || status === "blocked" || status === "cancelled";
+
+/**
+ * The promises of one run and what every scope has added so far (DESIGN §6).
+ * Pure in-memory logic: the engine feeds it the run's events in order.
+ *
+ * - file nodes: `graph.addNode` then `registerNode`; file promises: `make`;
+ * - a task's mutation: `check`; if null, structural checks, apply to the graph,
+ *   then `record`; a task's promise: `make`;
+ * - a node reaching a final status: `settle`.
+ *
+ * Each node keeps its effective set, computed once when it is created, so a
+ * check costs the size of that set, never the size or depth of the graph.
+ */
+export class PromiseBook {
+  readonly #graph: Graph;
+  readonly #promises: PromiseState[] = [];
+  readonly #global: PromiseState[] = [];
+  readonly #nodes = new Map<NodeId, NodeEntry>();
+  /** Every runtime mutation recorded, in order, for replay when a promise is made. */
+  readonly #log: Mutation[] = [];
+  readonly #logBySource = new Map<NodeId, number[]>();
+  #openNodes = 0;
+  #runIncomplete = false;
+
+  /** Takes in whatever the graph already holds (e.g. when a run is resumed). */
+  constructor(graph: Graph) {
+    this.#graph = graph;
+    for (const node of graph.nodes()) {
+      if (node.createdBy === null) this.registerNode(node.id);
+      else this.#admit(node);
+    }
+    for (const edge of graph.edges()) {
+      if (edge.createdBy !== null) {
+        this.#logMutation({
+          kind: "add_edge",
+          source: edge.createdBy,
+          from: edge.from,
+          to: edge.to,
+        });
+      }
+    }
+  }
+
+  /** Every promise made, in the order made, including one that was broken as it was made. */
+  all(): readonly PromiseRecord[] {
+    return this.#promises.map((state) => state.record);
+  }
+
+  /** The promises in force for `node`: run-wide, its own and every scope it is in, in the order made. */
+  effective(node: NodeId): readonly PromiseRecord[] {
+    return mergeById(this.#global, this.#setOf(node)).map((state) => state.record);
+  }
+
+  /** Gives a workflow-file node (already in the graph) its effective set. Idempotent. */
+  registerNode(id: NodeId): void {
+    if (this.#nodes.has(id)) return;
+    const node = this.#graph.node(id);
+    const createdBy = node?.createdBy ?? null;
+    const set = createdBy === null ? EMPTY_SET : this.#setOf(createdBy);
+    const open = node === undefined || !isSettled(node.status);
+    this.#nodes.set(id, { set, open });
+    if (open) this.#openNodes++;
+  }
+
+  /**
+   * Makes a promise: it reaches every node now in its scope and every node they
+   * create. Returns a violation if what the scope has already added breaks it;
+   * such a promise is listed by `all` but never comes into force.
+   */
+  make(p: Omit<PromiseRecord, "id">): Violation | null {
+    const state = new PromiseState({ ...p, id: this.#promises.length });
+    this.#promises.push(state);
+    const members = p.scope === "*" ? null : this.#graph.scope(p.scope);
+    const broken = this.#replay(state, members) ?? this.#completeOnMake(state, members);
+    if (broken) {
+      state.inForce = false;
+      return { ...broken, whenMade: true };
+    }
+    if (members === null) this.#global.push(state);
+    else this.#reach(state, members);
+    return null;
+  }
+
+  /** What `m` would break, or null. Changes nothing. */
+  check(m: Mutation): Violation | null {
+    let first: Violation | null = null;
+    for (const list of [this.#global, this.#setOf(m.source)]) {
+      for (const state of list) {
+        if (first && state.record.id > first.promise.id) break;
+        const v = state.check(m, this.#graph, true);
+        if (v) {
+          first = v;
+          break;
+        }
+      }
+    }
+    return first;
+  }
+
+  /** Records `m`, already applied to the graph; an added node inherits its creator's set. */
+  record(m: Mutation): void {
+    const set = this.#setOf(m.source);
+    for (const state of this.#global) state.apply(m, this.#graph, true);
+    for (const state of set) state.apply(m, this.#graph, true);
+    this.#logMutation(m);
+    if (m.kind === "add_node" && !this.#nodes.has(m.id)) {
+      this.#nodes.set(m.id, { set, open: true });
+      this.#openNodes++;
+      for (const state of set) state.open++;
+    }
+  }
+
+  /**
+   * A node reached a final status. Runs the final `shape` check of every
+   * promise whose scope thereby completed, unless a node of it failed, was
+   * blocked or cancelled (then the run failed; no promise was broken).
+   */
+  settle(node: NodeId): Violation[] {
+    const entry = this.#nodes.get(node);
+    if (!entry?.open) return [];
+    entry.open = false;
+    this.#openNodes--;
+    const status = this.#graph.node(node)?.status;
+    const failed = status !== undefined && isIncomplete(status);
+    if (failed) this.#runIncomplete = true;
+    const violations: Violation[] = [];
+    for (const state of entry.set) {
+      state.open--;
+      if (failed) state.incomplete = true;
+      if (state.open === 0) this.#finalCheck(state, violations);
+    }
+    if (this.#openNodes === 0) {
+      for (const state of this.#global) this.#finalCheck(state, violations);
+    }
+    return violations;
+  }
+
+  progress(id: number): PromiseProgress {
+    const state = this.#promises[id];
+    if (!state) throw new Error(`no promise #${id} in this run`);
+    return state.isGlobal
+      ? state.progress(this.#openNodes, this.#runIncomplete)
+      : state.progress(state.open, state.incomplete);
+  }
+
+  #finalCheck(state: PromiseState, out: Violation[]): void {
+    if (!state.shape || state.finalChecked) return;
+    state.finalChecked = true;
+    if (state.isGlobal ? this.#runIncomplete : state.incomplete) return;
+    const why = state.shape.finalFailure(state.record.scope);
+    if (why !== null) out.push(state.shapeViolation(why));
+  }
+
+  /** Replays the scope's past additions; the first one that breaks the promise, or null. */
+  #replay(state: PromiseState, members: readonly NodeId[] | null): Violation | null {
+    for (const m of this.#pastAdditions(members)) {
+      const v = state.check(m, this.#graph, false);
+      if (v) return v;
+      state.apply(m, this.#graph, false);
+    }
+    const why = state.shape?.settleStarted(this.#graph) ?? null;
+    return why === null ? null : state.shapeViolation(why);
+  }
+
+  /** Counts the scope's open nodes; if it has already completed, the shape's final check. */
+  #completeOnMake(state: PromiseState, members: readonly NodeId[] | null): Violation | null {
+    if (members !== null) {
+      for (const id of members) {
+        const entry = this.#entry(id);
+        if (entry.open) state.open++;
+        const status = this.#graph.node(id)?.status;
+        if (status !== undefined && isIncomplete(status)) state.incomplete = true;
+      }
+    }
+    const open = members === null ? this.#openNodes : state.open;
+    // An empty graph has not started; its run-wide scope is not complete.
+    if (open > 0 || this.#graph.size === 0) return null;
+    const out: Violation[] = [];
+    this.#finalCheck(state, out);
+    return out[0] ?? null;
+  }
+
+  #pastAdditions(members: readonly NodeId[] | null): Mutation[] {
+    if (members === null) return this.#log;
+    const indices = members.flatMap((id) => this.#logBySource.get(id) ?? []);
+    return indices.sort((a, b) => a - b).map((i) => this.#log[i]!);
+  }
+
+  /** Adds `state` to the set of every node in its scope, sharing the copies. */
+  #reach(state: PromiseState, members: readonly NodeId[]): void {
+    const copies = new Map<PromiseSet, PromiseSet>();
+    for (const id of members) {
+      const entry = this.#entry(id);
+      let next = copies.get(entry.set);
+      if (!next) {
+        next = [...entry.set, state];
+        copies.set(entry.set, next);
+      }
+      entry.set = next;
+    }
+  }
+
+  /** A node created by a task before this book existed: logged as its creator's addition. */
+  #admit(node: GraphNode): void {
+    this.#logMutation({
+      kind: "add_node",
+      source: node.createdBy!,
+      id: node.id,
+      run: node.run,
+      args: node.args,
+      params: node.params,
+    });
+    this.registerNode(node.id);
+  }
+
+  #logMutation(m: Mutation): void {
+    const index = this.#log.length;
+    this.#log.push(m);
+    const mine = this.#logBySource.get(m.source);
+    if (mine) mine.push(index);
+    else this.#logBySource.set(m.source, [index]);
+  }
+
+  #entry(id: NodeId): NodeEntry {
+    this.registerNode(id);
+    return this.#nodes.get(id)!;
+  }
+
+  /** A node's own set; for a node never registered, its nearest registered creator's, without storing it. */
+  #setOf(id: NodeId): PromiseSet {
+    let current: NodeId | null = id;
+    while (current !== null) {
+      const entry = this.#nodes.get(current);
+      if (entry) return entry.set;
+      current = this.#graph.node(current)?.createdBy ?? null;
+    }
+    return EMPTY_SET;
+  }
+}
+
+/** Two id-ordered lists merged by id. */
+const mergeById = (a: readonly PromiseState[], b: readonly PromiseState[]): PromiseState[] => {
+  const out: PromiseState[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.record.id < y.record.id)) {
+      out.push(x!);
+      i++;
+    } else {
+      out.push(y);
+      j++;
+    }
+  }
+  return out;
+};
