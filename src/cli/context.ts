@@ -27,7 +27,9 @@ export const findRun = (store: Store, runId: string | undefined): RunRow => {
   const run = runId === undefined ? store.runs.latestRun() : store.runs.getRun(runId);
   if (!run) {
     throw new UsageError(
-      runId === undefined ? "there are no runs in this database yet" : `no run with id ${runId} (see \`orch runs\`)`,
+      runId === undefined
+        ? "there are no runs in this database yet"
+        : `no run with id ${runId} (see \`orch runs\`)`,
     );
   }
   return run;

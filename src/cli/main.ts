@@ -13,7 +13,11 @@ import { EXIT, UsageError } from "./errors.js";
 const cli = yargs(hideBin(process.argv))
   .scriptName("orch")
   .usage("$0 <command> [options]")
-  .option("db", { type: "string", describe: "SQLite database (default: $ORCH_DB, else .orch/orch.db)", global: true })
+  .option("db", {
+    type: "string",
+    describe: "SQLite database (default: $ORCH_DB, else .orch/orch.db)",
+    global: true,
+  })
   .command(startCommand)
   .command(statusCommand)
   .command(runsCommand)

@@ -1,9 +1,9 @@
 import type { NodeId } from "../graph/ids.js";
-import type { DecodedLine } from "../protocol/decode.js";
-import type { TaskMessage } from "../protocol/messages.js";
 import type { PromiseDef } from "../promises/schema.js";
 import type { Violation } from "../promises/types.js";
 import { validatePromise } from "../promises/validate.js";
+import type { DecodedLine } from "../protocol/decode.js";
+import type { TaskMessage } from "../protocol/messages.js";
 import type { MutationEvent } from "../state/events.js";
 import type { RunState } from "../state/run-state.js";
 import { policyOf } from "../workflow/policy.js";
@@ -57,17 +57,26 @@ export class AttemptSession {
         });
         if (verdict.stop) return verdict;
         for (const promise of message.promises) {
-          const scope = promise.scope === undefined || promise.scope === "$self" ? message.id : promise.scope;
+          const scope =
+            promise.scope === undefined || promise.scope === "$self" ? message.id : promise.scope;
           const made = this.#promise({ ...promise, scope }, line);
           if (made.stop) return made;
         }
         return CONTINUE;
       }
       case "add_edge":
-        return this.#propose({ type: "edge_added", from: message.from, to: message.to, created_by: this.node });
+        return this.#propose({
+          type: "edge_added",
+          from: message.from,
+          to: message.to,
+          created_by: this.node,
+        });
       case "promise": {
         const { type: _, ...promise } = message;
-        return this.#promise({ ...promise, scope: promise.scope === "$self" ? this.node : promise.scope }, line);
+        return this.#promise(
+          { ...promise, scope: promise.scope === "$self" ? this.node : promise.scope },
+          line,
+        );
       }
       case "log":
         return CONTINUE;
@@ -96,14 +105,21 @@ export class AttemptSession {
 
   #propose(event: MutationEvent): LineVerdict {
     if (this.mutations.length >= this.limits.maxMutations) {
-      return { stop: true, reason: `more than ${this.limits.maxMutations} mutations from one task (--max-mutations)` };
+      return {
+        stop: true,
+        reason: `more than ${this.limits.maxMutations} mutations from one task (--max-mutations)`,
+      };
     }
     if (event.type === "node_added" && this.state.graph.size >= this.limits.maxNodes) {
-      return { stop: true, reason: `the run would exceed ${this.limits.maxNodes} nodes (--max-nodes)` };
+      return {
+        stop: true,
+        reason: `the run would exceed ${this.limits.maxNodes} nodes (--max-nodes)`,
+      };
     }
     const refusal = this.state.refusal(event);
     if (refusal?.kind === "structural") return { stop: true, reason: refusal.message };
-    const broken = refusal?.kind === "promise" ? [refusal.violation] : this.state.apply(event, true);
+    const broken =
+      refusal?.kind === "promise" ? [refusal.violation] : this.state.apply(event, true);
     if (broken.length > 0) {
       this.violations = broken;
       return { stop: true, reason: "it broke a promise" };

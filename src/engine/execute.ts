@@ -60,7 +60,11 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
 type AttemptResult =
   | { readonly kind: "succeeded"; readonly session: AttemptSession }
   | { readonly kind: "failed"; readonly reason: string; readonly exit: TaskExit }
-  | { readonly kind: "broke-promise"; readonly violations: readonly Violation[]; readonly exit: TaskExit }
+  | {
+      readonly kind: "broke-promise";
+      readonly violations: readonly Violation[];
+      readonly exit: TaskExit;
+    }
   | { readonly kind: "interrupted"; readonly exit: TaskExit };
 
 /**
@@ -83,7 +87,10 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   });
 
   store.runs.setRunOwner(runId, process.pid, now());
-  const heartbeat = setInterval(() => store.runs.setRunOwner(runId, process.pid, now()), HEARTBEAT_INTERVAL_MS);
+  const heartbeat = setInterval(
+    () => store.runs.setRunOwner(runId, process.pid, now()),
+    HEARTBEAT_INTERVAL_MS,
+  );
   heartbeat.unref();
 
   const record = (events: readonly RunEvent[], also?: () => void): void => {
@@ -114,7 +121,9 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         }
       }
     }
-    record([...cancelled, { type: "run_status", status, reason }], () => store.runs.setRunOwner(runId, null, null));
+    record([...cancelled, { type: "run_status", status, reason }], () =>
+      store.runs.setRunOwner(runId, null, null),
+    );
     for (const event of cancelled) state.apply(event);
     onProgress({ kind: "run", status, reason });
     return { status, reason };
@@ -136,7 +145,11 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     const script = resolve(options.dir, node.run);
     if (!existsSync(script)) {
       const exit = { exitCode: null, signal: null, killedBecause: null };
-      return { kind: "failed", reason: `script not found: ${node.run} (relative to ${options.dir})`, exit };
+      return {
+        kind: "failed",
+        reason: `script not found: ${node.run} (relative to ${options.dir})`,
+        exit,
+      };
     }
     mkdirSync(options.logsDir, { recursive: true, mode: 0o700 });
     const task = launchTask(
@@ -167,14 +180,23 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     clearInterval(stager);
     runningTask = null;
 
-    if (session.violations.length > 0) return { kind: "broke-promise", violations: session.violations, exit };
+    if (session.violations.length > 0)
+      return { kind: "broke-promise", violations: session.violations, exit };
     if (stopRequest !== null) return { kind: "interrupted", exit };
     const failure = failureReason(exit);
-    return failure === null ? { kind: "succeeded", session } : { kind: "failed", reason: failure, exit };
+    return failure === null
+      ? { kind: "succeeded", session }
+      : { kind: "failed", reason: failure, exit };
   };
 
   /** Record the end of an attempt that did not succeed, and discard its mutations. */
-  const recordLostAttempt = (id: NodeId, attempt: number, status: "failed" | "pending", exit: TaskExit, reason: string) => {
+  const recordLostAttempt = (
+    id: NodeId,
+    attempt: number,
+    status: "failed" | "pending",
+    exit: TaskExit,
+    reason: string,
+  ) => {
     record([{ type: "node_status", id, status, attempt, reason }], () => {
       store.history.clearProvisional(runId);
       store.attempts.finishAttempt(runId, id, attempt, now(), {
@@ -188,9 +210,20 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   };
 
   /** Commit a successful attempt: its mutations, outputs and status in one transaction. */
-  const commitAttempt = (id: NodeId, attempt: number, session: AttemptSession): readonly Violation[] => {
-    const succeeded: RunEvent = { type: "node_status", id, status: "succeeded", attempt, reason: null };
-    const outputs: RunEvent[] = session.outputs === null ? [] : [{ type: "output", id, values: session.outputs }];
+  const commitAttempt = (
+    id: NodeId,
+    attempt: number,
+    session: AttemptSession,
+  ): readonly Violation[] => {
+    const succeeded: RunEvent = {
+      type: "node_status",
+      id,
+      status: "succeeded",
+      attempt,
+      reason: null,
+    };
+    const outputs: RunEvent[] =
+      session.outputs === null ? [] : [{ type: "output", id, values: session.outputs }];
     record([...session.mutations, ...outputs, succeeded], () => {
       store.history.clearProvisional(runId);
       store.attempts.finishAttempt(runId, id, attempt, now(), {
@@ -213,7 +246,13 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     for (const d of state.graph.descendants(id)) {
       const node = state.graph.node(d)!;
       if (node.status === "pending") {
-        blocked.push({ type: "node_status", id: d, status: "blocked", attempt: node.attempts, reason: `upstream ${id} failed` });
+        blocked.push({
+          type: "node_status",
+          id: d,
+          status: "blocked",
+          attempt: node.attempts,
+          reason: `upstream ${id} failed`,
+        });
       }
     }
     if (blocked.length === 0) return;
@@ -221,7 +260,14 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     for (const event of blocked) {
       state.apply(event);
       if (event.type === "node_status") {
-        onProgress({ kind: "node", node: event.id, status: "blocked", attempt: event.attempt, seconds: null, reason: event.reason });
+        onProgress({
+          kind: "node",
+          node: event.id,
+          status: "blocked",
+          attempt: event.attempt,
+          seconds: null,
+          reason: event.reason,
+        });
       }
     }
   };
@@ -246,14 +292,28 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
           return endRun("interrupted", stopRequest);
         case "succeeded": {
           const broken = commitAttempt(id, attempt, result.session);
-          onProgress({ kind: "node", node: id, status: "succeeded", attempt, seconds, reason: null });
+          onProgress({
+            kind: "node",
+            node: id,
+            status: "succeeded",
+            attempt,
+            seconds,
+            reason: null,
+          });
           return broken.length > 0 ? terminate(broken) : null;
         }
         case "failed": {
           const policy = state.policy(id);
           if (attempt > policy.retries) {
             recordLostAttempt(id, attempt, "failed", result.exit, result.reason);
-            onProgress({ kind: "node", node: id, status: "failed", attempt, seconds, reason: result.reason });
+            onProgress({
+              kind: "node",
+              node: id,
+              status: "failed",
+              attempt,
+              seconds,
+              reason: result.reason,
+            });
             blockDescendants(id);
             return null;
           }
@@ -282,9 +342,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
 };
 
-const committedShape = (
-  mutations: readonly MutationEvent[],
-): [NodeId[], [NodeId, NodeId][]] => {
+const committedShape = (mutations: readonly MutationEvent[]): [NodeId[], [NodeId, NodeId][]] => {
   const nodes: NodeId[] = [];
   const edges: [NodeId, NodeId][] = [];
   for (const event of mutations) {

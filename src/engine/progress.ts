@@ -4,7 +4,14 @@ import type { RunStatus } from "../state/events.js";
 
 /** What the engine reports as a run goes; the CLI decides how to show it. */
 export type Progress =
-  | { readonly kind: "node"; readonly node: NodeId; readonly status: NodeStatus; readonly attempt: number; readonly seconds: number | null; readonly reason: string | null }
+  | {
+      readonly kind: "node";
+      readonly node: NodeId;
+      readonly status: NodeStatus;
+      readonly attempt: number;
+      readonly seconds: number | null;
+      readonly reason: string | null;
+    }
   | { readonly kind: "run"; readonly status: RunStatus; readonly reason: string | null };
 
 export type ProgressListener = (progress: Progress) => void;

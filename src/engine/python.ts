@@ -9,7 +9,10 @@ export const resolvePython = (flag: string | undefined, env = process.env): stri
   const requested = flag ?? env.ORCH_PYTHON ?? "python3";
   let result: ReturnType<typeof execaSync>;
   try {
-    result = execaSync(requested, ["-c", "import sys; print(sys.executable)"], { reject: false, timeout: 30_000 });
+    result = execaSync(requested, ["-c", "import sys; print(sys.executable)"], {
+      reject: false,
+      timeout: 30_000,
+    });
   } catch {
     throw new Error(`cannot run the Python interpreter "${requested}"`);
   }

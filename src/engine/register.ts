@@ -13,7 +13,8 @@ import { policyOf } from "../workflow/policy.js";
 export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): RunEvent[] => {
   const { workflow } = loaded;
   const events: RunEvent[] = [];
-  if (Object.keys(workflow.defaults).length > 0) events.push({ type: "defaults", policy: workflow.defaults });
+  if (Object.keys(workflow.defaults).length > 0)
+    events.push({ type: "defaults", policy: workflow.defaults });
   for (const node of workflow.nodes) {
     const policy = policyOf(node);
     events.push({
@@ -27,7 +28,8 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
     });
   }
   for (const node of workflow.nodes) {
-    for (const from of node.depends_on) events.push({ type: "edge_added", from, to: node.id, created_by: null });
+    for (const from of node.depends_on)
+      events.push({ type: "edge_added", from, to: node.id, created_by: null });
   }
   for (const edge of workflow.edges) events.push({ type: "edge_added", ...edge, created_by: null });
   const origin = (path: string): PromiseOrigin => ({ kind: "file", file: fileLabel, path });
@@ -36,7 +38,8 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
   });
   workflow.nodes.forEach((node, i) => {
     node.promises.forEach((promise, j) => {
-      const scope = promise.scope === undefined || promise.scope === "$self" ? node.id : promise.scope;
+      const scope =
+        promise.scope === undefined || promise.scope === "$self" ? node.id : promise.scope;
       events.push({
         type: "promise_made",
         promise: { ...promise, scope },
@@ -53,7 +56,12 @@ export const stateBeforeRun = (loaded: LoadedWorkflow, fileLabel: string): RunSt
   RunState.replay(registrationEvents(loaded, fileLabel));
 
 /** Register a new run: the run row and its registration events, in one transaction. */
-export const registerRun = (store: Store, loaded: LoadedWorkflow, runId: string, fileLabel: string): void => {
+export const registerRun = (
+  store: Store,
+  loaded: LoadedWorkflow,
+  runId: string,
+  fileLabel: string,
+): void => {
   const at = now();
   store.transaction(() => {
     store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });

@@ -13,7 +13,13 @@ export const prepareResume = (store: Store, runId: string): void => {
   const reopened: RunEvent[] = [];
   for (const node of state.graph.nodes()) {
     if (node.status === "running") {
-      reopened.push({ type: "node_status", id: node.id, status: "pending", attempt: node.attempts, reason: "the orchestrator stopped while it ran" });
+      reopened.push({
+        type: "node_status",
+        id: node.id,
+        status: "pending",
+        attempt: node.attempts,
+        reason: "the orchestrator stopped while it ran",
+      });
     }
   }
   store.transaction(() => {
@@ -28,6 +34,9 @@ export const prepareResume = (store: Store, runId: string): void => {
         });
       }
     }
-    store.history.append(runId, at, [...reopened, { type: "run_status", status: "running", reason: null }]);
+    store.history.append(runId, at, [
+      ...reopened,
+      { type: "run_status", status: "running", reason: null },
+    ]);
   });
 };

@@ -86,7 +86,8 @@ class MinHeap {
         const right = left + 1;
         let smallest = i;
         if (left < this.#keys.length && this.#keys[left]! < this.#keys[smallest]!) smallest = left;
-        if (right < this.#keys.length && this.#keys[right]! < this.#keys[smallest]!) smallest = right;
+        if (right < this.#keys.length && this.#keys[right]! < this.#keys[smallest]!)
+          smallest = right;
         if (smallest === i) break;
         this.#swap(i, smallest);
         i = smallest;

@@ -23,7 +23,9 @@ export interface TaskLaunch {
 }
 
 /** What the orchestrator does after a line: carry on, or kill the task now. */
-export type LineVerdict = { readonly stop: false } | { readonly stop: true; readonly reason: string };
+export type LineVerdict =
+  | { readonly stop: false }
+  | { readonly stop: true; readonly reason: string };
 
 export const CONTINUE: LineVerdict = { stop: false };
 
@@ -48,7 +50,10 @@ export interface RunningTask {
  * Spawn one attempt of a task (no shell), write the start message to its stdin,
  * decode its stdout line by line and hand each line to `onLine` as it arrives.
  */
-export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => LineVerdict): RunningTask => {
+export const launchTask = (
+  launch: TaskLaunch,
+  onLine: (line: DecodedLine) => LineVerdict,
+): RunningTask => {
   const log = openSync(launch.logPath, "a", 0o600);
   const note = (text: string) => writeSync(log, `[orch] ${text}\n`);
   const child = execa(launch.python, [launch.script, ...launch.args], {
@@ -83,7 +88,10 @@ export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => Li
   const timeoutTimer =
     launch.timeout === null
       ? undefined
-      : setTimeout(() => kill(`timed out after ${launch.timeout}s`, "graceful"), launch.timeout * 1000);
+      : setTimeout(
+          () => kill(`timed out after ${launch.timeout}s`, "graceful"),
+          launch.timeout * 1000,
+        );
 
   let lineNumber = 0;
   const lines = child.stdout.pipe(split2({ maxLength: launch.maxLineLength }));
@@ -92,7 +100,8 @@ export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => Li
       if (killedBecause !== null) return;
       lineNumber += 1;
       const decoded = decodeLine(text, lineNumber);
-      if (decoded.kind === "text") note(`warning: stdout line ${lineNumber} is not JSON, kept as a log line: ${text}`);
+      if (decoded.kind === "text")
+        note(`warning: stdout line ${lineNumber} is not JSON, kept as a log line: ${text}`);
       else if (decoded.kind === "message" && decoded.message.type === "log") {
         note(`${decoded.message.level}: ${decoded.message.message}`);
       }
@@ -100,7 +109,9 @@ export const launchTask = (launch: TaskLaunch, onLine: (line: DecodedLine) => Li
       if (verdict.stop) kill(verdict.reason);
     });
     lines.on("error", () => {
-      kill(`stdout line ${lineNumber + 1} is longer than the limit of ${launch.maxLineLength} characters`);
+      kill(
+        `stdout line ${lineNumber + 1} is longer than the limit of ${launch.maxLineLength} characters`,
+      );
       child.stdout.resume();
       resolve();
     });

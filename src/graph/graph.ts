@@ -223,7 +223,9 @@ export class Graph {
     const byOrder = (a: NodeId, b: NodeId) => this.#order.get(a)! - this.#order.get(b)!;
     const moved = [...[...backward].sort(byOrder), ...[...forward].sort(byOrder)];
     const slots = moved.map((id) => this.#order.get(id)!).sort((a, b) => a - b);
-    moved.forEach((id, i) => this.#order.set(id, slots[i]!));
+    moved.forEach((id, i) => {
+      this.#order.set(id, slots[i]!);
+    });
     return false;
   }
 }

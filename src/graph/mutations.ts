@@ -11,7 +11,12 @@ export type Mutation =
       readonly args: readonly string[];
       readonly params: Readonly<Record<string, unknown>>;
     }
-  | { readonly kind: "add_edge"; readonly source: NodeId; readonly from: NodeId; readonly to: NodeId };
+  | {
+      readonly kind: "add_edge";
+      readonly source: NodeId;
+      readonly from: NodeId;
+      readonly to: NodeId;
+    };
 
 export type AddNodeMutation = Extract<Mutation, { kind: "add_node" }>;
 export type AddEdgeMutation = Extract<Mutation, { kind: "add_edge" }>;

@@ -22,6 +22,12 @@ export const decodeLine = (text: string, line: number): DecodedLine => {
   }
   const result = TaskMessageSchema.safeParse(value);
   if (result.success) return { kind: "message", line, message: result.data };
-  const problems = zodIssues(result.error).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
-  return { kind: "invalid", line, error: `stdout line ${line} is not a valid message: ${problems.join("; ")}` };
+  const problems = zodIssues(result.error).map((i) =>
+    i.path ? `${i.path}: ${i.message}` : i.message,
+  );
+  return {
+    kind: "invalid",
+    line,
+    error: `stdout line ${line} is not a valid message: ${problems.join("; ")}`,
+  };
 };

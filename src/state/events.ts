@@ -10,7 +10,13 @@ import { TaskPolicySchema } from "../workflow/policy.js";
  * (see `RunState`); the nodes/edges tables are projections kept for fast reads.
  */
 
-export const RUN_STATUSES = ["running", "succeeded", "failed", "terminated", "interrupted"] as const;
+export const RUN_STATUSES = [
+  "running",
+  "succeeded",
+  "failed",
+  "terminated",
+  "interrupted",
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const PromiseOriginSchema = z.discriminatedUnion("kind", [

@@ -4,8 +4,7 @@ import { type Mutation, structuralError } from "../graph/mutations.js";
 import { PromiseBook } from "../promises/book.js";
 import type { Violation } from "../promises/types.js";
 import { type ResolvedPolicy, resolvePolicy, type TaskPolicy } from "../workflow/policy.js";
-import type { RunStatus } from "./events.js";
-import type { MutationEvent, RunEvent } from "./events.js";
+import type { MutationEvent, RunEvent, RunStatus } from "./events.js";
 
 /** Why a task's mutation was refused: a structural error fails the task, a broken promise ends the run. */
 export type Refusal =
@@ -64,7 +63,12 @@ export class RunState {
       }
       case "promise_made": {
         const { scope, ...rules } = event.promise;
-        const violation = this.book.make({ scope, rules, origin: event.origin, madeBy: event.made_by });
+        const violation = this.book.make({
+          scope,
+          rules,
+          origin: event.origin,
+          madeBy: event.made_by,
+        });
         return violation ? [violation] : NONE;
       }
       case "node_status": {
@@ -97,7 +101,8 @@ export class RunState {
   commit(events: Iterable<MutationEvent>): void {
     for (const event of events) {
       if (event.type === "node_added") this.graph.node(event.id)!.provisional = false;
-      else if (event.type === "edge_added") this.graph.edge(event.from, event.to)!.provisional = false;
+      else if (event.type === "edge_added")
+        this.graph.edge(event.from, event.to)!.provisional = false;
     }
   }
 }
@@ -107,6 +112,13 @@ const NONE: readonly Violation[] = [];
 const toMutation = (event: MutationEvent): Mutation | null => {
   if (event.type === "promise_made" || event.created_by === null) return null;
   return event.type === "node_added"
-    ? { kind: "add_node", source: event.created_by, id: event.id, run: event.run, args: event.args, params: event.params }
+    ? {
+        kind: "add_node",
+        source: event.created_by,
+        id: event.id,
+        run: event.run,
+        args: event.args,
+        params: event.params,
+      }
     : { kind: "add_edge", source: event.created_by, from: event.from, to: event.to };
 };

@@ -20,10 +20,22 @@ export const attemptQueries = (db: Db) => {
   );
   const forRun = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY started_at, rowid");
   return {
-    startAttempt: (runId: string, node: string, attempt: number, at: string, logPath: string): void => {
+    startAttempt: (
+      runId: string,
+      node: string,
+      attempt: number,
+      at: string,
+      logPath: string,
+    ): void => {
       insert.run(runId, node, attempt, at, logPath);
     },
-    finishAttempt: (runId: string, node: string, attempt: number, at: string, end: AttemptEnd): void => {
+    finishAttempt: (
+      runId: string,
+      node: string,
+      attempt: number,
+      at: string,
+      end: AttemptEnd,
+    ): void => {
       finish.run({ runId, node, attempt, at, ...end });
     },
     listAttempts: (runId: string): AttemptRow[] =>

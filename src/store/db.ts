@@ -31,7 +31,8 @@ export const openDb = (path: string, options: { readonly?: boolean } = {}): Db =
   return db;
 };
 
-export const schemaVersion = (db: Db): number => db.pragma("user_version", { simple: true }) as number;
+export const schemaVersion = (db: Db): number =>
+  db.pragma("user_version", { simple: true }) as number;
 
 const migrate = (db: Db): void => {
   const current = schemaVersion(db);

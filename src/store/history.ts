@@ -120,7 +120,11 @@ export const historyQueries = (db: Db) => {
     readProvisional: (runId: string): MutationEvent[] =>
       readProvisional.all(runId).map((raw) => {
         const event = parseEvent(ProvisionalRowSchema.parse(raw).payload);
-        if (event.type !== "node_added" && event.type !== "edge_added" && event.type !== "promise_made") {
+        if (
+          event.type !== "node_added" &&
+          event.type !== "edge_added" &&
+          event.type !== "promise_made"
+        ) {
           throw new Error(`provisional row holds a ${event.type} event`);
         }
         return event;

@@ -30,7 +30,8 @@ export const loadWorkflow = (path: string): LoadResult => {
   const fail = (issues: WorkflowIssue[]): LoadResult => ({ ok: false, file: path, issues });
   let text: string;
   try {
-    if (statSync(file).isDirectory()) return fail([{ path: "", message: "is a directory, expected a workflow JSON file" }]);
+    if (statSync(file).isDirectory())
+      return fail([{ path: "", message: "is a directory, expected a workflow JSON file" }]);
     text = readFileSync(file, "utf8");
   } catch {
     return fail([{ path: "", message: "cannot read the file (does it exist?)" }]);
@@ -41,7 +42,9 @@ export const loadWorkflow = (path: string): LoadResult => {
   if (!result.success) return fail(zodIssues(result.error));
   const dir = dirname(file);
   const issues = semanticIssues(result.data, dir);
-  return issues.length > 0 ? fail(issues) : { ok: true, value: { file, dir, workflow: result.data } };
+  return issues.length > 0
+    ? fail(issues)
+    : { ok: true, value: { file, dir, workflow: result.data } };
 };
 
 /** Parse JSON strictly; on a syntax error, say where (line and column) and what. */
@@ -91,7 +94,8 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
   const issues: WorkflowIssue[] = [];
   const ids = new Set<string>();
   workflow.nodes.forEach((node, i) => {
-    if (ids.has(node.id)) issues.push({ path: `nodes[${i}].id`, message: `duplicate node id ${node.id}` });
+    if (ids.has(node.id))
+      issues.push({ path: `nodes[${i}].id`, message: `duplicate node id ${node.id}` });
     ids.add(node.id);
     const script = resolve(dir, node.run);
     if (!existsSync(script) || statSync(script).isDirectory()) {
@@ -109,7 +113,8 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
   });
   const graph = new Graph();
   for (const node of workflow.nodes) {
-    if (!graph.has(node.id)) graph.addNode({ id: node.id, run: node.run, args: [], params: {}, createdBy: null });
+    if (!graph.has(node.id))
+      graph.addNode({ id: node.id, run: node.run, args: [], params: {}, createdBy: null });
   }
   for (const edge of edges) {
     const unknown = [edge.from, edge.to].find((id) => !ids.has(id));
@@ -118,19 +123,28 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
     } else if (graph.edge(edge.from, edge.to)) {
       issues.push({ path: edge.path, message: `duplicate edge ${edge.from} -> ${edge.to}` });
     } else if (graph.wouldCycle(edge.from, edge.to)) {
-      issues.push({ path: edge.path, message: `edge ${edge.from} -> ${edge.to} closes a cycle; a workflow is a DAG` });
+      issues.push({
+        path: edge.path,
+        message: `edge ${edge.from} -> ${edge.to} closes a cycle; a workflow is a DAG`,
+      });
     } else {
       graph.addEdge(edge.from, edge.to, null);
     }
   }
   const nodeExists = (id: string) => ids.has(id);
   workflow.promises.forEach((promise, i) => {
-    issues.push(...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false }));
+    issues.push(
+      ...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false }),
+    );
   });
   workflow.nodes.forEach((node, i) => {
     node.promises.forEach((promise, j) => {
       issues.push(
-        ...validatePromise(promise, { path: `nodes[${i}].promises[${j}]`, nodeExists, allowSelf: true }),
+        ...validatePromise(promise, {
+          path: `nodes[${i}].promises[${j}]`,
+          nodeExists,
+          allowSelf: true,
+        }),
       );
     });
   });

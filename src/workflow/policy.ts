@@ -5,7 +5,11 @@ import { z } from "zod";
  * may be set per node, or for the whole run under `defaults` in the workflow file.
  */
 export const TaskPolicyShape = {
-  timeout: z.number().positive().describe("seconds before the task and its processes are killed").optional(),
+  timeout: z
+    .number()
+    .positive()
+    .describe("seconds before the task and its processes are killed")
+    .optional(),
   retries: z.number().int().nonnegative().describe("further attempts after a failure").optional(),
   retry_delay: z.number().nonnegative().describe("seconds before the first retry").optional(),
   backoff: z.number().min(1).describe("each retry waits this many times longer").optional(),
@@ -41,7 +45,10 @@ export const resolvePolicy = (node: TaskPolicy, defaults: TaskPolicy): ResolvedP
  * ±`jitter` so that many retrying tasks do not wake together. `random` is in [0, 1).
  */
 export const retryDelay = (policy: ResolvedPolicy, failed: number, random: number): number => {
-  const base = Math.min(policy.retryDelayMax, policy.retryDelay * policy.backoff ** Math.max(0, failed - 1));
+  const base = Math.min(
+    policy.retryDelayMax,
+    policy.retryDelay * policy.backoff ** Math.max(0, failed - 1),
+  );
   return Math.max(0, base * (1 + policy.jitter * (2 * random - 1)));
 };
 

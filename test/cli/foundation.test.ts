@@ -66,7 +66,10 @@ describe("orch validate", () => {
     const file = write({
       "w.json": JSON.stringify({
         name: "cyc",
-        nodes: [{ id: "a", run: "t.py", depends_on: ["b"] }, { id: "b", run: "t.py", depends_on: ["a"] }],
+        nodes: [
+          { id: "a", run: "t.py", depends_on: ["b"] },
+          { id: "b", run: "t.py", depends_on: ["a"] },
+        ],
       }),
       "t.py": "",
     });
@@ -146,7 +149,9 @@ describe("orch start", () => {
     const { orch, write } = sandbox();
     const file = write({
       "w/workflow.json": JSON.stringify({ name: "discard", nodes: [{ id: "a", run: "a.py" }] }),
-      "w/a.py": pyTask('task.add_node("x", run="a.py")\ntask.add_edge("a", "x")\nraise SystemExit(3)'),
+      "w/a.py": pyTask(
+        'task.add_node("x", run="a.py")\ntask.add_edge("a", "x")\nraise SystemExit(3)',
+      ),
     });
     const result = await orch("start", file, "--run-id", "x1");
     expect(result.exitCode).toBe(1);
@@ -159,13 +164,23 @@ describe("orch start", () => {
   it("fails a task whose mutation is structurally wrong, with the line and the problem", async () => {
     const { orch, write } = sandbox();
     const file = write({
-      "w/workflow.json": JSON.stringify({ name: "bad-edge", nodes: [{ id: "a", run: "a.py" }, { id: "b", run: "a.py" }] }),
-      "w/a.py": pyTask('import os\nif os.environ["ORCH_NODE_ID"] == "b":\n    task.add_edge("b", "a")'),
+      "w/workflow.json": JSON.stringify({
+        name: "bad-edge",
+        nodes: [
+          { id: "a", run: "a.py" },
+          { id: "b", run: "a.py" },
+        ],
+      }),
+      "w/a.py": pyTask(
+        'import os\nif os.environ["ORCH_NODE_ID"] == "b":\n    task.add_edge("b", "a")',
+      ),
     });
     const result = await orch("start", file, "--run-id", "s1");
     expect(result.exitCode).toBe(1);
     const s = await status(orch, "s1");
-    expect(s.nodes.find((n) => n.id === "b")?.reason).toMatch(/stdout line 1: edge b -> a points into a, which has already started/);
+    expect(s.nodes.find((n) => n.id === "b")?.reason).toMatch(
+      /stdout line 1: edge b -> a points into a, which has already started/,
+    );
   });
 
   it("refuses bad usage with exit 2 and runs nothing", async () => {
@@ -175,7 +190,9 @@ describe("orch start", () => {
     const again = await orch("start", fixture("diamond"), "--run-id", "same");
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toMatch(/already exists/);
-    expect((await orch("start", fixture("diamond"), "--python", "/no/such/python")).exitCode).toBe(2);
+    expect((await orch("start", fixture("diamond"), "--python", "/no/such/python")).exitCode).toBe(
+      2,
+    );
     expect((await orch("frobnicate")).exitCode).toBe(2);
   });
 });
@@ -185,8 +202,16 @@ describe("reading runs", () => {
     const { dir, orch, spawnOrch, write } = sandbox();
     await orch("start", fixture("diamond"), "--run-id", "first");
     const file = write({
-      "slow/workflow.json": JSON.stringify({ name: "slow", nodes: [{ id: "a", run: "a.py" }, { id: "b", run: "a.py", depends_on: ["a"] }] }),
-      "slow/a.py": pyTask('import time, os\nif os.environ["ORCH_NODE_ID"] == "a":\n    task.add_node("late", run="a.py")\n    time.sleep(1.5)'),
+      "slow/workflow.json": JSON.stringify({
+        name: "slow",
+        nodes: [
+          { id: "a", run: "a.py" },
+          { id: "b", run: "a.py", depends_on: ["a"] },
+        ],
+      }),
+      "slow/a.py": pyTask(
+        'import time, os\nif os.environ["ORCH_NODE_ID"] == "a":\n    task.add_node("late", run="a.py")\n    time.sleep(1.5)',
+      ),
     });
     const live = spawnOrch("start", file, "--run-id", "second");
     let seen: Awaited<ReturnType<typeof status>> | undefined;
@@ -198,7 +223,9 @@ describe("reading runs", () => {
     expect(seen?.run.status).toBe("running");
     const graph = await orch("graph", "second", "--out", `${dir}/live.json`);
     expect(graph.exitCode).toBe(0);
-    const drawn = JSON.parse(readFileSync(`${dir}/live.json`, "utf8")) as { nodes: { id: string }[] };
+    const drawn = JSON.parse(readFileSync(`${dir}/live.json`, "utf8")) as {
+      nodes: { id: string }[];
+    };
     expect(drawn.nodes.map((n) => n.id)).toContain("late");
     expect((await live).exitCode).toBe(0);
     const runs = await orch("runs", "--json");

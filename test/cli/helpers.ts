@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -18,8 +18,16 @@ export const sandbox = () => {
   const dir = mkdtempSync(join(tmpdir(), "orch-cli-"));
   const db = join(dir, "orch.db");
   const orch = async (...args: string[]): Promise<CliResult> => {
-    const result = await execa("node", [MAIN, ...args, "--db", db], { cwd: ROOT, reject: false, timeout: 120_000 });
-    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+    const result = await execa("node", [MAIN, ...args, "--db", db], {
+      cwd: ROOT,
+      reject: false,
+      timeout: 120_000,
+    });
+    return {
+      exitCode: result.exitCode ?? -1,
+      stdout: String(result.stdout),
+      stderr: String(result.stderr),
+    };
   };
   const spawnOrch = (...args: string[]): ResultPromise =>
     execa("node", [MAIN, ...args, "--db", db], { cwd: ROOT, reject: false });
@@ -39,7 +47,12 @@ export const sandbox = () => {
 export const fixture = (name: string): string => join(ROOT, "fixtures", name, "workflow.json");
 
 export const StatusSchema = z.object({
-  run: z.object({ id: z.string(), workflow: z.string(), status: z.string(), reason: z.string().nullable() }),
+  run: z.object({
+    id: z.string(),
+    workflow: z.string(),
+    status: z.string(),
+    reason: z.string().nullable(),
+  }),
   nodes: z.array(
     z.object({
       id: z.string(),
@@ -55,7 +68,10 @@ export const StatusSchema = z.object({
 });
 export type Status = z.infer<typeof StatusSchema>;
 
-export const status = async (orch: ReturnType<typeof sandbox>["orch"], run?: string): Promise<Status> => {
+export const status = async (
+  orch: ReturnType<typeof sandbox>["orch"],
+  run?: string,
+): Promise<Status> => {
   const result = await orch("status", ...(run ? [run] : []), "--json");
   if (result.exitCode !== 0) throw new Error(`orch status failed: ${result.stderr}`);
   return StatusSchema.parse(JSON.parse(result.stdout));

@@ -41,7 +41,10 @@ describe("the three must-have use cases of seed 004, 30 runs each", { timeout: 2
   it("random branch: the final DAG is always A or B, and both occur", async () => {
     const finals = await runMany("branch", 30);
     const common = ["choose->end", "start->choose"];
-    const a: Dag = { nodes: ["a", "choose", "end", "start"], edges: [...common, "a->end", "choose->a"].sort() };
+    const a: Dag = {
+      nodes: ["a", "choose", "end", "start"],
+      edges: [...common, "a->end", "choose->a"].sort(),
+    };
     const b: Dag = {
       nodes: ["b1", "b2", "choose", "end", "start"],
       edges: [...common, "b1->b2", "b2->end", "choose->b1"].sort(),
@@ -86,7 +89,8 @@ const BREAKERS: Record<string, RegExp> = {
   "no-edges-to": /rule no_edges_to broken by breaker added edge n1 -> after/,
   shape: /rule shape broken by breaker added node b1/,
   "shape-final": /rule shape broken/,
-  "runtime-promise": /made by breaker \(message line \d+\).* rule nodes broken by breaker added node/,
+  "runtime-promise":
+    /made by breaker \(message line \d+\).* rule nodes broken by breaker added node/,
   "already-broken": /made by breaker \(message line \d+\).* rule nodes\.max broken/,
 };
 

@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { Graph } from "../../src/graph/graph.js";
 import { structuralError } from "../../src/graph/mutations.js";
 
-const node = (id: string, createdBy: string | null = null) => ({ id, run: "t.py", args: [], params: {}, createdBy });
+const node = (id: string, createdBy: string | null = null) => ({
+  id,
+  run: "t.py",
+  args: [],
+  params: {},
+  createdBy,
+});
 
 /** Reference: is `to` reachable from `from` (a plain DFS over the final edge list)? */
 const reachable = (edges: [number, number][], from: number, to: number): boolean => {
@@ -27,7 +33,11 @@ describe("Graph", () => {
     g.addNode(node("c", "b"));
     g.addEdge("a", "b", null);
     g.addEdge("b", "c", "a");
-    expect([...g.nodes()].map((n) => [n.id, n.seq])).toEqual([["a", 0], ["b", 1], ["c", 2]]);
+    expect([...g.nodes()].map((n) => [n.id, n.seq])).toEqual([
+      ["a", 0],
+      ["b", 1],
+      ["c", 2],
+    ]);
     expect(g.createdBy("a")).toEqual(["b"]);
     expect(g.scope("a").sort()).toEqual(["a", "b", "c"]);
     expect([...g.descendants("a")].sort()).toEqual(["b", "c"]);
@@ -82,26 +92,41 @@ describe("structural checks", () => {
   };
 
   it("names a duplicate node id", () => {
-    expect(structuralError(graph(), { kind: "add_node", source: "a", id: "b", run: "x.py", args: [], params: {} })).toBe(
-      "node b already exists",
-    );
+    expect(
+      structuralError(graph(), {
+        kind: "add_node",
+        source: "a",
+        id: "b",
+        run: "x.py",
+        args: [],
+        params: {},
+      }),
+    ).toBe("node b already exists");
   });
 
   it("names an unknown node in an edge", () => {
-    expect(structuralError(graph(), { kind: "add_edge", source: "a", from: "a", to: "zz" })).toMatch(/unknown node zz/);
+    expect(
+      structuralError(graph(), { kind: "add_edge", source: "a", from: "a", to: "zz" }),
+    ).toMatch(/unknown node zz/);
   });
 
   it("refuses an edge into a node that has already started", () => {
     const g = graph();
     g.node("b")!.status = "running";
     g.addNode(node("c"));
-    expect(structuralError(g, { kind: "add_edge", source: "a", from: "c", to: "b" })).toMatch(/already started \(running\)/);
+    expect(structuralError(g, { kind: "add_edge", source: "a", from: "c", to: "b" })).toMatch(
+      /already started \(running\)/,
+    );
   });
 
   it("refuses a duplicate edge and a cycle", () => {
     const g = graph();
-    expect(structuralError(g, { kind: "add_edge", source: "a", from: "a", to: "b" })).toMatch(/already exists/);
-    expect(structuralError(g, { kind: "add_edge", source: "a", from: "b", to: "a" })).toMatch(/cycle/);
+    expect(structuralError(g, { kind: "add_edge", source: "a", from: "a", to: "b" })).toMatch(
+      /already exists/,
+    );
+    expect(structuralError(g, { kind: "add_edge", source: "a", from: "b", to: "a" })).toMatch(
+      /cycle/,
+    );
   });
 });
 

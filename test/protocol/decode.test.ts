@@ -12,9 +12,20 @@ describe("decodeLine", () => {
       '{"type":"output","values":{"answer":42}}',
     ];
     const kinds = lines.map((l, i) => decodeLine(l, i + 1));
-    expect(kinds.map((d) => d.kind)).toEqual(["message", "message", "message", "message", "message"]);
+    expect(kinds.map((d) => d.kind)).toEqual([
+      "message",
+      "message",
+      "message",
+      "message",
+      "message",
+    ]);
     const first = kinds[0]!;
-    expect(first.kind === "message" && first.message).toMatchObject({ type: "add_node", args: [], params: {}, promises: [] });
+    expect(first.kind === "message" && first.message).toMatchObject({
+      type: "add_node",
+      args: [],
+      params: {},
+      promises: [],
+    });
   });
 
   it("keeps a line that is not JSON as text", () => {
@@ -38,10 +49,18 @@ describe("decodeLine", () => {
 
   it("never throws, whatever the line", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), fc.nat(), (text, n) => {
-        const decoded = decodeLine(text, n);
-        expect(["message", "text", "invalid", "blank"]).toContain(decoded.kind);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        fc.nat(),
+        (text, n) => {
+          const decoded = decodeLine(text, n);
+          expect(["message", "text", "invalid", "blank"]).toContain(decoded.kind);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

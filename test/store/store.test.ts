@@ -2,8 +2,8 @@ import { mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MIGRATIONS } from "../../src/store/migrations.js";
 import { schemaVersion } from "../../src/store/db.js";
+import { MIGRATIONS } from "../../src/store/migrations.js";
 import { Store } from "../../src/store/store.js";
 
 const freshStore = () => {
@@ -24,13 +24,20 @@ describe("Store", () => {
   });
 
   it("refuses to open a missing database read-only, naming the path", () => {
-    expect(() => Store.open("/nonexistent/dir/orch.db", { readonly: true })).toThrow(/\/nonexistent\/dir\/orch.db/);
+    expect(() => Store.open("/nonexistent/dir/orch.db", { readonly: true })).toThrow(
+      /\/nonexistent\/dir\/orch.db/,
+    );
   });
 
   it("appends events in order and keeps the projections in step", () => {
     const { store } = freshStore();
     store.transaction(() => {
-      store.runs.insertRun({ id: "r1", workflow: "/w.json", name: "w", at: "2026-01-01T00:00:00.000Z" });
+      store.runs.insertRun({
+        id: "r1",
+        workflow: "/w.json",
+        name: "w",
+        at: "2026-01-01T00:00:00.000Z",
+      });
       store.history.append("r1", "2026-01-01T00:00:00.000Z", [
         { type: "node_added", id: "a", run: "a.py", args: [], params: {}, created_by: null },
         { type: "node_added", id: "b", run: "b.py", args: [], params: { k: 1 }, created_by: "a" },
@@ -42,7 +49,9 @@ describe("Store", () => {
       { type: "node_status", id: "a", status: "succeeded", attempt: 1, reason: null },
       { type: "run_status", status: "succeeded", reason: null },
     ]);
-    expect(store.graph.listNodes("r1").map((n) => [n.id, n.seq, n.status, n.attempts, n.created_by])).toEqual([
+    expect(
+      store.graph.listNodes("r1").map((n) => [n.id, n.seq, n.status, n.attempts, n.created_by]),
+    ).toEqual([
       ["a", 0, "succeeded", 1, null],
       ["b", 1, "pending", 0, "a"],
     ]);
@@ -64,7 +73,12 @@ describe("Store", () => {
 
   it("stages provisional mutations and clears them", () => {
     const { store } = freshStore();
-    store.runs.insertRun({ id: "r1", workflow: "/w.json", name: "w", at: "2026-01-01T00:00:00.000Z" });
+    store.runs.insertRun({
+      id: "r1",
+      workflow: "/w.json",
+      name: "w",
+      at: "2026-01-01T00:00:00.000Z",
+    });
     store.history.stageProvisional("r1", "a", 1, 0, [
       { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "a" },
     ]);
@@ -76,10 +90,17 @@ describe("Store", () => {
 
   it("rolls a transaction back whole when it throws", () => {
     const { store } = freshStore();
-    store.runs.insertRun({ id: "r1", workflow: "/w.json", name: "w", at: "2026-01-01T00:00:00.000Z" });
+    store.runs.insertRun({
+      id: "r1",
+      workflow: "/w.json",
+      name: "w",
+      at: "2026-01-01T00:00:00.000Z",
+    });
     expect(() =>
       store.transaction(() => {
-        store.history.append("r1", "t", [{ type: "node_added", id: "a", run: "a.py", args: [], params: {}, created_by: null }]);
+        store.history.append("r1", "t", [
+          { type: "node_added", id: "a", run: "a.py", args: [], params: {}, created_by: null },
+        ]);
         throw new Error("boom");
       }),
     ).toThrow("boom");
@@ -94,7 +115,9 @@ describe("Store creation order", () => {
     const { store } = freshStore();
     store.runs.insertRun({ id: "r1", workflow: "/w.json", name: "w", at: "t" });
     const add = (id: string) =>
-      store.history.append("r1", "t", [{ type: "node_added", id, run: "a.py", args: [], params: {}, created_by: null }]);
+      store.history.append("r1", "t", [
+        { type: "node_added", id, run: "a.py", args: [], params: {}, created_by: null },
+      ]);
     expect(() =>
       store.transaction(() => {
         add("a");
@@ -103,7 +126,10 @@ describe("Store creation order", () => {
     ).toThrow();
     add("b");
     add("c");
-    expect(store.graph.listNodes("r1").map((n) => [n.id, n.seq])).toEqual([["b", 0], ["c", 1]]);
+    expect(store.graph.listNodes("r1").map((n) => [n.id, n.seq])).toEqual([
+      ["b", 0],
+      ["c", 1],
+    ]);
     store.close();
   });
 });

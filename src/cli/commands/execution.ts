@@ -8,8 +8,8 @@ import {
 } from "../../engine/execute.js";
 import { resolvePython } from "../../engine/python.js";
 import type { Store } from "../../store/store.js";
-import { EXIT, UsageError } from "../errors.js";
 import { type GlobalArgs, logsDirFor } from "../context.js";
+import { EXIT, UsageError } from "../errors.js";
 import { formatProgress } from "../progress-printer.js";
 
 export interface ExecutionArgs extends GlobalArgs {
@@ -21,16 +21,36 @@ export interface ExecutionArgs extends GlobalArgs {
 }
 
 export const executionOptions = {
-  python: { type: "string", describe: "Python interpreter for tasks (default: $ORCH_PYTHON, else python3 on PATH)" },
-  "max-line": { type: "number", describe: "longest stdout line a task may write, in characters", default: DEFAULT_LIMITS.maxLineLength },
-  "max-nodes": { type: "number", describe: "most nodes a run may hold", default: DEFAULT_LIMITS.maxNodes },
-  "max-mutations": { type: "number", describe: "most mutations one task attempt may make", default: DEFAULT_LIMITS.maxMutations },
-  "kill-grace": { type: "number", describe: "seconds between SIGTERM and SIGKILL when stopping a task", default: DEFAULT_LIMITS.killGrace },
+  python: {
+    type: "string",
+    describe: "Python interpreter for tasks (default: $ORCH_PYTHON, else python3 on PATH)",
+  },
+  "max-line": {
+    type: "number",
+    describe: "longest stdout line a task may write, in characters",
+    default: DEFAULT_LIMITS.maxLineLength,
+  },
+  "max-nodes": {
+    type: "number",
+    describe: "most nodes a run may hold",
+    default: DEFAULT_LIMITS.maxNodes,
+  },
+  "max-mutations": {
+    type: "number",
+    describe: "most mutations one task attempt may make",
+    default: DEFAULT_LIMITS.maxMutations,
+  },
+  "kill-grace": {
+    type: "number",
+    describe: "seconds between SIGTERM and SIGKILL when stopping a task",
+    default: DEFAULT_LIMITS.killGrace,
+  },
 } as const;
 
 const positive = (name: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} ${value}: expected a number ≥ 0`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name} ${value}: expected a number ≥ 0`);
   return value;
 };
 
@@ -106,7 +126,8 @@ const exitCodeFor = (outcome: RunOutcome): number => {
 
 const printSummary = (store: Store, runId: string, outcome: RunOutcome): void => {
   const counts = new Map<string, number>();
-  for (const node of store.graph.listNodes(runId)) counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
+  for (const node of store.graph.listNodes(runId))
+    counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
   const parts = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
   console.log(`run ${runId} ${outcome.status}: ${parts}`);
   if (outcome.status === "terminated" && outcome.reason) console.log(`reason: ${outcome.reason}`);

@@ -21,7 +21,8 @@ const isWorkflowFile = (target: string): boolean =>
 const parseBound = (at: string): HistoryBound => {
   if (/^\d+$/.test(at)) return { seq: Number(at) };
   const time = Date.parse(at);
-  if (Number.isNaN(time)) throw new UsageError(`--at ${at}: expected an event number or a timestamp`);
+  if (Number.isNaN(time))
+    throw new UsageError(`--at ${at}: expected an event number or a timestamp`);
   return { at: new Date(time).toISOString() };
 };
 
@@ -31,9 +32,19 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
   builder: (y) =>
     y
       .positional("target", { type: "string", describe: "a run id or a WORKFLOW.json" })
-      .option("out", { type: "string", demandOption: true, describe: "output file: .svg, .dot or .json" })
-      .option("expand", { type: "boolean", describe: "draw every node, no stacking of look-alike siblings" })
-      .option("at", { type: "string", describe: "as it was at an event number or a timestamp" }) as never,
+      .option("out", {
+        type: "string",
+        demandOption: true,
+        describe: "output file: .svg, .dot or .json",
+      })
+      .option("expand", {
+        type: "boolean",
+        describe: "draw every node, no stacking of look-alike siblings",
+      })
+      .option("at", {
+        type: "string",
+        describe: "as it was at an event number or a timestamp",
+      }) as never,
   handler: async (args) => {
     // Loaded here, not at start-up: the renderers pull in a WebAssembly Graphviz
     // that the other commands do not need.

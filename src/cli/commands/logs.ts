@@ -25,12 +25,16 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
       if (args.node !== undefined && attempts.length === 0) {
         const known = store.graph.listNodes(run.id).some((n) => n.id === args.node);
         throw new UsageError(
-          known ? `node ${args.node} of run ${run.id} has not run yet` : `run ${run.id} has no node ${args.node}`,
+          known
+            ? `node ${args.node} of run ${run.id} has not run yet`
+            : `run ${run.id} has no node ${args.node}`,
         );
       }
       for (const attempt of attempts) {
         console.log(`== ${attempt.node_id} attempt ${attempt.attempt} (${attempt.status}) ==`);
-        const text = existsSync(attempt.log_path) ? readFileSync(attempt.log_path, "utf8") : "(log file missing)\n";
+        const text = existsSync(attempt.log_path)
+          ? readFileSync(attempt.log_path, "utf8")
+          : "(log file missing)\n";
         process.stdout.write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
         if (attempt.reason) console.log(`-- ${attempt.reason}`);
       }

@@ -5,7 +5,12 @@ import { NODE_ID_PATTERN } from "../../graph/ids.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
 import { openStore } from "../context.js";
 import { UsageError } from "../errors.js";
-import { type ExecutionArgs, executionOptions, prepareExecution, runInForeground } from "./execution.js";
+import {
+  type ExecutionArgs,
+  executionOptions,
+  prepareExecution,
+  runInForeground,
+} from "./execution.js";
 
 interface StartArgs extends ExecutionArgs {
   readonly workflow: string;
@@ -23,7 +28,11 @@ export const startCommand: CommandModule<object, StartArgs> = {
   describe: "validate, register and run a workflow to the end in the foreground",
   builder: (y) =>
     y
-      .positional("workflow", { type: "string", demandOption: true, describe: "the workflow JSON file" })
+      .positional("workflow", {
+        type: "string",
+        demandOption: true,
+        describe: "the workflow JSON file",
+      })
       .option("run-id", { type: "string", describe: "id for the new run (default: generated)" })
       .options(executionOptions) as never,
   handler: async (args) => {
@@ -31,13 +40,20 @@ export const startCommand: CommandModule<object, StartArgs> = {
     if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
     const runId = args["run-id"] ?? newRunId();
     if (!NODE_ID_PATTERN.test(runId)) {
-      throw new UsageError(`--run-id ${JSON.stringify(runId)}: expected 1–128 letters, digits and ._:-`);
+      throw new UsageError(
+        `--run-id ${JSON.stringify(runId)}: expected 1–128 letters, digits and ._:-`,
+      );
     }
     const setup = prepareExecution(args);
     const store = openStore(args);
     try {
       if (store.runs.getRun(runId)) throw new UsageError(`a run with id ${runId} already exists`);
-      registerRun(store, loaded.value, runId, relative(process.cwd(), loaded.value.file) || loaded.value.file);
+      registerRun(
+        store,
+        loaded.value,
+        runId,
+        relative(process.cwd(), loaded.value.file) || loaded.value.file,
+      );
       console.log(`run ${runId} started: ${loaded.value.workflow.name} (${args.workflow})`);
       process.exitCode = await runInForeground(store, runId, loaded.value.file, setup, args);
     } finally {

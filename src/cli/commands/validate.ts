@@ -14,8 +14,10 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const loaded = loadWorkflow(args.workflow);
     if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
     const { workflow } = loaded.value;
-    const edges = workflow.edges.length + workflow.nodes.reduce((n, node) => n + node.depends_on.length, 0);
-    const promises = workflow.promises.length + workflow.nodes.reduce((n, node) => n + node.promises.length, 0);
+    const edges =
+      workflow.edges.length + workflow.nodes.reduce((n, node) => n + node.depends_on.length, 0);
+    const promises =
+      workflow.promises.length + workflow.nodes.reduce((n, node) => n + node.promises.length, 0);
     console.log(
       `${args.workflow}: ok — ${workflow.name}: ${workflow.nodes.length} nodes, ${edges} edges, ${promises} promises`,
     );
