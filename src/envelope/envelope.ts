@@ -1,0 +1,165 @@
+import type { Graph } from "../graph/graph.js";
+import type { NodeId } from "../graph/ids.js";
+import type { PromiseBook } from "../promises/book.js";
+import type { PromiseProgress, PromiseRecord } from "../promises/types.js";
+import { alternativeTakesNodes, shapeAlternatives } from "./alternatives.js";
+import { groupSources, type SourceGroup } from "./groups.js";
+import { wildcardLabel } from "./label.js";
+import type { Envelope, Wildcard, WildcardRules } from "./model.js";
+import { combineRules, mayAddEdges, mayAddNodes } from "./rules.js";
+import { type Stacks, singletons, stackedEdges, stackedNodes, stackSiblings } from "./stack.js";
+import { Ancestry, mayPrecede, type TargetContext } from "./targets.js";
+
+export interface EnvelopeOptions {
+  /** Draw every node on its own instead of stacking siblings of the same shape. */
+  readonly expand?: boolean;
+}
+
+/**
+ * The envelope of a run (DESIGN §7): the graph as it is now, plus one wildcard
+ * per group of nodes that can still add something, bounded by the promises in
+ * force. Pure: reads the graph and the book, changes neither.
+ */
+export function computeEnvelope(
+  graph: Graph,
+  book: PromiseBook,
+  options: EnvelopeOptions = {},
+): Envelope {
+  const stacks = options.expand ? singletons(graph) : stackSiblings(graph);
+  const candidates = deriveCandidates(graph, book, stacks);
+  const kept = candidates.filter((c) => worthDrawing(c, candidates));
+  return {
+    nodes: stackedNodes(graph, stacks),
+    edges: stackedEdges(graph, stacks),
+    wildcards: linked(numbered(kept.map((c) => onStacks(c, stacks)))),
+  };
+}
+
+/** A wildcard before it is numbered and linked to the others. */
+interface Candidate {
+  readonly wildcard: Wildcard;
+  readonly takesNodes: boolean;
+}
+
+/**
+ * A group that may only add edges is drawn when there is somewhere for them to
+ * go: an existing node, or a node another wildcard may add.
+ */
+const worthDrawing = (c: Candidate, all: readonly Candidate[]): boolean =>
+  c.takesNodes ||
+  c.wildcard.may_precede.length > 0 ||
+  (leadsIntoOthers(c.wildcard) && all.some((other) => other !== c && other.takesNodes));
+
+/** A shape's edges only join its own slots and named nodes; other rules let edges reach anything new. */
+const leadsIntoOthers = (w: Wildcard): boolean => w.rules.edges !== false && !w.alternatives;
+
+const linked = (placed: readonly Candidate[]): Wildcard[] =>
+  placed.map(({ wildcard }) => ({
+    ...wildcard,
+    may_precede_wildcards: leadsIntoOthers(wildcard)
+      ? placed
+          .filter((o) => o.takesNodes && o.wildcard.id !== wildcard.id)
+          .map((o) => o.wildcard.id)
+      : [],
+  }));
+
+/** Everything one computation reads from the book, each thing once. */
+interface Context extends TargetContext {
+  readonly book: PromiseBook;
+  readonly progressOf: (id: number) => PromiseProgress;
+  readonly rulesOf: (promises: readonly PromiseRecord[]) => WildcardRules;
+}
+
+const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Candidate[] => {
+  const progressOf = memo((id: number) => book.progress(id));
+  const rulesCache = new Map<string, WildcardRules>();
+  const ctx: Context = {
+    graph,
+    book,
+    progressOf,
+    rulesOf: (promises) => {
+      const key = promises.map((p) => p.id).join(",");
+      let rules = rulesCache.get(key);
+      if (!rules) {
+        rules = combineRules(promises, progressOf);
+        rulesCache.set(key, rules);
+      }
+      return rules;
+    },
+    ancestry: new Ancestry(graph),
+    pending: [...graph.nodes()].filter((n) => n.status === "pending").map((n) => n.id),
+  };
+  const groups = groupSources(graph, scopeRoots(book, progressOf), stacks.stackOf);
+  return groups.flatMap((group) => candidateFor(ctx, group) ?? []);
+};
+
+/** Nodes that some promise in force is scoped to. */
+const scopeRoots = (book: PromiseBook, progressOf: (id: number) => PromiseProgress): Set<NodeId> =>
+  new Set(
+    book
+      .all()
+      .filter((p) => p.scope !== "*" && progressOf(p.id).inForce)
+      .map((p) => p.scope),
+  );
+
+const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
+  const sources = group.sources.filter((s) => {
+    const own = ctx.rulesOf(ctx.book.effective(s));
+    return mayAddNodes(own) || mayAddEdges(own);
+  });
+  if (sources.length === 0) return null;
+  // Promises of the outermost root (and run-wide ones) hold for every source in the group.
+  const common = ctx.book.effective(group.anchor ?? sources[0]!);
+  const rules = ctx.rulesOf(common);
+  const shape = common.find((p) => p.scope === group.anchor && p.rules.shape);
+  const alternatives = shape
+    ? shapeAlternatives(shape, ctx.progressOf(shape.id), ctx.graph, rules.nodes)
+    : undefined;
+  const precede = mayPrecede(ctx, sources, rules, alternatives);
+  const takesNodes = mayAddNodes(rules) && (alternatives?.some(alternativeTakesNodes) ?? true);
+  const wildcard: Wildcard = {
+    id: "",
+    from: group.from,
+    scope: group.anchor,
+    sources,
+    rules,
+    label: wildcardLabel(rules, alternatives),
+    may_precede: precede,
+    may_precede_wildcards: [],
+    ...(alternatives ? { alternatives } : {}),
+  };
+  return { wildcard, takesNodes };
+};
+
+/** Wildcards drawn on stacks: hung from and leading into the stacks their nodes are in. */
+const onStacks = (c: Candidate, stacks: Stacks): Candidate => ({
+  ...c,
+  wildcard: {
+    ...c.wildcard,
+    from: stacks.stackOf(c.wildcard.from),
+    may_precede: [...new Set(c.wildcard.may_precede.map(stacks.stackOf))],
+  },
+});
+
+/** `*A`, or `*A#2` for a second wildcard on the same node: never a node id, which has neither character. */
+const numbered = (candidates: readonly Candidate[]): Candidate[] => {
+  const seen = new Map<string, number>();
+  return candidates.map((c) => {
+    const from = c.wildcard.from;
+    const n = (seen.get(from) ?? 0) + 1;
+    seen.set(from, n);
+    return { ...c, wildcard: { ...c.wildcard, id: n === 1 ? `*${from}` : `*${from}#${n}` } };
+  });
+};
+
+const memo = <K, V>(f: (key: K) => V): ((key: K) => V) => {
+  const cache = new Map<K, V>();
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined) {
+      value = f(key);
+      cache.set(key, value);
+    }
+    return value;
+  };
+};

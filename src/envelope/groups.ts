@@ -1,0 +1,52 @@
+import { canStillMutate, type Graph } from "../graph/graph.js";
+import type { NodeId } from "../graph/ids.js";
+
+/**
+ * Which wildcard stands for which nodes' future additions. A node that can
+ * still mutate is in the scope of every promise root on its creator chain;
+ * the outermost root's promises bind all of that scope at once (one budget,
+ * one shape), so the whole scope shares one wildcard hung from that root.
+ * A node in no promise's scope gets one of its own (one per stack when
+ * stacking: stacked siblings are interchangeable).
+ */
+export interface SourceGroup {
+  readonly key: string;
+  /** The node the wildcard hangs from. */
+  readonly from: NodeId;
+  /** The outermost scope root of the sources, or null if they are in no node's scope. */
+  readonly anchor: NodeId | null;
+  /** Nodes that can still mutate, in creation order. */
+  readonly sources: NodeId[];
+}
+
+/** Each node's outermost scope root, or null; creators come before what they create. */
+export const outermostRoots = (
+  graph: Graph,
+  roots: ReadonlySet<NodeId>,
+): Map<NodeId, NodeId | null> => {
+  const top = new Map<NodeId, NodeId | null>();
+  for (const node of graph.nodes()) {
+    const above = node.createdBy === null ? null : (top.get(node.createdBy) ?? null);
+    top.set(node.id, above ?? (roots.has(node.id) ? node.id : null));
+  }
+  return top;
+};
+
+export const groupSources = (
+  graph: Graph,
+  roots: ReadonlySet<NodeId>,
+  ownerOf: (id: NodeId) => NodeId,
+): SourceGroup[] => {
+  const top = outermostRoots(graph, roots);
+  const groups = new Map<string, SourceGroup>();
+  for (const node of graph.nodes()) {
+    if (!canStillMutate(node.status)) continue;
+    const anchor = top.get(node.id) ?? null;
+    const from = anchor ?? ownerOf(node.id);
+    const key = anchor === null ? `node:${from}` : `scope:${anchor}`;
+    const group = groups.get(key);
+    if (group) group.sources.push(node.id);
+    else groups.set(key, { key, from, anchor, sources: [node.id] });
+  }
+  return [...groups.values()];
+};

@@ -1,0 +1,67 @@
+import type { Alternative, EdgeAdditions, NodeAdditions, Slot, WildcardRules } from "./model.js";
+
+/** `×0..∞`, `≤3`, `×2`, `×1..∞`; empty for exactly one. */
+export const countText = (min: number, max: number | null): string => {
+  if (max === null) return `×${min}..∞`;
+  if (min === max) return min === 1 ? "" : `×${min}`;
+  if (min === 0) return `≤${max}`;
+  return `×${min}..${max}`;
+};
+
+const withCount = (text: string, count: string): string =>
+  count === "" ? text : `${text} ${count}`;
+
+/** `M-* (m.py) ×0..∞`. */
+export const slotText = (slot: Slot): string =>
+  withCount(`${slot.id} (${slot.run})`, countText(slot.min, slot.max));
+
+const globsText = (ids: readonly (readonly string[])[]): string => {
+  if (ids.length === 0) return "*";
+  if (ids.length === 1) return ids[0]!.join(" | ");
+  return ids.map((list) => (list.length === 1 ? list[0] : `(${list.join(" | ")})`)).join(" & ");
+};
+
+/** What nodes may be added, or null when none may. */
+export const nodesText = (nodes: NodeAdditions): string | null => {
+  if (nodes === false) return null;
+  if (nodes.ids.length === 0 && nodes.run === null && nodes.max === null) return "*";
+  const run = nodes.run === null ? "" : ` (${nodes.run.join(" | ")})`;
+  return withCount(`${globsText(nodes.ids)}${run}`, countText(0, nodes.max));
+};
+
+export const edgesText = (edges: EdgeAdditions): string[] => {
+  if (edges === false) return ["no new edges"];
+  const lines = edges.match.map(
+    (list) => `edges: ${list.patterns.map((p) => `${p.from} → ${p.to}`).join(", ")}`,
+  );
+  if (edges.no_edges_from.length > 0) lines.push(`no edges from ${edges.no_edges_from.join(", ")}`);
+  if (edges.no_edges_to.length > 0) lines.push(`no edges into ${edges.no_edges_to.join(", ")}`);
+  return lines;
+};
+
+/** One alternative in a line: the slots that still take nodes, or what edges it still needs. */
+export const alternativeText = (alt: Alternative): string => {
+  const slots = alt.nodes.filter((slot) => slot.max !== 0).map(slotText);
+  if (slots.length > 0) return slots.join(", ");
+  const missing = alt.edges.reduce((n, edge) => n + edge.missing.length, 0);
+  return missing > 0 ? `${missing} more edge(s)` : "nothing more";
+};
+
+export const wildcardLabel = (
+  rules: WildcardRules,
+  alternatives: readonly Alternative[] | undefined,
+): string => {
+  if (alternatives) {
+    if (alternatives.length === 1) return alternativeText(alternatives[0]!);
+    return `one of: ${alternatives.map(alternativeText).join(" | ")}`;
+  }
+  const nodes = nodesText(rules.nodes);
+  const edges = nodes === "*" && isOpen(rules.edges) ? [] : edgesText(rules.edges);
+  return [nodes ?? "no new nodes", ...edges].join("\n");
+};
+
+const isOpen = (edges: EdgeAdditions): boolean =>
+  edges !== false &&
+  edges.match.length === 0 &&
+  edges.no_edges_from.length === 0 &&
+  edges.no_edges_to.length === 0;

@@ -1,0 +1,161 @@
+import { z } from "zod";
+import { NODE_STATUSES } from "../graph/graph.js";
+
+/**
+ * The envelope (DESIGN §7): the graph as it is now plus wildcards for
+ * everything that may still be added. The model is exactly what `.json`
+ * output carries (snake_case, as in the rest of orch's JSON), so programs and
+ * renderers read the same thing. Documented field by field in docs/graph.md.
+ */
+
+export const NodeStatusSchema = z.enum(NODE_STATUSES);
+
+export const EnvelopeNodeSchema = z.strictObject({
+  /** The node's id; for a stack, the id of its first member. */
+  id: z.string(),
+  status: NodeStatusSchema,
+  /** Added by a task that is still running: it may yet be discarded. */
+  provisional: z.boolean(),
+  script: z.string(),
+  created_by: z.string().nullable(),
+  /** How many nodes this one stands for: more than 1 for a stack of siblings of the same shape. */
+  count: z.number().int().positive(),
+  /** The ids of the nodes it stands for, in creation order (just `[id]` unless stacked). */
+  members: z.array(z.string()).min(1),
+});
+
+export const EnvelopeEdgeSchema = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  provisional: z.boolean(),
+  created_by: z.string().nullable(),
+  /** How many edges this one stands for (between stacks: every member to every member). */
+  count: z.number().int().positive(),
+});
+
+/** A list of globs of which an id must match at least one. */
+const GlobListSchema = z.array(z.string());
+
+export const NodeAdditionsSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** Every added id matches at least one glob of each list (one list per promise); `[]` means any id. */
+    ids: z.array(GlobListSchema),
+    /** The scripts added nodes may run; null means any. */
+    run: z.array(z.string()).nullable(),
+    /** At most this many more nodes; null means no bound. */
+    max: z.number().int().nonnegative().nullable(),
+  }),
+]);
+
+export const EdgePatternListSchema = z.strictObject({
+  /** The scope of the promise the patterns come from: what `$new` refers to. */
+  scope: z.string(),
+  patterns: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+});
+
+export const EdgeAdditionsSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** Every added edge matches a pattern of each list; `$self` is the node adding the edge. */
+    match: z.array(EdgePatternListSchema),
+    no_edges_from: z.array(z.string()),
+    no_edges_to: z.array(z.string()),
+  }),
+]);
+
+export const WildcardRulesSchema = z.strictObject({
+  nodes: NodeAdditionsSchema,
+  edges: EdgeAdditionsSchema,
+});
+
+export const SlotSchema = z.strictObject({
+  /** The slot's id glob, as in the template. */
+  id: z.string(),
+  run: z.string(),
+  count: z.enum(["1", "?", "*", "+"]),
+  /** Nodes already added into this slot. */
+  instances: z.array(z.string()),
+  /** How many more nodes the slot takes: at least `min`, at most `max` (null: no bound). */
+  min: z.number().int().nonnegative(),
+  max: z.number().int().nonnegative().nullable(),
+});
+
+export const TemplateEndSchema = z.union([
+  z.strictObject({ slot: z.number().int().nonnegative() }),
+  z.strictObject({ node: z.string() }),
+]);
+
+export const TemplateEdgeSchema = z.strictObject({
+  from: TemplateEndSchema,
+  to: TemplateEndSchema,
+  /** Edges this template edge implies between nodes that exist, not added yet. */
+  missing: z.array(z.tuple([z.string(), z.string()])),
+});
+
+export const AlternativeSchema = z.strictObject({
+  /** Index in the shape's `one_of`. */
+  index: z.number().int().nonnegative(),
+  nodes: z.array(SlotSchema),
+  edges: z.array(TemplateEdgeSchema),
+});
+
+export const WildcardSchema = z.strictObject({
+  id: z.string(),
+  /** The node it hangs from: the root of the scope whose promises bound it, or the node itself. */
+  from: z.string(),
+  /** That scope's root (the node whose scope it is), or null for a node in no promise's scope. */
+  scope: z.string().nullable(),
+  /** The nodes (pending or running) whose additions, and those of what they create, it stands for. */
+  sources: z.array(z.string()).min(1),
+  /** What may be added, all promises in force for the sources combined. */
+  rules: WildcardRulesSchema,
+  label: z.string(),
+  /** Existing nodes that an edge it adds may lead into. */
+  may_precede: z.array(z.string()),
+  /** Other wildcards into whose future nodes an edge it adds may lead. */
+  may_precede_wildcards: z.array(z.string()),
+  /** With a `shape` promise: what its scope adds is exactly one of these. */
+  alternatives: z.array(AlternativeSchema).optional(),
+});
+
+export const EnvelopeSchema = z.strictObject({
+  nodes: z.array(EnvelopeNodeSchema),
+  edges: z.array(EnvelopeEdgeSchema),
+  wildcards: z.array(WildcardSchema),
+});
+
+/** The `.json` output of `orch graph`: the envelope plus what it is of. */
+export const EnvelopeJsonSchema = EnvelopeSchema.extend({
+  format: z.literal("orch-envelope/1"),
+  title: z.string(),
+  /** Node and edge counts, a stack counting as its members. */
+  stats: z.strictObject({
+    nodes: z.number().int().nonnegative(),
+    edges: z.number().int().nonnegative(),
+    wildcards: z.number().int().nonnegative(),
+  }),
+}).meta({
+  title: "orch envelope",
+  description:
+    "The graph of a run as it is now, plus a wildcard for everything that may still be added.",
+});
+
+export type Envelope = z.infer<typeof EnvelopeSchema>;
+export type EnvelopeJson = z.infer<typeof EnvelopeJsonSchema>;
+export type EnvelopeNode = z.infer<typeof EnvelopeNodeSchema>;
+export type EnvelopeEdge = z.infer<typeof EnvelopeEdgeSchema>;
+export type Wildcard = z.infer<typeof WildcardSchema>;
+export type WildcardRules = z.infer<typeof WildcardRulesSchema>;
+export type NodeAdditions = z.infer<typeof NodeAdditionsSchema>;
+export type EdgeAdditions = z.infer<typeof EdgeAdditionsSchema>;
+export type EdgePatternList = z.infer<typeof EdgePatternListSchema>;
+export type Alternative = z.infer<typeof AlternativeSchema>;
+export type Slot = z.infer<typeof SlotSchema>;
+export type TemplateEnd = z.infer<typeof TemplateEndSchema>;
+export type TemplateEdge = z.infer<typeof TemplateEdgeSchema>;
+
+/** Render-time facts about what the envelope is of. */
+export interface EnvelopeMeta {
+  readonly title: string;
+}

@@ -1,0 +1,315 @@
+import {
+  Digraph,
+  type EdgeAttributesObject,
+  type NodeAttributesObject,
+  type NodeModel,
+  toDot as printDot,
+  type Style,
+  type SubgraphModel,
+} from "ts-graphviz";
+import { alternativeText, slotText } from "../envelope/label.js";
+import type {
+  Alternative,
+  Envelope,
+  EnvelopeMeta,
+  EnvelopeNode,
+  Slot,
+  TemplateEnd,
+  Wildcard,
+} from "../envelope/model.js";
+import { NODE_ID_PATTERN } from "../graph/ids.js";
+import { reducedTargets } from "./reduce.js";
+import {
+  EDGE_COLOR,
+  escString,
+  FONT,
+  html,
+  legendRows,
+  MUTED,
+  STATUS_STYLE,
+  WILDCARD_STYLE,
+} from "./style.js";
+
+/**
+ * The envelope as Graphviz DOT, built as a ts-graphviz model so that any id or
+ * label is quoted and escaped by the library, never by string concatenation.
+ * Node ids that are not plain orch ids get synthetic DOT ids; their text only
+ * ever appears inside escaped labels.
+ */
+export function toDot(envelope: Envelope, meta: EnvelopeMeta): string {
+  return printDot(buildDigraph(envelope, meta));
+}
+
+type HtmlLabel = `<${string}>`;
+/** Where nodes and edges are created: the graph or one of its clusters. */
+type Where = Digraph | SubgraphModel;
+const label = (inner: string): HtmlLabel => `<${inner}>`;
+
+/** Wildcard keys built from orch ids: `*A`, `*A#2`, `*A/0/1` (slot 1 of option 0). */
+const WILDCARD_KEY = /^\*[A-Za-z0-9._:-]+(#\d+)?(\/\d+)*$/;
+
+/**
+ * Stable DOT ids: orch ids and wildcard keys as they are (orch ids never
+ * contain `*` or `#`, so the two never meet), anything else `node#N`/`wild#N`.
+ */
+class DotIds {
+  readonly #ids = new Map<string, string>();
+
+  of(kind: "node" | "wild", raw: string): string {
+    const key = `${kind}\u0000${raw}`;
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      const plain = kind === "node" ? NODE_ID_PATTERN.test(raw) : WILDCARD_KEY.test(raw);
+      id = plain ? raw : `${kind}#${this.#ids.size}`;
+      this.#ids.set(key, id);
+    }
+    return id;
+  }
+}
+
+interface Drawing {
+  readonly g: Digraph;
+  readonly ids: DotIds;
+  /** Drawn things by key: `n` + a node id, `w` + a wildcard key. */
+  readonly nodes: Map<string, NodeModel>;
+  /** Member id → the drawn node it is in. */
+  readonly drawnOf: ReadonlyMap<string, string>;
+  /** Edges drawn so far, so alternatives sharing an implied edge draw it once. */
+  readonly edges: Set<string>;
+}
+
+const buildDigraph = (envelope: Envelope, meta: EnvelopeMeta): Digraph => {
+  const g = new Digraph("orch", {
+    rankdir: "LR",
+    fontname: FONT,
+    bgcolor: "white",
+    nodesep: 0.3,
+    ranksep: 0.55,
+    pad: 0.3,
+    labelloc: "t",
+    labeljust: "l",
+    label: graphLabel(envelope, meta),
+  });
+  g.attributes.node.apply({ fontname: FONT, fontsize: 11, margin: "0.2,0.08" });
+  g.attributes.edge.apply({ fontname: FONT, fontsize: 9, color: EDGE_COLOR, arrowsize: 0.7 });
+  const drawnOf = new Map<string, string>();
+  for (const node of envelope.nodes) for (const m of node.members) drawnOf.set(m, node.id);
+  const d: Drawing = { g, ids: new DotIds(), nodes: new Map(), drawnOf, edges: new Set() };
+  for (const node of envelope.nodes) drawNode(d, node);
+  for (const edge of envelope.edges) {
+    const style = edge.provisional ? "dashed" : "solid";
+    const attrs: EdgeAttributesObject = { style, penwidth: edge.count > 1 ? 1.6 : 1 };
+    connect(d, d.g, nodeKey(edge.from), nodeKey(edge.to), attrs);
+  }
+  const reachable = reducedTargets(envelope);
+  envelope.wildcards.forEach((w) => {
+    drawWildcard(d, w, reachable(w));
+  });
+  for (const w of envelope.wildcards) linkWildcards(d, w);
+  return g;
+};
+
+const graphLabel = (envelope: Envelope, meta: EnvelopeMeta): HtmlLabel => {
+  const nodes = envelope.nodes.reduce((n, node) => n + node.count, 0);
+  const future =
+    envelope.wildcards.length === 0
+      ? "no wildcard: the graph will not change"
+      : `${envelope.wildcards.length} wildcard(s): what may still be added`;
+  const summary = `${nodes} node(s) · ${future}`;
+  return label(
+    `<table border="0" cellborder="1" cellspacing="3" cellpadding="2">` +
+      `<tr><td colspan="9" border="0" align="left"><font point-size="16"><b>${html(meta.title)}</b></font></td></tr>` +
+      `<tr><td colspan="9" border="0" align="left"><font point-size="10" color="${MUTED}">${html(summary)}</font></td></tr>` +
+      `${legendRows()}</table>`,
+  );
+};
+
+const nodeText = (node: EnvelopeNode): string => {
+  const script = `<font point-size="9" color="${MUTED}">${html(node.script)}</font>`;
+  if (node.count === 1) return `<b>${html(node.id)}</b><br/>${script}`;
+  const first = node.members[0]!;
+  const last = node.members[node.members.length - 1]!;
+  return `<b>${html(first)} … ${html(last)}</b><br/><b>×${node.count}</b><br/>${script}`;
+};
+
+const drawNode = (d: Drawing, node: EnvelopeNode): void => {
+  const s = STATUS_STYLE[node.status];
+  const style: Style = node.provisional ? "rounded,filled,dashed" : "rounded,filled";
+  const attrs: NodeAttributesObject = {
+    shape: "box",
+    style,
+    fillcolor: s.fill,
+    color: s.line,
+    fontcolor: s.text,
+    penwidth: node.status === "running" ? 2 : 1.2,
+    label: label(nodeText(node)),
+    tooltip: escString(`${node.id}: ${node.status}${node.provisional ? " (provisional)" : ""}`),
+    ...(node.count > 1 ? { peripheries: 2 } : {}),
+  };
+  d.nodes.set(nodeKey(node.id), d.g.createNode(d.ids.of("node", node.id), attrs));
+};
+
+const connect = (
+  d: Drawing,
+  where: Where,
+  from: string,
+  to: string,
+  attrs: EdgeAttributesObject,
+): void => {
+  const a = d.nodes.get(from);
+  const b = d.nodes.get(to);
+  const key = `${from}\u0000${to}\u0000${attrs.style ?? ""}`;
+  if (!a || !b || d.edges.has(key)) return;
+  d.edges.add(key);
+  where.createEdge([a, b], attrs);
+};
+
+const nodeKey = (id: string): string => `n${id}`;
+const wildKey = (key: string): string => `w${key}`;
+
+const FUTURE_EDGE: EdgeAttributesObject = {
+  style: "dashed",
+  color: WILDCARD_STYLE.line,
+  penwidth: 1.1,
+};
+const HANG_EDGE: EdgeAttributesObject = {
+  style: "dotted",
+  color: WILDCARD_STYLE.line,
+  arrowhead: "none",
+};
+
+const wildcardNode = (
+  d: Drawing,
+  where: Where,
+  key: string,
+  text: string,
+  tip: string,
+): NodeModel => {
+  const node = where.createNode(d.ids.of("wild", key), {
+    shape: "hexagon",
+    style: "dashed,filled",
+    fillcolor: WILDCARD_STYLE.fill,
+    color: WILDCARD_STYLE.line,
+    fontcolor: WILDCARD_STYLE.text,
+    label: label(text),
+    tooltip: escString(tip),
+  });
+  d.nodes.set(wildKey(key), node);
+  return node;
+};
+
+const drawWildcard = (d: Drawing, w: Wildcard, targets: readonly string[]): void => {
+  if (w.alternatives && w.alternatives.length > 0) {
+    drawAlternatives(d, w, w.alternatives);
+    return;
+  }
+  const what = w.label === "*" ? '<font point-size="20"><b>*</b></font>' : html(w.label);
+  const text = `<font point-size="8">${html(w.from)} may add</font><br/>${what}`;
+  wildcardNode(d, d.g, w.id, text, `${w.id}: ${w.label}`);
+  connect(d, d.g, nodeKey(w.from), wildKey(w.id), HANG_EDGE);
+  for (const t of targets) connect(d, d.g, wildKey(w.id), nodeKey(t), FUTURE_EDGE);
+};
+
+/** Edge-only wildcards say where their edges may go: into what other wildcards add. */
+const linkWildcards = (d: Drawing, w: Wildcard): void => {
+  if (w.rules.nodes !== false || w.alternatives) return;
+  for (const other of w.may_precede_wildcards) {
+    connect(d, d.g, wildKey(w.id), wildKey(other), { ...FUTURE_EDGE, constraint: false });
+  }
+};
+
+const slotKey = (w: Wildcard, alt: Alternative, slot: number): string =>
+  `${w.id}/${alt.index}/${slot}`;
+
+const clusterStyle = (text: string) =>
+  ({
+    label: label(`<font point-size="9">${html(text)}</font>`),
+    style: "dashed,rounded",
+    color: WILDCARD_STYLE.line,
+    fontcolor: WILDCARD_STYLE.text,
+  }) as const;
+
+/** One option: drawn in place. Several: a dashed cluster of dashed clusters, one per option. */
+const drawAlternatives = (d: Drawing, w: Wildcard, alts: readonly Alternative[]): void => {
+  if (alts.length === 1) {
+    drawAlternative(d, w, alts[0]!, d.g, `${w.from} may add`);
+    return;
+  }
+  const outer = d.g.createSubgraph(
+    `cluster_${d.ids.of("wild", w.id)}`,
+    clusterStyle(`${w.from} adds one of`),
+  );
+  alts.forEach((alt, i) => {
+    const key = `${w.id}/${alt.index}`;
+    const box = outer.createSubgraph(
+      `cluster_${d.ids.of("wild", key)}`,
+      clusterStyle(`option ${i + 1}`),
+    );
+    drawAlternative(d, w, alt, box, null);
+  });
+};
+
+const drawAlternative = (
+  d: Drawing,
+  w: Wildcard,
+  alt: Alternative,
+  box: Where,
+  caption: string | null,
+): void => {
+  const above = caption === null ? "" : `<font point-size="8">${html(caption)}</font><br/>`;
+  const open = alt.nodes.flatMap((slot, i) => (slot.max !== 0 ? [i] : []));
+  for (const i of open) {
+    const slot = alt.nodes[i]!;
+    const text = above + html(slotText(slot));
+    wildcardNode(d, box, slotKey(w, alt, i), text, `${w.id}: ${slotTip(slot)}`);
+  }
+  if (open.length === 0) {
+    const key = `${w.id}/${alt.index}`;
+    wildcardNode(d, box, key, html(alternativeText(alt)), `${w.id}: ${alternativeText(alt)}`);
+    connect(d, d.g, nodeKey(w.from), wildKey(key), HANG_EDGE);
+  }
+  const entered = new Set(alt.edges.flatMap((edge) => drawTemplateEdge(d, w, alt, edge)));
+  for (const i of open) {
+    if (!entered.has(i)) connect(d, d.g, nodeKey(w.from), wildKey(slotKey(w, alt, i)), HANG_EDGE);
+  }
+};
+
+/**
+ * A template edge: from or into the slot's future instances (its hexagon),
+ * plus the implied edges between existing nodes still missing. Returns the
+ * open slot it leads into, if any.
+ */
+const drawTemplateEdge = (
+  d: Drawing,
+  w: Wildcard,
+  alt: Alternative,
+  edge: Alternative["edges"][number],
+): number[] => {
+  const open = (end: TemplateEnd): string | null =>
+    "slot" in end && alt.nodes[end.slot]!.max !== 0 ? wildKey(slotKey(w, alt, end.slot)) : null;
+  const existing = (end: TemplateEnd): string[] => {
+    const ids = "node" in end ? [end.node] : alt.nodes[end.slot]!.instances;
+    return [...new Set(ids.map((id) => nodeKey(d.drawnOf.get(id) ?? id)))];
+  };
+  const from = open(edge.from);
+  const to = open(edge.to);
+  const froms = [...(from ? [from] : []), ...existing(edge.from)];
+  const tos = [...(to ? [to] : []), ...existing(edge.to)];
+  for (const f of froms) {
+    for (const t of tos) if (f === from || t === to) connect(d, d.g, f, t, FUTURE_EDGE);
+  }
+  for (const [f, t] of edge.missing) {
+    connect(d, d.g, nodeKey(d.drawnOf.get(f) ?? f), nodeKey(d.drawnOf.get(t) ?? t), FUTURE_EDGE);
+  }
+  return to !== null && "slot" in edge.to ? [edge.to.slot] : [];
+};
+
+const slotTip = (slot: Slot): string => {
+  const more =
+    slot.max === null
+      ? `${slot.min} or more`
+      : slot.min === slot.max
+        ? `${slot.min}`
+        : `${slot.min} to ${slot.max}`;
+  return `${slot.id} (run ${slot.run}, count "${slot.count}"): ${slot.instances.length} added, ${more} to come`;
+};

@@ -1,0 +1,27 @@
+import type { Envelope, Wildcard } from "../envelope/model.js";
+
+/**
+ * The targets worth drawing for each wildcard: a dashed edge to a node that
+ * another target already reaches says nothing the picture does not show, so
+ * only the first node along each path gets one. The JSON keeps them all.
+ */
+export const reducedTargets = (envelope: Envelope): ((w: Wildcard) => string[]) => {
+  const successors = new Map<string, string[]>();
+  for (const edge of envelope.edges) {
+    const next = successors.get(edge.from);
+    if (next) next.push(edge.to);
+    else successors.set(edge.from, [edge.to]);
+  }
+  return (w) => {
+    if (w.may_precede.length <= 1) return w.may_precede;
+    const reached = new Set<string>();
+    const stack = w.may_precede.flatMap((t) => successors.get(t) ?? []);
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (reached.has(id)) continue;
+      reached.add(id);
+      stack.push(...(successors.get(id) ?? []));
+    }
+    return w.may_precede.filter((t) => !reached.has(t));
+  };
+};

@@ -1,0 +1,65 @@
+import type { Color } from "ts-graphviz";
+import type { NodeStatus } from "../graph/graph.js";
+
+/** The look of `orch graph`: one palette, used by the nodes and the legend alike. */
+
+export interface Swatch {
+  readonly fill: Color.RGB_RGBA;
+  readonly line: Color.RGB_RGBA;
+  readonly text: Color.RGB_RGBA;
+}
+
+export const STATUS_STYLE: Readonly<Record<NodeStatus, Swatch>> = {
+  pending: { fill: "#f8fafc", line: "#94a3b8", text: "#334155" },
+  running: { fill: "#dbeafe", line: "#2563eb", text: "#1e3a8a" },
+  succeeded: { fill: "#dcfce7", line: "#16a34a", text: "#14532d" },
+  failed: { fill: "#fee2e2", line: "#dc2626", text: "#7f1d1d" },
+  blocked: { fill: "#ffedd5", line: "#ea580c", text: "#7c2d12" },
+  cancelled: { fill: "#f1f5f9", line: "#64748b", text: "#64748b" },
+};
+
+export const WILDCARD_STYLE: Swatch = { fill: "#faf5ff", line: "#7c3aed", text: "#5b21b6" };
+
+export const EDGE_COLOR: Color.RGB_RGBA = "#475569";
+export const MUTED: Color.RGB_RGBA = "#64748b";
+export const FONT = "Helvetica,Arial,sans-serif";
+
+/** Escapes text for a Graphviz HTML-like label; a newline becomes a line break. */
+export const html = (text: string): string =>
+  text
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;")
+    .replace(/\r?\n/g, "<br/>");
+
+/** Escapes text for a Graphviz escString attribute (tooltips): ts-graphviz quotes `"` but not `\`. */
+export const escString = (text: string): string => text.replace(/\\/g, "\\\\");
+
+/** Cells get room to spare: Graphviz measures text with its own font metrics, viewers use theirs. */
+const cell = (content: string, attrs: string): string =>
+  `<td ${attrs} width="78" cellpadding="3"><font point-size="9">${content}</font></td>`;
+
+const swatchCell = (label: string, s: Swatch, style = ""): string =>
+  cell(
+    `<font color="${s.text}">${html(label)}</font>`,
+    `bgcolor="${s.fill}" color="${s.line}" ${style}`,
+  );
+
+/** The legend, as the rows of an HTML table: every state's colour, then how the future is drawn. */
+export const legendRows = (): string => {
+  const states = (Object.keys(STATUS_STYLE) as NodeStatus[]).map((status) =>
+    swatchCell(status, STATUS_STYLE[status]),
+  );
+  const future = [
+    swatchCell("provisional", STATUS_STYLE.pending, 'style="dashed"'),
+    swatchCell("×n  stack", STATUS_STYLE.pending),
+    swatchCell("may be added", WILDCARD_STYLE, 'style="dashed"'),
+    cell(
+      `<font color="${WILDCARD_STYLE.line}">╌╌▸ may come before</font>`,
+      'border="0" colspan="2"',
+    ),
+  ];
+  return `<tr>${states.join("")}</tr><tr>${future.join("")}<td border="0"></td></tr>`;
+};

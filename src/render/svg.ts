@@ -1,0 +1,17 @@
+import { Graphviz } from "@hpcc-js/wasm-graphviz";
+import type { Envelope, EnvelopeMeta } from "../envelope/model.js";
+import { toDot } from "./dot.js";
+
+let graphviz: Promise<Graphviz> | null = null;
+
+/** The WebAssembly Graphviz, loaded once per process: no system `dot` needed. */
+const loadGraphviz = (): Promise<Graphviz> => {
+  graphviz ??= Graphviz.load();
+  return graphviz;
+};
+
+/** The envelope laid out and drawn as SVG, in-process. */
+export async function toSvg(envelope: Envelope, meta: EnvelopeMeta): Promise<string> {
+  const gv = await loadGraphviz();
+  return gv.dot(toDot(envelope, meta), "svg");
+}

@@ -1,0 +1,88 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { computeEnvelope } from "../../src/envelope/envelope.js";
+import { EnvelopeSchema } from "../../src/envelope/model.js";
+import { workflowArb } from "./generate.js";
+import type { SimRun } from "./run.js";
+import { MAX_STEPS, type Simulated, simulate } from "./simulate.js";
+
+interface Stats {
+  runs: number;
+  finished: number;
+  terminated: number;
+  nodesAdded: number;
+  edgesAdded: number;
+  withAlternatives: number;
+}
+
+const record = (stats: Stats, { run, drawn }: Simulated): void => {
+  stats.runs++;
+  if (run.broken) stats.terminated++;
+  else stats.finished++;
+  stats.nodesAdded += [...run.graph.nodes()].filter((n) => n.createdBy !== null).length;
+  stats.edgesAdded += [...run.graph.edges()].filter((e) => e.createdBy !== null).length;
+  if (drawn.some((d) => d.envelope.wildcards.some((w) => w.alternatives))) stats.withAlternatives++;
+};
+
+const isSettledRun = (run: SimRun): boolean =>
+  [...run.graph.nodes()].every((n) => n.status !== "pending" && n.status !== "running");
+
+/** FC_RUNS and FC_SEED let a longer or a given search run locally. */
+const RUNS = Number(process.env.FC_RUNS ?? 500);
+const SEED = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
+const tapeArb = fc.array(fc.noBias(fc.nat({ max: 1 << 16 })), {
+  minLength: 40,
+  maxLength: 4 * MAX_STEPS,
+});
+
+describe("soundness", () => {
+  it("every graph a run reaches is covered by every earlier envelope", () => {
+    const stats: Stats = {
+      runs: 0,
+      finished: 0,
+      terminated: 0,
+      nodesAdded: 0,
+      edgesAdded: 0,
+      withAlternatives: 0,
+    };
+    fc.assert(
+      fc.property(workflowArb, tapeArb, (spec, values) => {
+        const simulated = simulate(spec, values);
+        record(stats, simulated);
+        if (simulated.uncovered !== null) throw new Error(simulated.uncovered);
+        const { run, drawn } = simulated;
+        // A run that broke a promise was terminated: it is not a future the promises allow.
+        if (run.broken) return;
+        expect(isSettledRun(run)).toBe(true);
+        expect(computeEnvelope(run.graph, run.book).wildcards).toEqual([]);
+        for (const d of drawn.slice(0, 4)) EnvelopeSchema.parse(d.envelope);
+      }),
+      { numRuns: RUNS, ...SEED },
+    );
+    console.log("soundness:", stats);
+    expect(stats.finished).toBeGreaterThan(stats.runs / 4);
+    expect(stats.nodesAdded).toBeGreaterThan(stats.runs);
+    expect(stats.withAlternatives).toBeGreaterThan(stats.runs / 10);
+  });
+
+  it("a static workflow's envelope is its final graph, at every step", () => {
+    const staticArb = workflowArb.map((spec) => ({
+      ...spec,
+      promises: [{ scope: "*", nodes: false, edges: false }],
+    }));
+    fc.assert(
+      fc.property(staticArb, tapeArb, (spec, values) => {
+        const { run, drawn, uncovered } = simulate(spec, values, false);
+        expect(uncovered).toBeNull();
+        expect(run.broken).toBeNull();
+        for (const { envelope } of drawn) {
+          expect(envelope.wildcards).toEqual([]);
+          expect(envelope.nodes.flatMap((n) => n.members).sort()).toEqual(
+            [...run.graph.nodes()].map((n) => n.id).sort(),
+          );
+        }
+      }),
+      { numRuns: 100, ...SEED },
+    );
+  });
+});
