@@ -34,3 +34,17 @@ test: build lint
 
 clean:
 	rm -rf dist .orch *.svg
+
+# Benchmarks against baselines measured in the same run; see bench/README.md.
+# `bench` takes ~25 minutes on 2 cores, `bench-smoke` (small sizes, for CI) under a minute.
+bench: build
+	node bench/run.mjs
+
+bench-smoke: build
+	node bench/run.mjs --smoke
+
+# The crash test at full strength: 200 runs of start, SIGKILL at a random moment, resume
+# (itself killed up to 3 times), resume to the end, then checks on the database (~8 minutes
+# on 2 cores). `npx vitest run test/reliability` runs 24 of them. See docs/reliability.md.
+crash-test: build
+	CRASH_RUNS=200 npx vitest run test/reliability/crash.test.ts

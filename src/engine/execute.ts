@@ -58,7 +58,7 @@ const HEARTBEAT_INTERVAL_MS = 2_000;
 
 /** How one attempt ended. */
 type AttemptResult =
-  | { readonly kind: "succeeded"; readonly session: AttemptSession }
+  | { readonly kind: "succeeded"; readonly session: AttemptSession; readonly exit: TaskExit }
   | { readonly kind: "failed"; readonly reason: string; readonly exit: TaskExit }
   | {
       readonly kind: "broke-promise";
@@ -168,12 +168,17 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
       session.onLine,
     );
     runningTask = task;
+    if (task.pid !== undefined) store.attempts.setAttemptPid(runId, id, attempt, task.pid);
     let staged = 0;
     const stage = () => {
       if (staged === session.mutations.length) return;
       const batch = session.mutations.slice(staged);
-      store.transaction(() => store.history.stageProvisional(runId, id, attempt, staged, batch));
-      staged = session.mutations.length;
+      try {
+        store.transaction(() => store.history.stageProvisional(runId, id, attempt, staged, batch));
+        staged = session.mutations.length;
+      } catch (error) {
+        task.kill(`orch could not record its mutations: ${errorMessage(error)}`);
+      }
     };
     const stager = setInterval(stage, STAGE_INTERVAL_MS);
     const exit = await task.exit;
@@ -185,22 +190,27 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     if (stopRequest !== null) return { kind: "interrupted", exit };
     const failure = failureReason(exit);
     return failure === null
-      ? { kind: "succeeded", session }
+      ? { kind: "succeeded", session, exit }
       : { kind: "failed", reason: failure, exit };
   };
 
-  /** Record the end of an attempt that did not succeed, and discard its mutations. */
-  const recordLostAttempt = (
+  /**
+   * Record the end of an attempt that did not succeed, and discard its mutations.
+   * The node is `failed`, or `pending` to run again; the attempt `failed` by
+   * itself, or was `lost` because orch stopped.
+   */
+  const recordUnsuccessful = (
     id: NodeId,
     attempt: number,
     status: "failed" | "pending",
+    attemptStatus: "failed" | "lost",
     exit: TaskExit,
     reason: string,
   ) => {
     record([{ type: "node_status", id, status, attempt, reason }], () => {
       store.history.clearProvisional(runId);
       store.attempts.finishAttempt(runId, id, attempt, now(), {
-        status: "failed",
+        status: attemptStatus,
         exitCode: exit.exitCode,
         signal: exit.signal,
         reason,
@@ -282,16 +292,32 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
       switch (result.kind) {
         case "broke-promise": {
           const reason = `killed: ${result.violations.map(describeViolation).join("; ")}`;
-          recordLostAttempt(id, attempt, "failed", result.exit, reason);
+          recordUnsuccessful(id, attempt, "failed", "failed", result.exit, reason);
           onProgress({ kind: "node", node: id, status: "failed", attempt, seconds, reason });
           return terminate(result.violations);
         }
         case "interrupted":
           // The attempt is lost; the node runs again as a new attempt on resume.
-          recordLostAttempt(id, attempt, "pending", result.exit, `interrupted: ${stopRequest}`);
+          recordUnsuccessful(
+            id,
+            attempt,
+            "pending",
+            "lost",
+            result.exit,
+            `interrupted: ${stopRequest}`,
+          );
           return endRun("interrupted", stopRequest);
         case "succeeded": {
-          const broken = commitAttempt(id, attempt, result.session);
+          let broken: readonly Violation[];
+          try {
+            broken = commitAttempt(id, attempt, result.session);
+          } catch (error) {
+            const reason = `orch could not commit what the task did: ${errorMessage(error)}`;
+            recordUnsuccessful(id, attempt, "failed", "failed", result.exit, reason);
+            onProgress({ kind: "node", node: id, status: "failed", attempt, seconds, reason });
+            blockDescendants(id);
+            return null;
+          }
           onProgress({
             kind: "node",
             node: id,
@@ -304,8 +330,10 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         }
         case "failed": {
           const policy = state.policy(id);
-          if (attempt > policy.retries) {
-            recordLostAttempt(id, attempt, "failed", result.exit, result.reason);
+          // Attempts lost to an interrupt or a crash do not count against retries.
+          const failures = store.attempts.countFailures(runId, id) + 1;
+          if (failures > policy.retries) {
+            recordUnsuccessful(id, attempt, "failed", "failed", result.exit, result.reason);
             onProgress({
               kind: "node",
               node: id,
@@ -317,9 +345,9 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
             blockDescendants(id);
             return null;
           }
-          const delay = retryDelay(policy, attempt, random());
+          const delay = retryDelay(policy, failures, random());
           const reason = `attempt ${attempt} failed (${result.reason}); retry in ${delay.toFixed(1)}s`;
-          recordLostAttempt(id, attempt, "pending", result.exit, result.reason);
+          recordUnsuccessful(id, attempt, "pending", "failed", result.exit, result.reason);
           onProgress({ kind: "node", node: id, status: "pending", attempt, seconds, reason });
           try {
             await sleep(delay * 1000, undefined, { signal: stopped.signal });
@@ -351,6 +379,9 @@ const committedShape = (mutations: readonly MutationEvent[]): [NodeId[], [NodeId
   }
   return [nodes, edges];
 };
+
+const errorMessage = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 const failureReason = (exit: TaskExit): string | null => {
   if (exit.killedBecause !== null) return exit.killedBecause;

@@ -55,7 +55,7 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
 export const stateBeforeRun = (loaded: LoadedWorkflow, fileLabel: string): RunState =>
   RunState.replay(registrationEvents(loaded, fileLabel));
 
-/** Register a new run: the run row and its registration events, in one transaction. */
+/** Register a new run, owned by this process: the run row and its registration events, in one transaction. */
 export const registerRun = (
   store: Store,
   loaded: LoadedWorkflow,
@@ -66,5 +66,6 @@ export const registerRun = (
   store.transaction(() => {
     store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
     store.history.append(runId, at, registrationEvents(loaded, fileLabel));
+    store.runs.setRunOwner(runId, process.pid, at);
   });
 };

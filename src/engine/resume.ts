@@ -1,38 +1,44 @@
 import type { RunEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import { now, type Store } from "../store/store.js";
+import { type Claim, claimRun, killLeftoverTask, liveOwner } from "./ownership.js";
 
 /**
- * Make an interrupted run ready to carry on from what was committed: the
- * running task's provisional mutations are dropped, its attempt is recorded as
- * lost, and its node is pending again so it runs as a new attempt.
+ * Take over an interrupted run and make it ready to carry on from what was
+ * committed: a task left running by a dead orchestrator is killed, its attempt
+ * recorded as lost and its provisional mutations dropped, and its node is
+ * pending again so it runs as a new attempt.
  */
-export const prepareResume = (store: Store, runId: string): void => {
-  const state = RunState.replay(store.history.read(runId).map((e) => e.event));
-  const at = now();
-  const reopened: RunEvent[] = [];
-  for (const node of state.graph.nodes()) {
-    if (node.status === "running") {
-      reopened.push({
-        type: "node_status",
-        id: node.id,
-        status: "pending",
-        attempt: node.attempts,
-        reason: "the orchestrator stopped while it ran",
-      });
-    }
+export const prepareResume = (store: Store, runId: string): Claim => {
+  const run = store.runs.getRun(runId);
+  const owner = run ? liveOwner(run) : null;
+  if (owner !== null) return { ok: false, pid: owner };
+  for (const attempt of store.attempts.runningAttempts(runId)) {
+    if (attempt.pid !== null) killLeftoverTask(runId, attempt.node_id, attempt.pid);
   }
-  store.transaction(() => {
-    store.history.clearProvisional(runId);
-    for (const event of reopened) {
-      if (event.type === "node_status") {
-        store.attempts.finishAttempt(runId, event.id, event.attempt, at, {
-          status: "failed",
-          exitCode: null,
-          signal: null,
-          reason: "lost: the orchestrator stopped while it ran",
+  return claimRun(store, runId, () => {
+    const state = RunState.replay(store.history.read(runId).map((e) => e.event));
+    const at = now();
+    const reopened: RunEvent[] = [];
+    for (const node of state.graph.nodes()) {
+      if (node.status === "running") {
+        reopened.push({
+          type: "node_status",
+          id: node.id,
+          status: "pending",
+          attempt: node.attempts,
+          reason: "the orchestrator stopped while it ran",
         });
       }
+    }
+    store.history.clearProvisional(runId);
+    for (const attempt of store.attempts.runningAttempts(runId)) {
+      store.attempts.finishAttempt(runId, attempt.node_id, attempt.attempt, at, {
+        status: "lost",
+        exitCode: null,
+        signal: null,
+        reason: "lost: the orchestrator stopped while it ran",
+      });
     }
     store.history.append(runId, at, [
       ...reopened,

@@ -62,7 +62,10 @@ export const launchTask = (
     extendEnv: true,
     input: `${JSON.stringify(launch.start)}\n`,
     stdout: "pipe",
-    stderr: { file: launch.logPath, append: true },
+    // The log's own file descriptor, handed to the task as is: no pipe that a
+    // process the task leaves behind could hold open. (execa's types only list
+    // descriptors 3–9; it passes any number through to spawn.)
+    stderr: log as 3,
     buffer: false,
     reject: false,
     detached: true,
@@ -83,8 +86,22 @@ export const launchTask = (
     signalGroup(child.pid, "SIGTERM");
     graceTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
   };
-  // Processes the task left behind would hold its pipes open: the group ends with the task.
-  child.once("exit", () => signalGroup(child.pid, "SIGKILL"));
+  // Processes the task left behind would hold its pipes open: the group ends with
+  // the task. One that escaped the group (setsid) gets a moment, then its hold on
+  // stdout is cut so orch never waits on it.
+  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let orphanTimer: NodeJS.Timeout | undefined;
+  child.once("exit", (code, signal) => {
+    exited = { code, signal };
+    signalGroup(child.pid, "SIGKILL");
+    orphanTimer = setTimeout(() => {
+      note(
+        "stdout still open after the task exited (a process it started holds it); stopped reading",
+      );
+      child.stdout.destroy();
+      lines.destroy();
+    }, ORPHAN_GRACE_MS);
+  });
   const timeoutTimer =
     launch.timeout === null
       ? undefined
@@ -94,15 +111,27 @@ export const launchTask = (
         );
 
   let lineNumber = 0;
+  let textLines = 0;
   const lines = child.stdout.pipe(split2({ maxLength: launch.maxLineLength }));
   const drained = new Promise<void>((resolve) => {
     lines.on("data", (text: string) => {
       if (killedBecause !== null) return;
       lineNumber += 1;
+      if (text.length > launch.maxLineLength) {
+        kill(
+          `stdout line ${lineNumber} is longer than the limit of ${launch.maxLineLength} characters`,
+        );
+        return;
+      }
       const decoded = decodeLine(text, lineNumber);
-      if (decoded.kind === "text")
-        note(`warning: stdout line ${lineNumber} is not JSON, kept as a log line: ${text}`);
-      else if (decoded.kind === "message" && decoded.message.type === "log") {
+      if (decoded.kind === "text") {
+        textLines += 1;
+        if (textLines <= TEXT_WARNINGS)
+          note(`warning: stdout line ${lineNumber} is not JSON, kept as a log line: ${text}`);
+        else writeSync(log, `${text}\n`);
+        if (textLines === TEXT_WARNINGS)
+          note("further non-JSON stdout lines are logged as they are, without a warning");
+      } else if (decoded.kind === "message" && decoded.message.type === "log") {
         note(`${decoded.message.level}: ${decoded.message.message}`);
       }
       const verdict = onLine(decoded);
@@ -116,6 +145,7 @@ export const launchTask = (
       resolve();
     });
     lines.on("end", resolve);
+    lines.on("close", resolve);
   });
 
   const exit = (async (): Promise<TaskExit> => {
@@ -123,15 +153,18 @@ export const launchTask = (
     await drained;
     clearTimeout(timeoutTimer);
     clearTimeout(graceTimer);
+    clearTimeout(orphanTimer);
     closeSync(log);
-    return {
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      killedBecause,
-    };
+    const status = exited ?? { code: result.exitCode ?? null, signal: result.signal ?? null };
+    return { exitCode: status.code, signal: status.signal, killedBecause };
   })();
   return { pid: child.pid, exit, kill };
 };
+
+/** How long a task's leftover processes may hold its stdout after it exits. */
+const ORPHAN_GRACE_MS = 2_000;
+/** Non-JSON stdout lines noted with a warning; later ones are logged plainly. */
+const TEXT_WARNINGS = 100;
 
 const signalGroup = (pid: number | undefined, signal: NodeJS.Signals): void => {
   if (pid === undefined) return;

@@ -1,4 +1,5 @@
 import { zodIssues } from "../util/issues.js";
+import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { type TaskMessage, TaskMessageSchema } from "./messages.js";
 
 /** What one stdout line of a task turned out to be. */
@@ -10,10 +11,21 @@ export type DecodedLine =
   | { readonly kind: "invalid"; readonly line: number; readonly error: string }
   | { readonly kind: "blank"; readonly line: number };
 
+/** A line that does not start like JSON is text: no need to try parsing it. */
+const JSON_START = /^[{["\d-]|^(?:true|false|null)/;
+
 /** Decode one stdout line (without its newline) of a task (DESIGN §5). */
 export const decodeLine = (text: string, line: number): DecodedLine => {
   const trimmed = text.trim();
   if (trimmed === "") return { kind: "blank", line };
+  if (!JSON_START.test(trimmed)) return { kind: "text", line, text };
+  if (excessiveDepthAt(trimmed) !== null) {
+    return {
+      kind: "invalid",
+      line,
+      error: `stdout line ${line} nests deeper than ${MAX_JSON_DEPTH} levels`,
+    };
+  }
   let value: unknown;
   try {
     value = JSON.parse(trimmed);

@@ -1,8 +1,12 @@
 import type { Db } from "./db.js";
 import { type AttemptRow, AttemptRowSchema } from "./rows.js";
 
+/**
+ * How an attempt ended: `lost` when orch stopped (interrupt or crash) while it
+ * ran — the task's own failure or not, it does not count against its retries.
+ */
 export interface AttemptEnd {
-  readonly status: "succeeded" | "failed";
+  readonly status: "succeeded" | "failed" | "lost";
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly reason: string | null;
@@ -19,6 +23,13 @@ export const attemptQueries = (db: Db) => {
      WHERE run_id = @runId AND node_id = @node AND attempt = @attempt`,
   );
   const forRun = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY started_at, rowid");
+  const setPid = db.prepare(
+    "UPDATE attempts SET pid = ? WHERE run_id = ? AND node_id = ? AND attempt = ?",
+  );
+  const failures = db
+    .prepare("SELECT COUNT(*) FROM attempts WHERE run_id = ? AND node_id = ? AND status = 'failed'")
+    .pluck();
+  const stillRunning = db.prepare("SELECT * FROM attempts WHERE run_id = ? AND status = 'running'");
   return {
     startAttempt: (
       runId: string,
@@ -40,5 +51,13 @@ export const attemptQueries = (db: Db) => {
     },
     listAttempts: (runId: string): AttemptRow[] =>
       forRun.all(runId).map((row) => AttemptRowSchema.parse(row)),
+    /** The task's process id: its process group is killed if orch dies and the run resumes. */
+    setAttemptPid: (runId: string, node: string, attempt: number, pid: number): void => {
+      setPid.run(pid, runId, node, attempt);
+    },
+    /** Attempts of `node` that failed by themselves (not lost): what retries are counted against. */
+    countFailures: (runId: string, node: string): number => Number(failures.get(runId, node)),
+    runningAttempts: (runId: string): AttemptRow[] =>
+      stillRunning.all(runId).map((row) => AttemptRowSchema.parse(row)),
   };
 };

@@ -72,4 +72,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, node_id, attempt, seq)
   );
   `,
+  `
+  ALTER TABLE attempts ADD COLUMN pid INTEGER;
+  `,
 ];

@@ -45,6 +45,7 @@ export const AttemptRowSchema = z.object({
   signal: z.string().nullable(),
   reason: z.string().nullable(),
   log_path: z.string(),
+  pid: z.number().int().nullable(),
 });
 
 export const EventRowSchema = z.object({

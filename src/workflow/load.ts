@@ -4,6 +4,7 @@ import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { Graph } from "../graph/graph.js";
 import { validatePromise } from "../promises/validate.js";
 import { type Issue, zodIssues } from "../util/issues.js";
+import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { type Workflow, WorkflowSchema } from "./schema.js";
 
 /** One problem in a workflow file: where (a JSON path, or line:column) and what was expected. */
@@ -52,22 +53,35 @@ const parseJson = (
   text: string,
 ): { ok: true; value: unknown } | { ok: false; issue: WorkflowIssue } => {
   const source = text.replace(/^\uFEFF/, "");
+  const tooDeep = excessiveDepthAt(source);
+  if (tooDeep !== null) {
+    return {
+      ok: false,
+      issue: {
+        path: lineAndColumn(source, tooDeep),
+        message: `nested deeper than ${MAX_JSON_DEPTH} levels`,
+      },
+    };
+  }
   const errors: ParseError[] = [];
   const tree = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false });
   const first = errors[0];
   if (first || tree === undefined) {
-    const offset = first?.offset ?? source.length;
-    const before = source.slice(0, offset).split("\n");
     const what = first ? printParseErrorCode(first.error) : "EmptyFile";
     return {
       ok: false,
       issue: {
-        path: `line ${before.length}, column ${before.at(-1)!.length + 1}`,
+        path: lineAndColumn(source, first?.offset ?? source.length),
         message: `not valid JSON: ${JSON_ERRORS[what] ?? what}`,
       },
     };
   }
   return { ok: true, value: JSON.parse(source) };
+};
+
+const lineAndColumn = (text: string, offset: number): string => {
+  const before = text.slice(0, offset).split("\n");
+  return `line ${before.length}, column ${before.at(-1)!.length + 1}`;
 };
 
 const JSON_ERRORS: Record<string, string> = {

@@ -275,12 +275,21 @@ class Task:
         args: Sequence[str] | None = None,
         params: Mapping[str, Any] | None = None,
         promises: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        timeout: float | None = None,
+        retries: int | None = None,
+        retry_delay: float | None = None,
+        backoff: float | None = None,
+        retry_delay_max: float | None = None,
+        jitter: float | None = None,
     ) -> str:
         """Add node ``id`` running script ``run`` (relative to the workflow file).
 
         ``args`` are command-line arguments for the script, ``params`` its start
         message's params, ``promises`` promises for the new node's own scope
-        (a promise without ``scope`` is about the new node). Returns ``id``.
+        (a promise without ``scope`` is about the new node). ``timeout`` and the
+        retry settings override the workflow's ``defaults`` for the new node
+        (docs/reliability.md). Returns ``id``.
         """
         node_id = check_node_id(id, "add_node: id")
         message: dict[str, Any] = {
@@ -293,6 +302,22 @@ class Task:
         checked_promises = check_promises(promises, "add_node: promises")
         if checked_promises:
             message["promises"] = checked_promises
+        policy = {
+            "timeout": timeout,
+            "retries": retries,
+            "retry_delay": retry_delay,
+            "backoff": backoff,
+            "retry_delay_max": retry_delay_max,
+            "jitter": jitter,
+        }
+        for key, value in policy.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise ValueError(f"add_node: {key} must be a number >= 0, got {value!r}")
+            if key == "retries" and not isinstance(value, int):
+                raise ValueError(f"add_node: retries must be a whole number, got {value!r}")
+            message[key] = value
         self._send(message)
         return node_id
 

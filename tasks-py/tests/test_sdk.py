@@ -283,6 +283,39 @@ class MessageTests(SdkTestCase):
             ],
         )
 
+    def test_add_node_carries_a_task_policy(self) -> None:
+        r = self.run_task(
+            """
+            from orch import task
+            task.add_node("M-1", run="m.py", timeout=2.5, retries=3, retry_delay=0.5, backoff=2, jitter=0)
+            for bad in ({"retries": 1.5}, {"timeout": -1}, {"backoff": True}, {"jitter": "x"}):
+                try:
+                    task.add_node("M-2", run="m.py", **bad)
+                except ValueError as error:
+                    print(error)
+                else:
+                    raise SystemExit(f"accepted {bad}")
+            """
+        )
+        self.assertOk(r)
+        self.assertEqual(
+            r.messages,
+            [
+                {
+                    "type": "add_node",
+                    "id": "M-1",
+                    "run": "m.py",
+                    "args": [],
+                    "params": {},
+                    "timeout": 2.5,
+                    "retries": 3,
+                    "retry_delay": 0.5,
+                    "backoff": 2,
+                    "jitter": 0,
+                }
+            ],
+        )
+
     def test_lines_are_compact_ascii_json(self) -> None:
         r = self.run_task(
             """

@@ -29,26 +29,17 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
           `run ${run.id} has ended (${run.status}); only running or interrupted runs can be resumed`,
         );
       }
-      if (run.owner_pid !== null && run.owner_pid !== process.pid && isAlive(run.owner_pid)) {
+      const setup = prepareExecution(args);
+      const claim = prepareResume(store, run.id);
+      if (!claim.ok) {
         throw new UsageError(
-          `run ${run.id} is being executed by another orch process (pid ${run.owner_pid})`,
+          `run ${run.id} is being executed by another orch process (pid ${claim.pid})`,
         );
       }
-      const setup = prepareExecution(args);
-      prepareResume(store, run.id);
       console.log(`run ${run.id} resumed: ${run.name}`);
       process.exitCode = await runInForeground(store, run.id, run.workflow, setup, args);
     } finally {
       store.close();
     }
   },
-};
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 };

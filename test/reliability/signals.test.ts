@@ -1,0 +1,209 @@
+/**
+ * Ctrl-C and SIGTERM: orch stops the running task and every process it started,
+ * records the run as interrupted (exit 130), and `orch resume` carries on, running
+ * the interrupted node again as a new attempt. A run that a live orch is executing
+ * cannot be resumed by a second one.
+ */
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  expectNoCrash,
+  finish,
+  isAlive,
+  killQuietly,
+  nodeOf,
+  readPids,
+  type Sandbox,
+  sandbox,
+  status,
+  waitFor,
+  workflow,
+} from "./helpers.js";
+
+/** Attempt 1 starts a `sleep 30` child, writes "TASK_PID CHILD_PID" to `pids`, and sleeps; later attempts finish at once. */
+const SLOW = `import os, signal, subprocess, sys, time
+from orch import task
+if task.attempt == 1:
+    if "--ignore-term" in sys.argv:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    child = subprocess.Popen(["sleep", "30"])
+    with open("pids.tmp", "w") as f:
+        f.write(f"{os.getpid()} {child.pid}\\n")
+    os.replace("pids.tmp", "pids")
+    time.sleep(30)
+task.output(attempt=task.attempt)
+`;
+const LEAF = "from orch import task\ntask.output(ok=True)\n";
+
+const leftovers: number[] = [];
+const sandboxes: Sandbox[] = [];
+afterEach(() => {
+  killQuietly(...leftovers.splice(0));
+  for (const sb of sandboxes.splice(0)) sb.remove();
+});
+
+const slowWorkflow = (args: string[] = []) => {
+  const sb = sandbox();
+  sandboxes.push(sb);
+  const file = sb.write({
+    "w/workflow.json": workflow("slow", [
+      { id: "a", run: "slow.py", args },
+      { id: "b", run: "leaf.py", depends_on: ["a"] },
+    ]),
+    "w/slow.py": SLOW,
+    "w/leaf.py": LEAF,
+  });
+  return { sb, file, pidFile: join(sb.dir, "w/pids") };
+};
+
+describe("interrupting orch", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)(
+    "%s: exit 130, the task and its child are gone, the run is interrupted, resume finishes it",
+    async (signal) => {
+      const { sb, file, pidFile } = slowWorkflow();
+      const started = Date.now();
+      const child = sb.spawn("start", file, "--run-id", "r1");
+      const pids = await readPids(pidFile);
+      leftovers.push(...pids);
+      const signalledAt = Date.now();
+      child.kill(signal);
+      const result = await finish(child, started);
+      expect(result.exitCode).toBe(130);
+      expectNoCrash(result);
+      expect(result.stderr).toBe("");
+      expect(result.stdout).toContain("resume it with: orch resume r1");
+      expect((Date.now() - signalledAt) / 1000, "orch stopped promptly").toBeLessThan(4);
+      for (const pid of pids)
+        expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
+
+      const interrupted = await status(sb, "r1");
+      expect(interrupted.run.status).toBe("interrupted");
+      expect(interrupted.run.reason).toContain(signal);
+      const a = nodeOf(interrupted, "a");
+      expect(a.status).toBe("pending");
+      expect(a.history).toHaveLength(1);
+      expect(a.history[0]).toMatchObject({ attempt: 1, status: "lost" });
+      expect(a.history[0]!.reason).toMatch(new RegExp(`interrupted: received ${signal}`));
+      expect(nodeOf(interrupted, "b").status).toBe("pending");
+
+      const resumed = await sb.orch("resume", "r1");
+      expect(resumed.exitCode).toBe(0);
+      expectNoCrash(resumed);
+      const done = await status(sb, "r1");
+      expect(done.run.status).toBe("succeeded");
+      const a2 = nodeOf(done, "a");
+      expect(a2.attempts).toBe(2);
+      expect(a2.history.map((h) => h.status)).toEqual(["lost", "succeeded"]);
+      expect(a2.outputs).toEqual({ attempt: 2 });
+      expect(nodeOf(done, "b").status).toBe("succeeded");
+    },
+  );
+
+  it("a task that ignores SIGTERM is SIGKILLed after --kill-grace", async () => {
+    const { sb, file, pidFile } = slowWorkflow(["--ignore-term"]);
+    const started = Date.now();
+    const child = sb.spawn("start", file, "--run-id", "r1", "--kill-grace", "0.5");
+    const pids = await readPids(pidFile);
+    leftovers.push(...pids);
+    const signalledAt = Date.now();
+    child.kill("SIGINT");
+    const result = await finish(child, started);
+    expect(result.exitCode).toBe(130);
+    expectNoCrash(result);
+    expect((Date.now() - signalledAt) / 1000).toBeLessThan(4);
+    for (const pid of pids)
+      expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
+    expect((await sb.orch("resume", "r1")).exitCode).toBe(0);
+  });
+
+  it("Ctrl-C during a retry's back-off wait stops at once and resume carries on", async () => {
+    const sb = sandbox();
+    sandboxes.push(sb);
+    const file = sb.write({
+      "w/workflow.json": workflow("backoff", [
+        { id: "a", run: "flaky.py", retries: 3, retry_delay: 60 },
+      ]),
+      "w/flaky.py": `from orch import task
+if task.attempt == 1:
+    raise SystemExit(9)
+task.output(attempt=task.attempt)
+`,
+    });
+    const started = Date.now();
+    const child = sb.spawn("start", file, "--run-id", "r1");
+    // Wait until attempt 1's failure is recorded: orch is now in the 60 s back-off.
+    let waiting = false;
+    for (let i = 0; i < 150 && !waiting; i++) {
+      await sleep(100);
+      const s = await status(sb, "r1").catch(() => undefined);
+      waiting = s !== undefined && nodeOf(s, "a").history[0]?.status === "failed";
+    }
+    expect(waiting).toBe(true);
+    child.kill("SIGINT");
+    const result = await finish(child, started);
+    expect(result.exitCode).toBe(130);
+    expect(result.seconds, "did not wait out the 60 s back-off").toBeLessThan(20);
+    expectNoCrash(result);
+    const s = await status(sb, "r1");
+    expect(s.run.status).toBe("interrupted");
+    expect(nodeOf(s, "a").history.map((h) => h.status)).toEqual(["failed"]);
+    const resumed = await sb.orch("resume", "r1");
+    expect(resumed.exitCode).toBe(0);
+    const done = await status(sb, "r1");
+    expect(nodeOf(done, "a").history.map((h) => h.status)).toEqual(["failed", "succeeded"]);
+  });
+});
+
+describe("resuming a run another orch is executing", () => {
+  it("is refused with exit 2, naming the live process, and leaves the run alone", async () => {
+    const { sb, file, pidFile } = slowWorkflow();
+    const started = Date.now();
+    const child = sb.spawn("start", file, "--run-id", "r1");
+    const pids = await readPids(pidFile);
+    leftovers.push(...pids);
+
+    const second = await sb.orch("resume", "r1");
+    expect(second.exitCode).toBe(2);
+    expectNoCrash(second);
+    expect(second.stderr).toMatch(/run r1 is being executed by another orch process \(pid \d+\)/);
+    expect(second.stderr).toContain(`pid ${child.pid}`);
+    // The live run did not notice.
+    const live = await status(sb, "r1");
+    expect(live.run.status).toBe("running");
+    expect(nodeOf(live, "a").status).toBe("running");
+    expect(nodeOf(live, "a").history).toHaveLength(1);
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+
+    child.kill("SIGINT");
+    expect((await finish(child, started)).exitCode).toBe(130);
+    const resumed = await sb.orch("resume", "r1");
+    expect(resumed.exitCode).toBe(0);
+
+    const again = await sb.orch("resume", "r1");
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr).toMatch(/run r1 has ended \(succeeded\)/);
+    const unknown = await sb.orch("resume", "nope");
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(/no run with id nope/);
+    expectNoCrash(unknown);
+  });
+
+  it("two resumes started together: exactly one runs the run, the other is refused", async () => {
+    const { sb, file, pidFile } = slowWorkflow();
+    const started = Date.now();
+    const child = sb.spawn("start", file, "--run-id", "r1");
+    leftovers.push(...(await readPids(pidFile)));
+    child.kill("SIGINT");
+    expect((await finish(child, started)).exitCode).toBe(130);
+
+    const [one, two] = await Promise.all([sb.orch("resume", "r1"), sb.orch("resume", "r1")]);
+    const codes = [one.exitCode, two.exitCode].sort();
+    expect(codes, `stderr: ${one.stderr} | ${two.stderr}`).toEqual([0, 2]);
+    for (const r of [one, two]) expectNoCrash(r);
+    const done = await status(sb, "r1");
+    expect(done.run.status).toBe("succeeded");
+    expect(nodeOf(done, "a").history.map((h) => h.status)).toEqual(["lost", "succeeded"]);
+    expect(nodeOf(done, "b").history.map((h) => h.status)).toEqual(["succeeded"]);
+  });
+});
