@@ -1,4 +1,5 @@
 import { dirname, join } from "node:path";
+import { DEFAULT_ROTATION, RotatingLog } from "../log/rotating-log.js";
 import { resolveDbPath } from "../store/db.js";
 import type { RunRow } from "../store/rows.js";
 import { Store } from "../store/store.js";
@@ -21,6 +22,21 @@ export const openStore = (args: GlobalArgs, options: { readonly?: boolean } = {}
 /** Per-attempt task logs live beside the database: `.orch/logs/RUN/NODE.ATTEMPT.log`. */
 export const logsDirFor = (args: GlobalArgs, runId: string): string =>
   join(dirname(resolveDbPath(args.db)), "logs", runId);
+
+/**
+ * orch's own log beside the database (`.orch/orch.log`), rotated by size;
+ * `$ORCH_LOG_MAX_BYTES` and `$ORCH_LOG_KEEP` override the defaults.
+ */
+export const orchLogFor = (args: GlobalArgs, env = process.env): RotatingLog => {
+  const number = (value: string | undefined, fallback: number): number => {
+    const parsed = Number(value);
+    return value !== undefined && Number.isInteger(parsed) && parsed >= 0 ? parsed : fallback;
+  };
+  return new RotatingLog(join(dirname(resolveDbPath(args.db)), "orch.log"), {
+    maxBytes: number(env.ORCH_LOG_MAX_BYTES, DEFAULT_ROTATION.maxBytes),
+    keep: number(env.ORCH_LOG_KEEP, DEFAULT_ROTATION.keep),
+  });
+};
 
 /** The run a command names, or the latest one. */
 export const findRun = (store: Store, runId: string | undefined): RunRow => {

@@ -8,7 +8,7 @@ import {
 } from "../../engine/execute.js";
 import { resolvePython } from "../../engine/python.js";
 import type { Store } from "../../store/store.js";
-import { type GlobalArgs, logsDirFor } from "../context.js";
+import { type GlobalArgs, logsDirFor, orchLogFor } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { formatProgress } from "../progress-printer.js";
 
@@ -90,6 +90,8 @@ export const runInForeground = async (
   });
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const log = orchLogFor(args);
+  log.write(`run ${runId}: executing ${workflowFile} (pid ${process.pid})`);
   const options: EngineOptions = {
     store,
     runId,
@@ -97,7 +99,11 @@ export const runInForeground = async (
     python: setup.python,
     logsDir: logsDirFor(args, runId),
     limits: setup.limits,
-    onProgress: (progress) => console.log(formatProgress(progress)),
+    onProgress: (progress) => {
+      const line = formatProgress(progress);
+      console.log(line);
+      log.write(`run ${runId}: ${line.slice(line.indexOf("  ") + 2)}`);
+    },
     interrupted,
   };
   let outcome: RunOutcome;
