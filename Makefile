@@ -4,8 +4,10 @@ DEMO_DB ?= .orch/demo.db
 
 .PHONY: setup build demo test lint schemas bench bench-smoke crash-test clean
 
+# `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages
+# (Biome's binaries) out of the lock file, and `npm ci` then refuses it.
 node_modules/.package-lock.json: package.json package-lock.json
-	$(NPM) ci --no-audit --no-fund
+	$(NPM) install --no-audit --no-fund
 
 setup: node_modules/.package-lock.json
 
