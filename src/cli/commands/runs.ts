@@ -1,4 +1,6 @@
+import { existsSync } from "node:fs";
 import type { CommandModule } from "yargs";
+import { resolveDbPath } from "../../store/db.js";
 import { type GlobalArgs, openStore } from "../context.js";
 
 interface RunsArgs extends GlobalArgs {
@@ -10,6 +12,10 @@ export const runsCommand: CommandModule<object, RunsArgs> = {
   describe: "the runs in this database, newest first",
   builder: (y) => y.option("json", { type: "boolean", describe: "print a JSON array" }) as never,
   handler: (args) => {
+    if (!existsSync(resolveDbPath(args.db))) {
+      console.log(args.json ? "[]" : "no runs yet");
+      return;
+    }
     const store = openStore(args, { readonly: true });
     try {
       const runs = store.runs.listRuns().map((run) => ({
