@@ -74,6 +74,12 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       for (const node of doc.nodes) {
         const line = `${node.id.padEnd(width)}  ${node.status.padEnd(9)}  ${String(node.attempts).padEnd(8)}  ${node.created_by ?? "-"}`;
         console.log(node.reason ? `${line}  (${node.reason})` : line);
+        if (node.history.length > 1) {
+          for (const a of node.history) {
+            const end = a.reason ? `: ${a.reason}` : "";
+            console.log(`${" ".repeat(width)}    attempt ${a.attempt} ${a.status}${end}`);
+          }
+        }
       }
     } finally {
       store.close();
