@@ -1,14 +1,30 @@
 #!/usr/bin/env node
+import type { CommandModule } from "yargs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { graphCommand } from "./commands/graph.js";
-import { logsCommand } from "./commands/logs.js";
-import { resumeCommand } from "./commands/resume.js";
-import { runsCommand } from "./commands/runs.js";
-import { startCommand } from "./commands/start.js";
-import { statusCommand } from "./commands/status.js";
-import { validateCommand } from "./commands/validate.js";
 import { EXIT, UsageError } from "./errors.js";
+
+/** A command, its argument type erased: yargs checks the arguments against its builder. */
+const erased = <T>(command: CommandModule<object, T>): CommandModule =>
+  command as unknown as CommandModule;
+
+/**
+ * Every command, loaded on demand: `orch status` should not pay for loading the
+ * engine, and a second terminal polling a live run calls it often.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  start: async () => erased((await import("./commands/start.js")).startCommand),
+  status: async () => erased((await import("./commands/status.js")).statusCommand),
+  runs: async () => erased((await import("./commands/runs.js")).runsCommand),
+  logs: async () => erased((await import("./commands/logs.js")).logsCommand),
+  graph: async () => erased((await import("./commands/graph.js")).graphCommand),
+  validate: async () => erased((await import("./commands/validate.js")).validateCommand),
+  resume: async () => erased((await import("./commands/resume.js")).resumeCommand),
+};
+
+const named = process.argv[2];
+const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+const commands = await Promise.all(wanted.map((name) => COMMANDS[name]!()));
 
 const cli = yargs(hideBin(process.argv))
   .scriptName("orch")
@@ -18,13 +34,7 @@ const cli = yargs(hideBin(process.argv))
     describe: "SQLite database (default: $ORCH_DB, else .orch/orch.db)",
     global: true,
   })
-  .command(startCommand)
-  .command(statusCommand)
-  .command(runsCommand)
-  .command(logsCommand)
-  .command(graphCommand)
-  .command(validateCommand)
-  .command(resumeCommand)
+  .command(commands)
   .demandCommand(1, "name a command")
   .strict()
   .help()

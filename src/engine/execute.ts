@@ -170,11 +170,13 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     runningTask = task;
     if (task.pid !== undefined) store.attempts.setAttemptPid(runId, id, attempt, task.pid);
     let staged = 0;
+    let batches = 0;
     const stage = () => {
       if (staged === session.mutations.length) return;
       const batch = session.mutations.slice(staged);
       try {
-        store.transaction(() => store.history.stageProvisional(runId, id, attempt, staged, batch));
+        store.history.stageProvisional(runId, id, attempt, batches, batch);
+        batches += 1;
         staged = session.mutations.length;
       } catch (error) {
         task.kill(`orch could not record its mutations: ${errorMessage(error)}`);

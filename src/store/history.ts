@@ -1,6 +1,18 @@
-import { type MutationEvent, type RunEvent, RunEventSchema } from "../state/events.js";
+import { z } from "zod";
+import {
+  EdgeAddedSchema,
+  type MutationEvent,
+  NodeAddedSchema,
+  PromiseMadeSchema,
+  type RunEvent,
+  RunEventSchema,
+} from "../state/events.js";
 import type { Db } from "./db.js";
 import { EventRowSchema, ProvisionalRowSchema } from "./rows.js";
+
+const ProvisionalBatchSchema = z.array(
+  z.discriminatedUnion("type", [NodeAddedSchema, EdgeAddedSchema, PromiseMadeSchema]),
+);
 
 /** Where to stop reading history: an event sequence number or an ISO timestamp. */
 export type HistoryBound = { readonly seq: number } | { readonly at: string };
@@ -22,12 +34,19 @@ export const historyQueries = (db: Db) => {
   );
   const insertNode = db.prepare(
     `INSERT INTO nodes (run_id, id, seq, run, args, params, created_by, status)
-     VALUES (@run_id, @id, (SELECT COALESCE(MAX(seq), -1) + 1 FROM nodes WHERE run_id = @run_id), @run, @args, @params, @created_by, 'pending')`,
+     VALUES (@run_id, @id, @seq, @run, @args, @params, @created_by, 'pending')`,
   );
   const insertEdge = db.prepare(
     `INSERT INTO edges (run_id, from_id, to_id, created_by, seq)
-     VALUES (?, ?, ?, ?, (SELECT COALESCE(MAX(seq), -1) + 1 FROM edges WHERE run_id = ?))`,
+     VALUES (?, ?, ?, ?, ?)`,
   );
+  // Creation order of the projections: read once per append, counted on from there.
+  const nextNodeSeq = db
+    .prepare("SELECT COALESCE(MAX(seq), -1) + 1 FROM nodes WHERE run_id = ?")
+    .pluck();
+  const nextEdgeSeq = db
+    .prepare("SELECT COALESCE(MAX(seq), -1) + 1 FROM edges WHERE run_id = ?")
+    .pluck();
   const updateNodeStatus = db.prepare(
     `UPDATE nodes SET status = @status, attempts = MAX(attempts, @attempt), reason = @reason,
        started_at = CASE WHEN @status = 'running' THEN @at ELSE started_at END,
@@ -53,11 +72,18 @@ export const historyQueries = (db: Db) => {
   );
   const clearProvisional = db.prepare("DELETE FROM provisional WHERE run_id = ?");
 
-  const project = (runId: string, at: string, event: RunEvent): void => {
+  interface Order {
+    node: number | null;
+    edge: number | null;
+  }
+
+  const project = (runId: string, at: string, event: RunEvent, order: Order): void => {
     switch (event.type) {
       case "node_added":
+        order.node ??= Number(nextNodeSeq.get(runId));
         insertNode.run({
           run_id: runId,
+          seq: order.node++,
           id: event.id,
           run: event.run,
           args: JSON.stringify(event.args),
@@ -66,7 +92,8 @@ export const historyQueries = (db: Db) => {
         });
         return;
       case "edge_added":
-        insertEdge.run(runId, event.from, event.to, event.created_by, runId);
+        order.edge ??= Number(nextEdgeSeq.get(runId));
+        insertEdge.run(runId, event.from, event.to, event.created_by, order.edge++);
         return;
       case "node_status":
         updateNodeStatus.run({ ...event, run_id: runId, at });
@@ -87,10 +114,11 @@ export const historyQueries = (db: Db) => {
 
   return {
     append: (runId: string, at: string, events: Iterable<RunEvent>): void => {
+      const order: Order = { node: null, edge: null };
       for (const event of events) {
         const node = "id" in event ? event.id : null;
         insertEvent.run(runId, at, event.type, node, JSON.stringify(event));
-        project(runId, at, event);
+        project(runId, at, event, order);
       }
     },
     read: (runId: string, bound?: HistoryBound): StoredEvent[] => {
@@ -106,29 +134,25 @@ export const historyQueries = (db: Db) => {
       });
     },
     /** Make a running task's mutations visible to readers, still provisional. */
+    /**
+     * Make a running task's mutations visible to readers, still provisional: one
+     * row per batch (its events as a JSON array), `seq` numbering the batches.
+     */
     stageProvisional: (
       runId: string,
       node: string,
       attempt: number,
-      firstSeq: number,
+      batch: number,
       events: readonly MutationEvent[],
     ): void => {
-      events.forEach((event, i) => {
-        insertProvisional.run(runId, node, attempt, firstSeq + i, JSON.stringify(event));
-      });
+      insertProvisional.run(runId, node, attempt, batch, JSON.stringify(events));
     },
     readProvisional: (runId: string): MutationEvent[] =>
-      readProvisional.all(runId).map((raw) => {
-        const event = parseEvent(ProvisionalRowSchema.parse(raw).payload);
-        if (
-          event.type !== "node_added" &&
-          event.type !== "edge_added" &&
-          event.type !== "promise_made"
-        ) {
-          throw new Error(`provisional row holds a ${event.type} event`);
-        }
-        return event;
-      }),
+      readProvisional
+        .all(runId)
+        .flatMap((raw) =>
+          ProvisionalBatchSchema.parse(JSON.parse(ProvisionalRowSchema.parse(raw).payload)),
+        ),
     clearProvisional: (runId: string): void => {
       clearProvisional.run(runId);
     },

@@ -1,4 +1,5 @@
 import type { CommandModule } from "yargs";
+import type { AttemptRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
 
@@ -10,7 +11,12 @@ interface StatusArgs extends GlobalArgs {
 /** The `orch status --json` document (DESIGN §3). */
 export const statusDocument = (store: Store, runId: string | undefined) => {
   const run = findRun(store, runId);
-  const attempts = store.attempts.listAttempts(run.id);
+  const attempts = new Map<string, AttemptRow[]>();
+  for (const a of store.attempts.listAttempts(run.id)) {
+    const list = attempts.get(a.node_id);
+    if (list) list.push(a);
+    else attempts.set(a.node_id, [a]);
+  }
   return {
     run: {
       id: run.id,
@@ -31,18 +37,16 @@ export const statusDocument = (store: Store, runId: string | undefined) => {
       started_at: node.started_at,
       finished_at: node.finished_at,
       outputs: node.outputs === null ? null : (JSON.parse(node.outputs) as unknown),
-      history: attempts
-        .filter((a) => a.node_id === node.id)
-        .map((a) => ({
-          attempt: a.attempt,
-          status: a.status,
-          started_at: a.started_at,
-          finished_at: a.finished_at,
-          exit_code: a.exit_code,
-          signal: a.signal,
-          reason: a.reason,
-          log: a.log_path,
-        })),
+      history: (attempts.get(node.id) ?? []).map((a) => ({
+        attempt: a.attempt,
+        status: a.status,
+        started_at: a.started_at,
+        finished_at: a.finished_at,
+        exit_code: a.exit_code,
+        signal: a.signal,
+        reason: a.reason,
+        log: a.log_path,
+      })),
     })),
     edges: store.graph.listEdges(run.id).map((edge) => ({
       from: edge.from_id,
