@@ -1,3 +1,4 @@
+import { BRANCH_PROMISE, mapPromise, STATIC_PROMISE } from "../support/seed-promises.js";
 import type { WorkflowSpec } from "./run.js";
 
 /** DESIGN §6's examples, as the tests build them. */
@@ -10,7 +11,7 @@ export const STATIC: WorkflowSpec = {
     ["left", "end"],
     ["right", "end"],
   ],
-  promises: [{ scope: "*", nodes: false, edges: false }],
+  promises: [STATIC_PROMISE],
 };
 
 export const BRANCH: WorkflowSpec = {
@@ -20,31 +21,7 @@ export const BRANCH: WorkflowSpec = {
     ["choose", "end"],
   ],
   promises: [
-    {
-      scope: "choose",
-      shape: {
-        one_of: [
-          {
-            nodes: [{ id: "a", run: "a.py" }],
-            edges: [
-              { from: "choose", to: "a" },
-              { from: "a", to: "end" },
-            ],
-          },
-          {
-            nodes: [
-              { id: "b1", run: "b.py" },
-              { id: "b2", run: "b.py" },
-            ],
-            edges: [
-              { from: "choose", to: "b1" },
-              { from: "b1", to: "b2" },
-              { from: "b2", to: "end" },
-            ],
-          },
-        ],
-      },
-    },
+    BRANCH_PROMISE,
     { scope: "start", nodes: false, edges: false },
     { scope: "end", nodes: false, edges: false },
   ],
@@ -56,21 +33,5 @@ export const MAP: WorkflowSpec = {
     ["B", "collect.py"],
   ],
   edges: [["A", "B"]],
-  promises: [
-    {
-      scope: "A",
-      shape: {
-        one_of: [
-          {
-            nodes: [{ id: "M-*", run: "m.py", count: "*" }],
-            edges: [
-              { from: "A", to: "M-*" },
-              { from: "M-*", to: "B" },
-            ],
-          },
-        ],
-      },
-    },
-    { scope: "B", nodes: false, edges: false },
-  ],
+  promises: [mapPromise(), { scope: "B", nodes: false, edges: false }],
 };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mapPromise } from "../support/seed-promises.js";
 import { Harness } from "./harness.js";
 
 describe("scale", () => {
@@ -31,22 +32,7 @@ describe("scale", () => {
     const h = new Harness({
       nodes: ["A", "B"],
       edges: [["A", "B"]],
-      promises: [
-        {
-          scope: "A",
-          shape: {
-            one_of: [
-              {
-                nodes: [{ id: "M-*", run: "m.py", count: "*" }],
-                edges: [
-                  { from: "A", to: "M-*" },
-                  { from: "M-*", to: "B" },
-                ],
-              },
-            ],
-          },
-        },
-      ],
+      promises: [mapPromise()],
     });
     h.start("A");
     const n = 100_000;

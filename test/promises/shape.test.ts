@@ -1,32 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeViolation } from "../../src/promises/describe.js";
+import { BRANCH_PROMISE } from "../support/seed-promises.js";
 import { Harness, violationOf } from "./harness.js";
-
-const BRANCH = {
-  scope: "choose",
-  shape: {
-    one_of: [
-      {
-        nodes: [{ id: "a", run: "a.py" }],
-        edges: [
-          { from: "choose", to: "a" },
-          { from: "a", to: "end" },
-        ],
-      },
-      {
-        nodes: [
-          { id: "b1", run: "b.py" },
-          { id: "b2", run: "b.py" },
-        ],
-        edges: [
-          { from: "choose", to: "b1" },
-          { from: "b1", to: "b2" },
-          { from: "b2", to: "end" },
-        ],
-      },
-    ],
-  },
-};
 
 const branch = () => {
   const h = new Harness({
@@ -35,7 +10,7 @@ const branch = () => {
       ["start", "choose"],
       ["choose", "end"],
     ],
-    promises: [BRANCH],
+    promises: [BRANCH_PROMISE],
   });
   h.run("start");
   h.start("choose");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { globProblem } from "../../src/promises/glob.js";
 import { NodePromiseSchema, PromiseSchema } from "../../src/promises/schema.js";
 import { validatePromise } from "../../src/promises/validate.js";
+import { BRANCH_PROMISE, mapPromise, STATIC_PROMISE } from "../support/seed-promises.js";
 
 const NODES = new Set(["A", "B", "choose", "end"]);
 const ctx = { path: "promises[1]", nodeExists: (id: string) => NODES.has(id), allowSelf: false };
@@ -48,50 +49,9 @@ describe("globProblem", () => {
 
 describe("validatePromise", () => {
   it("accepts the three seed promises", () => {
-    expect(issues({ scope: "*", nodes: false, edges: false })).toEqual([]);
-    expect(
-      issues({
-        scope: "choose",
-        shape: {
-          one_of: [
-            {
-              nodes: [{ id: "a", run: "a.py" }],
-              edges: [
-                { from: "choose", to: "a" },
-                { from: "a", to: "end" },
-              ],
-            },
-            {
-              nodes: [
-                { id: "b1", run: "b.py" },
-                { id: "b2", run: "b.py" },
-              ],
-              edges: [
-                { from: "choose", to: "b1" },
-                { from: "b1", to: "b2" },
-                { from: "b2", to: "end" },
-              ],
-            },
-          ],
-        },
-      }),
-    ).toEqual([]);
-    expect(
-      issues({
-        scope: "A",
-        shape: {
-          one_of: [
-            {
-              nodes: [{ id: "M-*", run: "m.py", count: "*" }],
-              edges: [
-                { from: "A", to: "M-*" },
-                { from: "M-*", to: "B" },
-              ],
-            },
-          ],
-        },
-      }),
-    ).toEqual([]);
+    expect(issues(STATIC_PROMISE)).toEqual([]);
+    expect(issues(BRANCH_PROMISE)).toEqual([]);
+    expect(issues(mapPromise())).toEqual([]);
   });
 
   it("rejects a promise with no rule", () => {
