@@ -218,7 +218,9 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         reason,
       });
     });
-    rebuild();
+    // A lost attempt ends the run (it is only lost when orch stops): nothing reads
+    // the state again, so skip the rebuild, which costs the whole history.
+    if (attemptStatus === "failed") rebuild();
   };
 
   /** Commit a successful attempt: its mutations, outputs and status in one transaction. */

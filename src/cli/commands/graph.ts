@@ -78,8 +78,10 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     }
     const envelope = computeEnvelope(state.graph, state.book, { expand: args.expand ?? false });
     writeFileSync(args.out, await renderEnvelope(envelope, format, { title }));
+    const nodes = envelope.nodes.reduce((n, node) => n + node.count, 0);
+    const stacks = nodes === envelope.nodes.length ? "" : ` (drawn as ${envelope.nodes.length})`;
     console.log(
-      `${args.out}: ${envelope.nodes.length} nodes, ${envelope.edges.length} edges, ${envelope.wildcards.length} wildcards`,
+      `${args.out}: ${nodes} nodes${stacks}, ${envelope.edges.length} edges, ${envelope.wildcards.length} wildcards`,
     );
   },
 };
