@@ -11,29 +11,18 @@ import {
   expectNoCrash,
   finish,
   isAlive,
-  killQuietly,
   nodeOf,
   peakRssKb,
   readPids,
   type Sandbox,
-  sandbox,
+  scratchSpace,
   status,
   waitFor,
   workflow,
 } from "./helpers.js";
 
-const sandboxes: Sandbox[] = [];
-const leftovers: number[] = [];
 // Tests below run concurrently: clean up once they are all done.
-afterAll(() => {
-  killQuietly(...leftovers.splice(0));
-  for (const sb of sandboxes.splice(0)) sb.remove();
-});
-const scratch = () => {
-  const sb = sandbox();
-  sandboxes.push(sb);
-  return sb;
-};
+const { scratch, leftovers } = scratchSpace(afterAll);
 
 /**
  * A raw task (no SDK): reads its start line, then writes the Python bytes expression

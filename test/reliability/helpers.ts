@@ -218,3 +218,22 @@ export const seededRandom = (seed: number): (() => number) => {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 };
+
+/**
+ * Scratch sandboxes and stray pids for one test file, cleaned up by `cleanup`
+ * (`afterEach`, or `afterAll` where tests run concurrently).
+ */
+export const scratchSpace = (cleanup: (fn: () => void) => void) => {
+  const sandboxes: Sandbox[] = [];
+  const leftovers: number[] = [];
+  cleanup(() => {
+    killQuietly(...leftovers.splice(0));
+    for (const sb of sandboxes.splice(0)) sb.remove();
+  });
+  const scratch = (): Sandbox => {
+    const sb = sandbox();
+    sandboxes.push(sb);
+    return sb;
+  };
+  return { scratch, leftovers };
+};

@@ -10,12 +10,10 @@ import {
   expectNoCrash,
   finish,
   isAlive,
-  killQuietly,
   nodeOf,
   openReadOnly,
   readPids,
-  type Sandbox,
-  sandbox,
+  scratchSpace,
   status,
   waitFor,
   workflow,
@@ -37,17 +35,7 @@ task.output(attempt=attempt)
 `;
 const LEAF = "from orch import task\ntask.output(ok=True)\n";
 
-const sandboxes: Sandbox[] = [];
-const leftovers: number[] = [];
-afterEach(() => {
-  killQuietly(...leftovers.splice(0));
-  for (const sb of sandboxes.splice(0)) sb.remove();
-});
-const scratch = () => {
-  const sb = sandbox();
-  sandboxes.push(sb);
-  return sb;
-};
+const { scratch, leftovers } = scratchSpace(afterEach);
 
 const seconds = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / 1000;
 

@@ -11,11 +11,9 @@ import {
   expectNoCrash,
   finish,
   isAlive,
-  killQuietly,
   nodeOf,
   readPids,
-  type Sandbox,
-  sandbox,
+  scratchSpace,
   status,
   waitFor,
   workflow,
@@ -36,16 +34,10 @@ task.output(attempt=task.attempt)
 `;
 const LEAF = "from orch import task\ntask.output(ok=True)\n";
 
-const leftovers: number[] = [];
-const sandboxes: Sandbox[] = [];
-afterEach(() => {
-  killQuietly(...leftovers.splice(0));
-  for (const sb of sandboxes.splice(0)) sb.remove();
-});
+const { scratch, leftovers } = scratchSpace(afterEach);
 
 const slowWorkflow = (args: string[] = []) => {
-  const sb = sandbox();
-  sandboxes.push(sb);
+  const sb = scratch();
   const file = sb.write({
     "w/workflow.json": workflow("slow", [
       { id: "a", run: "slow.py", args },
@@ -118,8 +110,7 @@ describe("interrupting orch", () => {
   });
 
   it("Ctrl-C during a retry's back-off wait stops at once and resume carries on", async () => {
-    const sb = sandbox();
-    sandboxes.push(sb);
+    const sb = scratch();
     const file = sb.write({
       "w/workflow.json": workflow("backoff", [
         { id: "a", run: "flaky.py", retries: 3, retry_delay: 60 },
