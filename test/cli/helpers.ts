@@ -13,6 +13,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+/** Write files (path → content) under `dir`; returns the absolute path of the first. */
+export const writeFiles = (dir: string, files: Record<string, string>): string => {
+  const paths = Object.entries(files).map(([path, content]) => {
+    const full = join(dir, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+    return full;
+  });
+  return paths[0]!;
+};
+
 /** A scratch directory with its own database, for one test. */
 export const sandbox = () => {
   const dir = mkdtempSync(join(tmpdir(), "orch-cli-"));
@@ -31,16 +42,7 @@ export const sandbox = () => {
   };
   const spawnOrch = (...args: string[]): ResultPromise =>
     execa("node", [MAIN, ...args, "--db", db], { cwd: ROOT, reject: false });
-  /** Write files (path → content) under the sandbox; returns the absolute path of the first. */
-  const write = (files: Record<string, string>): string => {
-    const paths = Object.entries(files).map(([path, content]) => {
-      const full = join(dir, path);
-      mkdirSync(dirname(full), { recursive: true });
-      writeFileSync(full, content);
-      return full;
-    });
-    return paths[0]!;
-  };
+  const write = (files: Record<string, string>): string => writeFiles(dir, files);
   return { dir, db, orch, spawnOrch, write };
 };
 

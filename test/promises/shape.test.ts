@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeViolation } from "../../src/promises/describe.js";
-import { BRANCH_PROMISE } from "../support/seed-promises.js";
+import type { SlotCount } from "../../src/promises/schema.js";
+import { BRANCH_PROMISE, mapPromise } from "../support/seed-promises.js";
 import { Harness, violationOf } from "./harness.js";
 
 const branch = () => {
@@ -17,22 +18,7 @@ const branch = () => {
   return h;
 };
 
-const mapPromise = (count: string) => ({
-  scope: "A",
-  shape: {
-    one_of: [
-      {
-        nodes: [{ id: "M-*", run: "m.py", count }],
-        edges: [
-          { from: "A", to: "M-*" },
-          { from: "M-*", to: "B" },
-        ],
-      },
-    ],
-  },
-});
-
-const map = (count = "*") => {
+const map = (count: SlotCount = "*") => {
   const h = new Harness({ nodes: ["A", "B"], edges: [["A", "B"]], promises: [mapPromise(count)] });
   h.start("A");
   return h;

@@ -3,14 +3,16 @@
  * own database, writes a small workflow and its Python tasks there, and drives
  * the real binary (`node dist/src/cli/main.js`, built by `npx tsc -p tsconfig.build.json`).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { execa } from "execa";
 import { expect } from "vitest";
 import { z } from "zod";
+import { writeFiles } from "../cli/helpers.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const MAIN = join(ROOT, "dist/src/cli/main.js");
@@ -75,15 +77,7 @@ export const sandbox = (prefix = "orch-rel-"): Sandbox => {
       const started = Date.now();
       return toResult(await spawn(...args), started);
     },
-    write: (files) => {
-      const paths = Object.entries(files).map(([path, content]) => {
-        const full = join(dir, path);
-        mkdirSync(dirname(full), { recursive: true });
-        writeFileSync(full, content);
-        return full;
-      });
-      return paths[0]!;
-    },
+    write: (files) => writeFiles(dir, files),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 };
