@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
 import type { NodeId } from "../graph/ids.js";
+import { SDK_DIR } from "../package-root.js";
 import { describeViolation } from "../promises/describe.js";
 import type { Violation } from "../promises/types.js";
 import type { MutationEvent, RunEvent, RunStatus } from "../state/events.js";
@@ -47,9 +47,6 @@ export interface RunOutcome {
   readonly status: RunStatus;
   readonly reason: string | null;
 }
-
-/** The Python SDK, put on every task's PYTHONPATH. */
-const SDK_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../tasks-py");
 
 /** How often a running task's provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 200;
