@@ -84,6 +84,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   });
 
   store.runs.setRunOwner(runId, process.pid, now());
+  mkdirSync(options.logsDir, { recursive: true, mode: 0o700 });
   const heartbeat = setInterval(
     () => store.runs.setRunOwner(runId, process.pid, now()),
     HEARTBEAT_INTERVAL_MS,
@@ -133,14 +134,39 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   const runAttempt = async (id: NodeId, attempt: number): Promise<AttemptResult> => {
     const node = state.graph.node(id)!;
     const logPath = join(options.logsDir, `${id}.${attempt}.log`);
-    const running: RunEvent = { type: "node_status", id, status: "running", attempt, reason: null };
-    record([running], () => store.attempts.startAttempt(runId, id, attempt, now(), logPath));
-    state.apply(running);
-    onProgress({ kind: "node", node: id, status: "running", attempt, seconds: null, reason: null });
-
     const session = new AttemptSession(state, id, limits);
     const script = resolve(options.dir, node.run);
-    if (!existsSync(script)) {
+    const task = existsSync(script)
+      ? launchTask(
+          {
+            python: options.python,
+            script,
+            args: node.args,
+            cwd: options.dir,
+            env: taskEnv(runId, id, attempt),
+            start: {
+              type: "start",
+              run_id: runId,
+              node: { id, params: { ...node.params } },
+              attempt,
+            },
+            logPath,
+            maxLineLength: limits.maxLineLength,
+            timeout: state.policy(id).timeout,
+            killGrace: limits.killGrace,
+          },
+          session.onLine,
+        )
+      : null;
+    // Recorded once the process exists, with its pid, in one transaction: its
+    // lines are handled on later turns of the event loop, after this.
+    const running: RunEvent = { type: "node_status", id, status: "running", attempt, reason: null };
+    record([running], () =>
+      store.attempts.startAttempt(runId, id, attempt, now(), logPath, task?.pid ?? null),
+    );
+    state.apply(running);
+    onProgress({ kind: "node", node: id, status: "running", attempt, seconds: null, reason: null });
+    if (task === null) {
       const exit = { exitCode: null, signal: null, killedBecause: null };
       return {
         kind: "failed",
@@ -148,24 +174,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         exit,
       };
     }
-    mkdirSync(options.logsDir, { recursive: true, mode: 0o700 });
-    const task = launchTask(
-      {
-        python: options.python,
-        script,
-        args: node.args,
-        cwd: options.dir,
-        env: taskEnv(runId, id, attempt),
-        start: { type: "start", run_id: runId, node: { id, params: { ...node.params } }, attempt },
-        logPath,
-        maxLineLength: limits.maxLineLength,
-        timeout: state.policy(id).timeout,
-        killGrace: limits.killGrace,
-      },
-      session.onLine,
-    );
     runningTask = task;
-    if (task.pid !== undefined) store.attempts.setAttemptPid(runId, id, attempt, task.pid);
     let staged = 0;
     let batches = 0;
     const stage = () => {

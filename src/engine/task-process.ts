@@ -1,5 +1,5 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
-import { execa } from "execa";
 import split2 from "split2";
 import { type DecodedLine, decodeLine } from "../protocol/decode.js";
 import type { StartMessage } from "../protocol/messages.js";
@@ -32,7 +32,10 @@ export const CONTINUE: LineVerdict = { stop: false };
 export interface TaskExit {
   readonly exitCode: number | null;
   readonly signal: string | null;
-  /** Set when orch killed the task (a broken promise, a protocol error, an interrupt). */
+  /**
+   * Set when orch killed the task (a broken promise, a protocol error, an
+   * interrupt) or could not start it.
+   */
   readonly killedBecause: string | null;
 }
 
@@ -49,6 +52,10 @@ export interface RunningTask {
 /**
  * Spawn one attempt of a task (no shell), write the start message to its stdin,
  * decode its stdout line by line and hand each line to `onLine` as it arrives.
+ *
+ * Spawned with node:child_process rather than execa: a task start is on every
+ * run's critical path, and execa's option handling and promise plumbing cost
+ * ~1 ms per spawn (bench/README.md), a fifth of orch's whole overhead per task.
  */
 export const launchTask = (
   launch: TaskLaunch,
@@ -56,22 +63,22 @@ export const launchTask = (
 ): RunningTask => {
   const log = openSync(launch.logPath, "a", 0o600);
   const note = (text: string) => writeSync(log, `[orch] ${text}\n`);
-  const child = execa(launch.python, [launch.script, ...launch.args], {
+  // The log's own file descriptor is the task's stderr: no pipe that a process
+  // the task leaves behind could hold open. Its own process group (detached) lets
+  // orch stop the task and everything it started at once.
+  const child = spawn(launch.python, [launch.script, ...launch.args], {
     cwd: launch.cwd,
-    env: launch.env,
-    extendEnv: true,
-    input: `${JSON.stringify(launch.start)}\n`,
-    stdout: "pipe",
-    // The log's own file descriptor, handed to the task as is: no pipe that a
-    // process the task leaves behind could hold open. (execa's types only list
-    // descriptors 3–9; it passes any number through to spawn.)
-    stderr: log as 3,
-    buffer: false,
-    reject: false,
+    env: { ...process.env, ...launch.env },
+    stdio: ["pipe", "pipe", log],
     detached: true,
-    cleanup: true,
-    stripFinalNewline: false,
   });
+  const { stdin, stdout } = child;
+  if (stdin === null || stdout === null)
+    throw new Error("spawn gave the task no stdin/stdout pipe");
+  // A task that exits without reading its start message closes its stdin: not an error.
+  stdin.on("error", () => {});
+  stdin.end(`${JSON.stringify(launch.start)}\n`);
+  LIVE_GROUPS.add(child);
 
   let killedBecause: string | null = null;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -89,18 +96,28 @@ export const launchTask = (
   // Processes the task left behind would hold its pipes open: the group ends with
   // the task. One that escaped the group (setsid) gets a moment, then its hold on
   // stdout is cut so orch never waits on it.
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   let orphanTimer: NodeJS.Timeout | undefined;
-  child.once("exit", (code, signal) => {
-    exited = { code, signal };
-    signalGroup(child.pid, "SIGKILL");
-    orphanTimer = setTimeout(() => {
-      note(
-        "stdout still open after the task exited (a process it started holds it); stopped reading",
-      );
-      child.stdout.destroy();
-      lines.destroy();
-    }, ORPHAN_GRACE_MS);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      LIVE_GROUPS.delete(child);
+      signalGroup(child.pid, "SIGKILL");
+      orphanTimer = setTimeout(() => {
+        note(
+          "stdout still open after the task exited (a process it started holds it); stopped reading",
+        );
+        stdout.destroy();
+        lines.destroy();
+      }, ORPHAN_GRACE_MS);
+      resolve({ code, signal });
+    });
+  });
+  let startError: string | null = null;
+  const failedToStart = new Promise<void>((resolve) => {
+    child.once("error", (error) => {
+      LIVE_GROUPS.delete(child);
+      startError = `could not start ${launch.python}: ${error.message}`;
+      resolve();
+    });
   });
   const timeoutTimer =
     launch.timeout === null
@@ -112,7 +129,7 @@ export const launchTask = (
 
   let lineNumber = 0;
   let textLines = 0;
-  const lines = child.stdout.pipe(split2({ maxLength: launch.maxLineLength }));
+  const lines = stdout.pipe(split2({ maxLength: launch.maxLineLength }));
   const drained = new Promise<void>((resolve) => {
     lines.on("data", (text: string) => {
       if (killedBecause !== null) return;
@@ -141,7 +158,7 @@ export const launchTask = (
       kill(
         `stdout line ${lineNumber + 1} is longer than the limit of ${launch.maxLineLength} characters`,
       );
-      child.stdout.resume();
+      stdout.resume();
       resolve();
     });
     lines.on("end", resolve);
@@ -149,17 +166,31 @@ export const launchTask = (
   });
 
   const exit = (async (): Promise<TaskExit> => {
-    const result = await child;
-    await drained;
+    const status = await Promise.race([
+      Promise.all([exited, drained]).then(([status]) => status),
+      failedToStart.then(() => ({ code: null, signal: null })),
+    ]);
     clearTimeout(timeoutTimer);
     clearTimeout(graceTimer);
     clearTimeout(orphanTimer);
     closeSync(log);
-    const status = exited ?? { code: result.exitCode ?? null, signal: result.signal ?? null };
-    return { exitCode: status.code, signal: status.signal, killedBecause };
+    return {
+      exitCode: status.code,
+      signal: status.signal,
+      killedBecause: killedBecause ?? startError,
+    };
   })();
   return { pid: child.pid, exit, kill };
 };
+
+/**
+ * Tasks still running: if orch exits without stopping them (an internal error),
+ * their process groups are killed on the way out rather than left behind.
+ */
+const LIVE_GROUPS = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of LIVE_GROUPS) signalGroup(child.pid, "SIGKILL");
+});
 
 /** How long a task's leftover processes may hold its stdout after it exits. */
 const ORPHAN_GRACE_MS = 2_000;

@@ -15,30 +15,32 @@ export interface AttemptEnd {
 /** One row per attempt of a node: when it ran, how it ended, where its log is. */
 export const attemptQueries = (db: Db) => {
   const insert = db.prepare(
-    `INSERT INTO attempts (run_id, node_id, attempt, status, started_at, log_path)
-     VALUES (?, ?, ?, 'running', ?, ?)`,
+    `INSERT INTO attempts (run_id, node_id, attempt, status, started_at, log_path, pid)
+     VALUES (?, ?, ?, 'running', ?, ?, ?)`,
   );
   const finish = db.prepare(
     `UPDATE attempts SET status = @status, finished_at = @at, exit_code = @exitCode, signal = @signal, reason = @reason
      WHERE run_id = @runId AND node_id = @node AND attempt = @attempt`,
   );
   const forRun = db.prepare("SELECT * FROM attempts WHERE run_id = ? ORDER BY started_at, rowid");
-  const setPid = db.prepare(
-    "UPDATE attempts SET pid = ? WHERE run_id = ? AND node_id = ? AND attempt = ?",
-  );
   const failures = db
     .prepare("SELECT COUNT(*) FROM attempts WHERE run_id = ? AND node_id = ? AND status = 'failed'")
     .pluck();
   const stillRunning = db.prepare("SELECT * FROM attempts WHERE run_id = ? AND status = 'running'");
   return {
+    /**
+     * A started attempt; `pid` is the task's process (null if it could not be
+     * started), whose group is killed if orch dies and the run resumes.
+     */
     startAttempt: (
       runId: string,
       node: string,
       attempt: number,
       at: string,
       logPath: string,
+      pid: number | null,
     ): void => {
-      insert.run(runId, node, attempt, at, logPath);
+      insert.run(runId, node, attempt, at, logPath, pid);
     },
     finishAttempt: (
       runId: string,
@@ -51,10 +53,6 @@ export const attemptQueries = (db: Db) => {
     },
     listAttempts: (runId: string): AttemptRow[] =>
       forRun.all(runId).map((row) => AttemptRowSchema.parse(row)),
-    /** The task's process id: its process group is killed if orch dies and the run resumes. */
-    setAttemptPid: (runId: string, node: string, attempt: number, pid: number): void => {
-      setPid.run(pid, runId, node, attempt);
-    },
     /** Attempts of `node` that failed by themselves (not lost): what retries are counted against. */
     countFailures: (runId: string, node: string): number => Number(failures.get(runId, node)),
     runningAttempts: (runId: string): AttemptRow[] =>
