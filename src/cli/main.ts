@@ -47,7 +47,7 @@ const cli = yargs(hideBin(process.argv))
       if (process.env.ORCH_DEBUG) console.error(error.stack);
     } else {
       console.error(`orch: ${message}\n`);
-      console.error(y.help.toString?.() ?? "");
+      y.showHelp((help) => console.error(help));
     }
     process.exit(EXIT.usage);
   });
