@@ -103,7 +103,7 @@ for (const name of selected) {
   }
 }
 
-const CLI = resolve(opts.cli ?? process.env.ORCH_BENCH_CLI ?? join(REPO, "dist/src/cli/main.js"));
+const CLI = resolve(opts.cli ?? process.env.ORCH_BENCH_CLI ?? join(REPO, "dist/cli/orch.js"));
 if (!existsSync(CLI)) {
   console.error(`bench: ${CLI} not found: build first (make build)`);
   process.exit(2);

@@ -5,7 +5,8 @@ import { execa, type ResultPromise } from "execa";
 import { z } from "zod";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-const MAIN = join(ROOT, "dist/src/cli/main.js");
+/** The CLI as users run it: the bundle `npm run build` writes (package.json `bin`). */
+export const MAIN = join(ROOT, "dist/cli/orch.js");
 
 export interface CliResult {
   readonly exitCode: number;

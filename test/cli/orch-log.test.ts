@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { RotatingLog } from "../../src/log/rotating-log.js";
-import { fixture, ROOT, sandbox } from "./helpers.js";
+import { fixture, MAIN, sandbox } from "./helpers.js";
 
 describe("orch's own log", () => {
   it("rotates by size and keeps a fixed number of files", () => {
@@ -24,15 +24,7 @@ describe("orch's own log", () => {
     const { dir, db } = sandbox();
     const result = await execa(
       "node",
-      [
-        join(ROOT, "dist/src/cli/main.js"),
-        "start",
-        fixture("diamond"),
-        "--db",
-        db,
-        "--run-id",
-        "logged",
-      ],
+      [MAIN, "start", fixture("diamond"), "--db", db, "--run-id", "logged"],
       { reject: false, env: { ORCH_LOG_MAX_BYTES: "600", ORCH_LOG_KEEP: "1" } },
     );
     expect(result.exitCode).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * Helpers for the reliability tests: each test gets a scratch directory with its
  * own database, writes a small workflow and its Python tasks there, and drives
- * the real binary (`node dist/src/cli/main.js`, built by `npx tsc -p tsconfig.build.json`).
+ * the real binary (`node dist/cli/orch.js`, built by `npm run build`).
  */
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -15,10 +15,10 @@ import { z } from "zod";
 import { writeFiles } from "../cli/helpers.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-export const MAIN = join(ROOT, "dist/src/cli/main.js");
+export const MAIN = join(ROOT, "dist/cli/orch.js");
 
 if (!existsSync(MAIN)) {
-  throw new Error(`${MAIN} is missing: build first (npx tsc -p tsconfig.build.json)`);
+  throw new Error(`${MAIN} is missing: build first (npm run build)`);
 }
 
 export interface CliResult {

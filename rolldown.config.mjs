@@ -1,0 +1,24 @@
+// The `orch` command as users run it: one bundle of the CLI (tsc's output in
+// dist/src), because on Node 20 loading ~350 separate ES modules costs ~0.2 s
+// before any command starts — `orch status`, polled while a run executes, pays
+// that every time. Each command stays its own chunk, loaded only when named.
+// better-sqlite3 (a native addon) and the WebAssembly Graphviz (which loads its
+// .wasm beside its own module) stay in node_modules.
+import { defineConfig } from "rolldown";
+
+export default defineConfig({
+  input: { orch: "dist/src/cli/main.js" },
+  platform: "node",
+  external: ["better-sqlite3", "@hpcc-js/wasm-graphviz"],
+  // jsonc-parser's "main" is a UMD build whose require() calls a bundler cannot
+  // follow; its "module" build is plain ES modules.
+  resolve: { mainFields: ["module", "main"] },
+  output: {
+    dir: "dist/cli",
+    format: "esm",
+    minify: true,
+    sourcemap: true,
+    chunkFileNames: "chunks/[name]-[hash].js",
+    cleanDir: true,
+  },
+});
