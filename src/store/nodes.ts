@@ -1,5 +1,14 @@
 import type { Db } from "./db.js";
-import { type EdgeRow, EdgeRowSchema, type NodeRow, NodeRowSchema } from "./rows.js";
+import {
+  type EdgeRow,
+  EdgeRowSchema,
+  type EdgeState,
+  EdgeStatesSchema,
+  type NodeRow,
+  NodeRowSchema,
+  type NodeState,
+  NodeStatesSchema,
+} from "./rows.js";
 
 /** Read-side queries over the projections, for `orch status`. */
 export const graphQueries = (db: Db) => {
@@ -10,10 +19,35 @@ export const graphQueries = (db: Db) => {
   const edges = db.prepare(
     "SELECT from_id, to_id, created_by FROM edges WHERE run_id = ? ORDER BY seq",
   );
+  // `orch status` on a 10,000-node run reads 30,000 rows while the run executes:
+  // SQLite builds them as one JSON text per table (its C beats a JavaScript
+  // object per row by ~4×), parsed once and validated by one schema per row shape.
+  const nodeStates = db
+    .prepare(
+      `SELECT json_group_array(json_object(
+         'id', id, 'status', status, 'created_by', created_by, 'attempts', attempts,
+         'run', run, 'reason', reason, 'started_at', started_at,
+         'finished_at', finished_at, 'outputs', json(outputs)) ORDER BY seq)
+       FROM nodes WHERE run_id = ?`,
+    )
+    .pluck();
+  const edgeStates = db
+    .prepare(
+      `SELECT json_group_array(json_object('from', from_id, 'to', to_id, 'created_by', created_by)
+         ORDER BY seq)
+       FROM edges WHERE run_id = ?`,
+    )
+    .pluck();
   return {
     listNodes: (runId: string): NodeRow[] =>
       nodes.all(runId).map((row) => NodeRowSchema.parse(row)),
     listEdges: (runId: string): EdgeRow[] =>
       edges.all(runId).map((row) => EdgeRowSchema.parse(row)),
+    /** Every node of a run in creation order, as `orch status` prints it. */
+    nodeStates: (runId: string): NodeState[] =>
+      NodeStatesSchema.parse(JSON.parse(nodeStates.get(runId) as string)),
+    /** Every edge of a run in creation order, as `orch status` prints it. */
+    edgeStates: (runId: string): EdgeState[] =>
+      EdgeStatesSchema.parse(JSON.parse(edgeStates.get(runId) as string)),
   };
 };

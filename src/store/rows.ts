@@ -60,7 +60,36 @@ export const ProvisionalRowSchema = z.object({
   payload: z.string(),
 });
 
+/**
+ * What `orch status` reads, in the document's own shape: SQLite builds each
+ * table's rows as one JSON array (see `graphQueries`), and one schema per row
+ * shape validates the parsed array: no row is re-shaped in JavaScript.
+ */
+export const NodeStateSchema = z.object({
+  id: z.string(),
+  status: z.enum(NODE_STATUSES),
+  created_by: z.string().nullable(),
+  attempts: z.number().int(),
+  run: z.string(),
+  reason: z.string().nullable(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  /** The node's outputs as the task sent them (already parsed JSON), or null. */
+  outputs: z.unknown(),
+});
+
+export const EdgeStateSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  created_by: z.string().nullable(),
+});
+
+export const NodeStatesSchema = z.array(NodeStateSchema);
+export const EdgeStatesSchema = z.array(EdgeStateSchema);
+
 export type RunRow = z.infer<typeof RunRowSchema>;
 export type NodeRow = z.infer<typeof NodeRowSchema>;
 export type EdgeRow = z.infer<typeof EdgeRowSchema>;
 export type AttemptRow = z.infer<typeof AttemptRowSchema>;
+export type NodeState = z.infer<typeof NodeStateSchema>;
+export type EdgeState = z.infer<typeof EdgeStateSchema>;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { resolveDbPath } from "../../store/db.js";
-import { type GlobalArgs, openStore } from "../context.js";
+import { type GlobalArgs, openStore, printJson } from "../context.js";
 
 interface RunsArgs extends GlobalArgs {
   readonly json?: boolean | undefined;
@@ -10,7 +10,11 @@ interface RunsArgs extends GlobalArgs {
 export const runsCommand: CommandModule<object, RunsArgs> = {
   command: "runs",
   describe: "the runs in this database, newest first",
-  builder: (y) => y.option("json", { type: "boolean", describe: "print a JSON array" }) as never,
+  builder: (y) =>
+    y.option("json", {
+      type: "boolean",
+      describe: "print a JSON array (indented on a terminal, compact otherwise)",
+    }) as never,
   handler: (args) => {
     if (!existsSync(resolveDbPath(args.db))) {
       console.log(args.json ? "[]" : "no runs yet");
@@ -28,7 +32,7 @@ export const runsCommand: CommandModule<object, RunsArgs> = {
         updated_at: run.updated_at,
       }));
       if (args.json) {
-        console.log(JSON.stringify(runs, null, 2));
+        printJson(runs);
         return;
       }
       if (runs.length === 0) console.log("no runs yet");

@@ -1,0 +1,86 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { statusDocument } from "../../src/cli/commands/status.js";
+import { printJson } from "../../src/cli/context.js";
+import { Store } from "../../src/store/store.js";
+
+const at = "2026-01-01T00:00:00.000Z";
+
+/** A run r1: a -> b (b created by a), a retried once and then succeeded with outputs. */
+const storeWithRun = (): Store => {
+  const store = Store.open(join(mkdtempSync(join(tmpdir(), "orch-status-")), "orch.db"));
+  store.runs.insertRun({ id: "r1", workflow: "/w.json", name: "w", at });
+  store.history.append("r1", at, [
+    { type: "node_added", id: "a", run: "a.py", args: [], params: {}, created_by: null },
+    { type: "node_added", id: "b", run: "b.py", args: [], params: {}, created_by: "a" },
+    { type: "edge_added", from: "a", to: "b", created_by: "a" },
+    { type: "node_status", id: "a", status: "running", attempt: 1, reason: null },
+  ]);
+  store.attempts.startAttempt("r1", "a", 1, "2026-01-01T00:00:01.000Z", "/logs/a.1.log");
+  store.attempts.finishAttempt("r1", "a", 1, "2026-01-01T00:00:02.000Z", {
+    status: "failed",
+    exitCode: 1,
+    signal: null,
+    reason: "exit 1",
+  });
+  store.attempts.startAttempt("r1", "a", 2, "2026-01-01T00:00:03.000Z", "/logs/a.2.log");
+  store.attempts.finishAttempt("r1", "a", 2, "2026-01-01T00:00:04.000Z", {
+    status: "succeeded",
+    exitCode: 0,
+    signal: null,
+    reason: null,
+  });
+  store.history.append("r1", at, [
+    { type: "output", id: "a", values: { n: 2, big: 0.1, list: ["x"] } },
+    { type: "node_status", id: "a", status: "succeeded", attempt: 2, reason: null },
+  ]);
+  return store;
+};
+
+describe("orch status --json", () => {
+  it("lists every node with its attempts and outputs, and every edge, in creation order", () => {
+    const store = storeWithRun();
+    const doc = statusDocument(store, "r1");
+    store.close();
+    expect(doc.run).toMatchObject({ id: "r1", workflow: "/w.json", status: "running" });
+    expect(doc.nodes.map((n) => [n.id, n.status, n.created_by, n.attempts])).toEqual([
+      ["a", "succeeded", null, 2],
+      ["b", "pending", "a", 0],
+    ]);
+    expect(doc.nodes[0]!.outputs).toEqual({ n: 2, big: 0.1, list: ["x"] });
+    expect(doc.nodes[1]!.outputs).toBeNull();
+    expect(doc.nodes[0]!.history).toEqual([
+      {
+        attempt: 1,
+        status: "failed",
+        started_at: "2026-01-01T00:00:01.000Z",
+        finished_at: "2026-01-01T00:00:02.000Z",
+        exit_code: 1,
+        signal: null,
+        reason: "exit 1",
+        log: "/logs/a.1.log",
+      },
+      expect.objectContaining({ attempt: 2, status: "succeeded", exit_code: 0 }),
+    ]);
+    expect(doc.nodes[1]!.history).toEqual([]);
+    expect(doc.edges).toEqual([{ from: "a", to: "b", created_by: "a" }]);
+  });
+
+  it("refuses a row that breaks the schema rather than printing it", () => {
+    const store = storeWithRun();
+    store.db.prepare("UPDATE nodes SET status = 'exploded' WHERE id = 'b'").run();
+    expect(() => statusDocument(store, "r1")).toThrow(/status/);
+    store.close();
+  });
+
+  it("prints indented JSON on a terminal and one compact line otherwise", () => {
+    const written: string[] = [];
+    const stream = (isTTY: boolean) =>
+      ({ isTTY, write: (s: string) => written.push(s) }) as unknown as NodeJS.WriteStream;
+    printJson({ a: [1] }, stream(true));
+    printJson({ a: [1] }, stream(false));
+    expect(written).toEqual(['{\n  "a": [\n    1\n  ]\n}\n', '{"a":[1]}\n']);
+  });
+});
