@@ -18,14 +18,14 @@ const storeWithRun = (): Store => {
     { type: "edge_added", from: "a", to: "b", created_by: "a" },
     { type: "node_status", id: "a", status: "running", attempt: 1, reason: null },
   ]);
-  store.attempts.startAttempt("r1", "a", 1, "2026-01-01T00:00:01.000Z", "/logs/a.1.log");
+  store.attempts.startAttempt("r1", "a", 1, "2026-01-01T00:00:01.000Z", "/logs/a.1.log", 101);
   store.attempts.finishAttempt("r1", "a", 1, "2026-01-01T00:00:02.000Z", {
     status: "failed",
     exitCode: 1,
     signal: null,
     reason: "exit 1",
   });
-  store.attempts.startAttempt("r1", "a", 2, "2026-01-01T00:00:03.000Z", "/logs/a.2.log");
+  store.attempts.startAttempt("r1", "a", 2, "2026-01-01T00:00:03.000Z", "/logs/a.2.log", 102);
   store.attempts.finishAttempt("r1", "a", 2, "2026-01-01T00:00:04.000Z", {
     status: "succeeded",
     exitCode: 0,
