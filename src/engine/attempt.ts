@@ -22,8 +22,12 @@ export interface AttemptLimits {
  * the run state as provisional. Nothing here touches the store.
  */
 export class AttemptSession {
-  /** Accepted mutations, in order: committed together if the task succeeds. */
-  readonly mutations: MutationEvent[] = [];
+  /** Accepted mutations not yet handed to the store, in order (see `takeUnstaged`). */
+  #unstaged: MutationEvent[] = [];
+  #accepted = 0;
+  /** Nodes and edges the attempt added, in order: what a commit makes permanent. */
+  readonly addedNodes: NodeId[] = [];
+  readonly addedEdges: (readonly [NodeId, NodeId])[] = [];
   outputs: Record<string, unknown> | null = null;
   /** Set when a mutation broke a promise: the run must end. */
   violations: readonly Violation[] = [];
@@ -33,6 +37,13 @@ export class AttemptSession {
     private readonly node: NodeId,
     private readonly limits: AttemptLimits,
   ) {}
+
+  /** The accepted mutations since the last call, for the store to stage. */
+  takeUnstaged(): MutationEvent[] {
+    const batch = this.#unstaged;
+    this.#unstaged = [];
+    return batch;
+  }
 
   readonly onLine = (decoded: DecodedLine): LineVerdict => {
     if (decoded.kind === "invalid") return { stop: true, reason: decoded.error };
@@ -104,7 +115,7 @@ export class AttemptSession {
   }
 
   #propose(event: MutationEvent): LineVerdict {
-    if (this.mutations.length >= this.limits.maxMutations) {
+    if (this.#accepted >= this.limits.maxMutations) {
       return {
         stop: true,
         reason: `more than ${this.limits.maxMutations} mutations from one task (--max-mutations)`,
@@ -124,7 +135,10 @@ export class AttemptSession {
       this.violations = broken;
       return { stop: true, reason: "it broke a promise" };
     }
-    this.mutations.push(event);
+    this.#accepted += 1;
+    this.#unstaged.push(event);
+    if (event.type === "node_added") this.addedNodes.push(event.id);
+    else if (event.type === "edge_added") this.addedEdges.push([event.from, event.to]);
     return CONTINUE;
   }
 }

@@ -49,7 +49,7 @@ export interface RunOutcome {
 }
 
 /** How often a running task's provisional mutations are made visible to readers. */
-const STAGE_INTERVAL_MS = 200;
+const STAGE_INTERVAL_MS = 100;
 /** How often the owner of a run says it is alive. */
 const HEARTBEAT_INTERVAL_MS = 2_000;
 
@@ -175,17 +175,16 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
       };
     }
     runningTask = task;
-    let staged = 0;
-    let batches = 0;
+    // Mutations reach the store as they arrive, staged above the commit mark.
+    let stageError: string | null = null;
     const stage = () => {
-      if (staged === session.mutations.length) return;
-      const batch = session.mutations.slice(staged);
+      const batch = session.takeUnstaged();
+      if (batch.length === 0 || stageError !== null) return;
       try {
-        store.history.stageProvisional(runId, id, attempt, batches, batch);
-        batches += 1;
-        staged = session.mutations.length;
+        store.transaction(() => store.history.stage(runId, now(), batch));
       } catch (error) {
-        task.kill(`orch could not record its mutations: ${errorMessage(error)}`);
+        stageError = `orch could not record its mutations: ${errorMessage(error)}`;
+        task.kill(stageError);
       }
     };
     const stager = setInterval(stage, STAGE_INTERVAL_MS);
@@ -197,9 +196,11 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
       return { kind: "broke-promise", violations: session.violations, exit };
     if (stopRequest !== null) return { kind: "interrupted", exit };
     const failure = failureReason(exit);
-    return failure === null
+    if (failure !== null) return { kind: "failed", reason: failure, exit };
+    stage();
+    return stageError === null
       ? { kind: "succeeded", session, exit }
-      : { kind: "failed", reason: failure, exit };
+      : { kind: "failed", reason: stageError, exit };
   };
 
   /**
@@ -215,8 +216,9 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     exit: TaskExit,
     reason: string,
   ) => {
-    record([{ type: "node_status", id, status, attempt, reason }], () => {
-      store.history.clearProvisional(runId);
+    store.transaction(() => {
+      store.history.discardStaged(runId);
+      store.history.append(runId, now(), [{ type: "node_status", id, status, attempt, reason }]);
       store.attempts.finishAttempt(runId, id, attempt, now(), {
         status: attemptStatus,
         exitCode: exit.exitCode,
@@ -229,7 +231,10 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     if (attemptStatus === "failed") rebuild();
   };
 
-  /** Commit a successful attempt: its mutations, outputs and status in one transaction. */
+  /**
+   * Commit a successful attempt: its outputs and status, in one transaction that
+   * moves the run's commit mark over the mutations it staged.
+   */
   const commitAttempt = (
     id: NodeId,
     attempt: number,
@@ -244,8 +249,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     };
     const outputs: RunEvent[] =
       session.outputs === null ? [] : [{ type: "output", id, values: session.outputs }];
-    record([...session.mutations, ...outputs, succeeded], () => {
-      store.history.clearProvisional(runId);
+    record([...outputs, succeeded], () => {
       store.attempts.finishAttempt(runId, id, attempt, now(), {
         status: "succeeded",
         exitCode: 0,
@@ -253,9 +257,9 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         reason: null,
       });
     });
-    state.commit(session.mutations);
+    state.commit(session.addedNodes, session.addedEdges);
     for (const event of outputs) state.apply(event);
-    scheduler.committed(...committedShape(session.mutations));
+    scheduler.committed(session.addedNodes, session.addedEdges);
     const broken = state.apply(succeeded);
     scheduler.succeeded(id);
     return broken;
@@ -378,16 +382,6 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   }
   const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
   return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
-};
-
-const committedShape = (mutations: readonly MutationEvent[]): [NodeId[], [NodeId, NodeId][]] => {
-  const nodes: NodeId[] = [];
-  const edges: [NodeId, NodeId][] = [];
-  for (const event of mutations) {
-    if (event.type === "node_added") nodes.push(event.id);
-    else if (event.type === "edge_added") edges.push([event.from, event.to]);
-  }
-  return [nodes, edges];
 };
 
 const errorMessage = (error: unknown): string =>

@@ -31,7 +31,7 @@ export const prepareResume = (store: Store, runId: string): Claim => {
         });
       }
     }
-    store.history.clearProvisional(runId);
+    store.history.discardStaged(runId);
     for (const attempt of store.attempts.runningAttempts(runId)) {
       store.attempts.finishAttempt(runId, attempt.node_id, attempt.attempt, at, {
         status: "lost",

@@ -97,13 +97,10 @@ export class RunState {
     return resolvePolicy(this.policies.get(node) ?? {}, this.defaults);
   }
 
-  /** A running task's provisional mutations became committed. */
-  commit(events: Iterable<MutationEvent>): void {
-    for (const event of events) {
-      if (event.type === "node_added") this.graph.node(event.id)!.provisional = false;
-      else if (event.type === "edge_added")
-        this.graph.edge(event.from, event.to)!.provisional = false;
-    }
+  /** A running task's provisional nodes and edges became committed. */
+  commit(nodes: Iterable<NodeId>, edges: Iterable<readonly [NodeId, NodeId]>): void {
+    for (const id of nodes) this.graph.node(id)!.provisional = false;
+    for (const [from, to] of edges) this.graph.edge(from, to)!.provisional = false;
   }
 }
 

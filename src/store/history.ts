@@ -8,11 +8,7 @@ import {
   RunEventSchema,
 } from "../state/events.js";
 import type { Db } from "./db.js";
-import { EventRowSchema, ProvisionalRowSchema } from "./rows.js";
-
-const ProvisionalBatchSchema = z.array(
-  z.discriminatedUnion("type", [NodeAddedSchema, EdgeAddedSchema, PromiseMadeSchema]),
-);
+import { EventRowSchema } from "./rows.js";
 
 /** Where to stop reading history: an event sequence number or an ISO timestamp. */
 export type HistoryBound = { readonly seq: number } | { readonly at: string };
@@ -23,22 +19,39 @@ export interface StoredEvent {
   readonly event: RunEvent;
 }
 
+const StagedEventSchema = z.discriminatedUnion("type", [
+  NodeAddedSchema,
+  EdgeAddedSchema,
+  PromiseMadeSchema,
+]);
+
+/** The commit mark of a run; a run from before marks existed has every event committed. */
+const MARK = "COALESCE((SELECT committed_seq FROM runs WHERE id = @run), 9223372036854775807)";
+
 /**
  * The append-only event table and the projections (nodes, edges, run status)
  * kept beside it. Every event is written here and nowhere else, so history and
  * projections cannot drift apart; callers wrap related appends in one transaction.
+ *
+ * Each run has a commit mark: the events at or below it are its history. A
+ * running task's mutations are staged as they arrive, events and projection
+ * rows both, above the mark, where readers see them as provisional; the next
+ * `append` moves the mark over them (the task succeeded) unless
+ * `discardStaged` deletes them first (it failed). So a commit costs the same
+ * whether the task added one node or a hundred thousand. A run executes one
+ * attempt at a time, so nothing else is appended while mutations are staged.
  */
 export const historyQueries = (db: Db) => {
   const insertEvent = db.prepare(
     "INSERT INTO events (run_id, at, type, node_id, payload) VALUES (?, ?, ?, ?, ?)",
   );
   const insertNode = db.prepare(
-    `INSERT INTO nodes (run_id, id, seq, run, args, params, created_by, status)
-     VALUES (@run_id, @id, @seq, @run, @args, @params, @created_by, 'pending')`,
+    `INSERT INTO nodes (run_id, id, seq, run, args, params, created_by, status, event_seq)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
   );
   const insertEdge = db.prepare(
-    `INSERT INTO edges (run_id, from_id, to_id, created_by, seq)
-     VALUES (?, ?, ?, ?, ?)`,
+    `INSERT INTO edges (run_id, from_id, to_id, created_by, seq, event_seq)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   // Creation order of the projections: read once per append, counted on from there.
   const nextNodeSeq = db
@@ -57,43 +70,48 @@ export const historyQueries = (db: Db) => {
   const updateRun = db.prepare(
     "UPDATE runs SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
   );
-  const readAll = db.prepare("SELECT seq, at, payload FROM events WHERE run_id = ? ORDER BY seq");
+  const setMark = db.prepare("UPDATE runs SET committed_seq = ? WHERE id = ?");
+  const readAll = db.prepare(
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${MARK} ORDER BY seq`,
+  );
   const readUpToSeq = db.prepare(
-    "SELECT seq, at, payload FROM events WHERE run_id = ? AND seq <= ? ORDER BY seq",
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= MIN(@bound, ${MARK}) ORDER BY seq`,
   );
   const readUpToAt = db.prepare(
-    "SELECT seq, at, payload FROM events WHERE run_id = ? AND at <= ? ORDER BY seq",
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${MARK} AND at <= @bound ORDER BY seq`,
   );
-  const insertProvisional = db.prepare(
-    "INSERT INTO provisional (run_id, node_id, attempt, seq, payload) VALUES (?, ?, ?, ?, ?)",
+  const readStaged = db.prepare(
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq > ${MARK} ORDER BY seq`,
   );
-  const readProvisional = db.prepare(
-    "SELECT node_id, attempt, payload FROM provisional WHERE run_id = ? ORDER BY node_id, attempt, seq",
-  );
-  const clearProvisional = db.prepare("DELETE FROM provisional WHERE run_id = ?");
+  const deleteStaged = [
+    db.prepare(`DELETE FROM events WHERE run_id = @run AND seq > ${MARK}`),
+    db.prepare(`DELETE FROM nodes WHERE run_id = @run AND event_seq > ${MARK}`),
+    db.prepare(`DELETE FROM edges WHERE run_id = @run AND event_seq > ${MARK}`),
+  ];
 
   interface Order {
     node: number | null;
     edge: number | null;
   }
 
-  const project = (runId: string, at: string, event: RunEvent, order: Order): void => {
+  const project = (runId: string, at: string, event: RunEvent, seq: number, order: Order): void => {
     switch (event.type) {
       case "node_added":
         order.node ??= Number(nextNodeSeq.get(runId));
-        insertNode.run({
-          run_id: runId,
-          seq: order.node++,
-          id: event.id,
-          run: event.run,
-          args: JSON.stringify(event.args),
-          params: JSON.stringify(event.params),
-          created_by: event.created_by,
-        });
+        insertNode.run(
+          runId,
+          event.id,
+          order.node++,
+          event.run,
+          JSON.stringify(event.args),
+          JSON.stringify(event.params),
+          event.created_by,
+          seq,
+        );
         return;
       case "edge_added":
         order.edge ??= Number(nextEdgeSeq.get(runId));
-        insertEdge.run(runId, event.from, event.to, event.created_by, order.edge++);
+        insertEdge.run(runId, event.from, event.to, event.created_by, order.edge++, seq);
         return;
       case "node_status":
         updateNodeStatus.run({ ...event, run_id: runId, at });
@@ -110,51 +128,52 @@ export const historyQueries = (db: Db) => {
     }
   };
 
-  const parseEvent = (payload: string): RunEvent => RunEventSchema.parse(JSON.parse(payload));
+  /** Write events and their projections; the sequence number of the last one, if any. */
+  const write = (runId: string, at: string, events: Iterable<RunEvent>): number | null => {
+    const order: Order = { node: null, edge: null };
+    let last: number | null = null;
+    for (const event of events) {
+      const node = "id" in event ? event.id : null;
+      last = Number(
+        insertEvent.run(runId, at, event.type, node, JSON.stringify(event)).lastInsertRowid,
+      );
+      project(runId, at, event, last, order);
+    }
+    return last;
+  };
+
+  const parse = <T>(rows: unknown[], schema: z.ZodType<T>) =>
+    rows.map((raw) => {
+      const row = EventRowSchema.parse(raw);
+      return { seq: row.seq, at: row.at, event: schema.parse(JSON.parse(row.payload)) };
+    });
 
   return {
+    /** Append events to the run's history, committing everything staged before them. */
     append: (runId: string, at: string, events: Iterable<RunEvent>): void => {
-      const order: Order = { node: null, edge: null };
-      for (const event of events) {
-        const node = "id" in event ? event.id : null;
-        insertEvent.run(runId, at, event.type, node, JSON.stringify(event));
-        project(runId, at, event, order);
-      }
+      const last = write(runId, at, events);
+      if (last !== null) setMark.run(last, runId);
     },
-    read: (runId: string, bound?: HistoryBound): StoredEvent[] => {
-      const rows =
+    /** Stage a running task's mutations: visible to readers, still provisional. */
+    stage: (runId: string, at: string, events: Iterable<MutationEvent>): void => {
+      write(runId, at, events);
+    },
+    /** Delete what is staged: the task that made it failed, or orch stopped while it ran. */
+    discardStaged: (runId: string): void => {
+      for (const statement of deleteStaged) statement.run({ run: runId });
+    },
+    /** The run's history: its committed events, up to `bound` if given. */
+    read: (runId: string, bound?: HistoryBound): StoredEvent[] =>
+      parse(
         bound === undefined
-          ? readAll.all(runId)
+          ? readAll.all({ run: runId })
           : "seq" in bound
-            ? readUpToSeq.all(runId, bound.seq)
-            : readUpToAt.all(runId, bound.at);
-      return rows.map((raw) => {
-        const row = EventRowSchema.parse(raw);
-        return { seq: row.seq, at: row.at, event: parseEvent(row.payload) };
-      });
-    },
-    /** Make a running task's mutations visible to readers, still provisional. */
-    /**
-     * Make a running task's mutations visible to readers, still provisional: one
-     * row per batch (its events as a JSON array), `seq` numbering the batches.
-     */
-    stageProvisional: (
-      runId: string,
-      node: string,
-      attempt: number,
-      batch: number,
-      events: readonly MutationEvent[],
-    ): void => {
-      insertProvisional.run(runId, node, attempt, batch, JSON.stringify(events));
-    },
+            ? readUpToSeq.all({ run: runId, bound: bound.seq })
+            : readUpToAt.all({ run: runId, bound: bound.at }),
+        RunEventSchema,
+      ),
+    /** The running task's staged mutations, in order. */
     readProvisional: (runId: string): MutationEvent[] =>
-      readProvisional
-        .all(runId)
-        .flatMap((raw) =>
-          ProvisionalBatchSchema.parse(JSON.parse(ProvisionalRowSchema.parse(raw).payload)),
-        ),
-    clearProvisional: (runId: string): void => {
-      clearProvisional.run(runId);
-    },
+      parse(readStaged.all({ run: runId }), StagedEventSchema).map((e) => e.event),
   };
 };

@@ -75,4 +75,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE attempts ADD COLUMN pid INTEGER;
   `,
+  // A running task's mutations are written where they will stay, as they arrive,
+  // above the run's commit mark: committing is moving the mark, whatever the
+  // task added. Rows of an old provisional table belonged to attempts that were
+  // interrupted, which resume discards anyway.
+  `
+  ALTER TABLE runs ADD COLUMN committed_seq INTEGER;
+  ALTER TABLE nodes ADD COLUMN event_seq INTEGER;
+  ALTER TABLE edges ADD COLUMN event_seq INTEGER;
+  DROP TABLE provisional;
+  `,
 ];

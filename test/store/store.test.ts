@@ -71,7 +71,7 @@ describe("Store", () => {
     store.close();
   });
 
-  it("stages provisional mutations and clears them", () => {
+  it("stages mutations above the commit mark: provisional until the next append, or discarded", () => {
     const { store } = freshStore();
     store.runs.insertRun({
       id: "r1",
@@ -79,12 +79,40 @@ describe("Store", () => {
       name: "w",
       at: "2026-01-01T00:00:00.000Z",
     });
-    store.history.stageProvisional("r1", "a", 1, 0, [
-      { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "a" },
+    const at = "2026-01-01T00:00:01.000Z";
+    store.history.append("r1", at, [
+      { type: "node_added", id: "a", run: "a.py", args: [], params: {}, created_by: null },
     ]);
-    expect(store.history.readProvisional("r1")).toHaveLength(1);
-    store.history.clearProvisional("r1");
+    const stageX = () =>
+      store.history.stage("r1", at, [
+        { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "a" },
+        { type: "edge_added", from: "a", to: "x", created_by: "a" },
+      ]);
+    stageX();
+    expect(store.history.readProvisional("r1").map((e) => e.type)).toEqual([
+      "node_added",
+      "edge_added",
+    ]);
+    expect(store.history.read("r1").map((e) => e.event.type)).toEqual(["node_added"]);
+
+    store.history.discardStaged("r1");
     expect(store.history.readProvisional("r1")).toHaveLength(0);
+    expect(store.graph.listNodes("r1").map((n) => n.id)).toEqual(["a"]);
+    expect(store.graph.listEdges("r1")).toHaveLength(0);
+
+    // Staged again (a retry) and committed by the next append.
+    stageX();
+    store.history.append("r1", at, [
+      { type: "node_status", id: "a", status: "succeeded", attempt: 1, reason: null },
+    ]);
+    expect(store.history.readProvisional("r1")).toHaveLength(0);
+    expect(store.history.read("r1").map((e) => e.event.type)).toEqual([
+      "node_added",
+      "node_added",
+      "edge_added",
+      "node_status",
+    ]);
+    expect(store.graph.listNodes("r1").map((n) => n.id)).toEqual(["a", "x"]);
     store.close();
   });
 
