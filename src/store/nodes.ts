@@ -8,6 +8,8 @@ import {
   NodeRowSchema,
   type NodeState,
   NodeStatesSchema,
+  type StatusCount,
+  StatusCountSchema,
 } from "./rows.js";
 
 /** Read-side queries over the projections, for `orch status`. */
@@ -38,7 +40,13 @@ export const graphQueries = (db: Db) => {
        FROM edges WHERE run_id = ?`,
     )
     .pluck();
+  const statusCounts = db.prepare(
+    "SELECT status, COUNT(*) AS n FROM nodes WHERE run_id = ? GROUP BY status ORDER BY MIN(seq)",
+  );
   return {
+    /** How many nodes of a run are in each status, statuses in order of first appearance. */
+    statusCounts: (runId: string): StatusCount[] =>
+      statusCounts.all(runId).map((row) => StatusCountSchema.parse(row)),
     listNodes: (runId: string): NodeRow[] =>
       nodes.all(runId).map((row) => NodeRowSchema.parse(row)),
     listEdges: (runId: string): EdgeRow[] =>

@@ -93,3 +93,9 @@ export type EdgeRow = z.infer<typeof EdgeRowSchema>;
 export type AttemptRow = z.infer<typeof AttemptRowSchema>;
 export type NodeState = z.infer<typeof NodeStateSchema>;
 export type EdgeState = z.infer<typeof EdgeStateSchema>;
+
+export const StatusCountSchema = z.object({
+  status: z.enum(NODE_STATUSES),
+  n: z.number().int(),
+});
+export type StatusCount = z.infer<typeof StatusCountSchema>;

@@ -131,10 +131,10 @@ const exitCodeFor = (outcome: RunOutcome): number => {
 };
 
 const printSummary = (store: Store, runId: string, outcome: RunOutcome): void => {
-  const counts = new Map<string, number>();
-  for (const node of store.graph.listNodes(runId))
-    counts.set(node.status, (counts.get(node.status) ?? 0) + 1);
-  const parts = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
+  const parts = store.graph
+    .statusCounts(runId)
+    .map(({ status, n }) => `${n} ${status}`)
+    .join(", ");
   console.log(`run ${runId} ${outcome.status}: ${parts}`);
   if (outcome.status === "terminated" && outcome.reason) console.log(`reason: ${outcome.reason}`);
   if (outcome.status === "interrupted") console.log(`resume it with: orch resume ${runId}`);
