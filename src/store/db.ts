@@ -23,7 +23,7 @@ export const openDb = (path: string, options: { readonly?: boolean } = {}): Db =
     chmodSync(path, 0o600);
   }
   const db = new Database(path);
-  db.pragma("journal_mode = WAL");
+  enableWal(db);
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
   // A task's mutations are staged in many small transactions: checkpointing
@@ -33,6 +33,23 @@ export const openDb = (path: string, options: { readonly?: boolean } = {}): Db =
   db.pragma("foreign_keys = ON");
   migrate(db);
   return db;
+};
+
+/**
+ * Switch the database to WAL (a no-op once it is). Two processes opening a new
+ * database at the same moment race for that switch, and SQLite reports the loser
+ * busy at once, without waiting: it retries for up to a second.
+ */
+const enableWal = (db: Db): void => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "SQLITE_BUSY" || attempt === 100) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
 };
 
 export const schemaVersion = (db: Db): number =>
