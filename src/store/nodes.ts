@@ -12,6 +12,14 @@ import {
   StatusCountSchema,
 } from "./rows.js";
 
+/**
+ * Rows committed to the run's history: a running task's mutations are staged as
+ * rows above the run's commit mark (see `historyQueries`) and are not yet part of
+ * it; rows from before the mark existed have no event_seq.
+ */
+const COMMITTED = `(event_seq IS NULL OR event_seq <= COALESCE(
+  (SELECT committed_seq FROM runs WHERE id = @run), 9223372036854775807))`;
+
 /** Read-side queries over the projections, for `orch status`. */
 export const graphQueries = (db: Db) => {
   const nodes = db.prepare(
@@ -30,14 +38,14 @@ export const graphQueries = (db: Db) => {
          'id', id, 'status', status, 'created_by', created_by, 'attempts', attempts,
          'run', run, 'reason', reason, 'started_at', started_at,
          'finished_at', finished_at, 'outputs', json(outputs)) ORDER BY seq)
-       FROM nodes WHERE run_id = ?`,
+       FROM nodes WHERE run_id = @run AND ${COMMITTED}`,
     )
     .pluck();
   const edgeStates = db
     .prepare(
       `SELECT json_group_array(json_object('from', from_id, 'to', to_id, 'created_by', created_by)
          ORDER BY seq)
-       FROM edges WHERE run_id = ?`,
+       FROM edges WHERE run_id = @run AND ${COMMITTED}`,
     )
     .pluck();
   const statusCounts = db.prepare(
@@ -51,11 +59,11 @@ export const graphQueries = (db: Db) => {
       nodes.all(runId).map((row) => NodeRowSchema.parse(row)),
     listEdges: (runId: string): EdgeRow[] =>
       edges.all(runId).map((row) => EdgeRowSchema.parse(row)),
-    /** Every node of a run in creation order, as `orch status` prints it. */
+    /** Every committed node of a run in creation order, as `orch status` prints it. */
     nodeStates: (runId: string): NodeState[] =>
-      NodeStatesSchema.parse(JSON.parse(nodeStates.get(runId) as string)),
-    /** Every edge of a run in creation order, as `orch status` prints it. */
+      NodeStatesSchema.parse(JSON.parse(nodeStates.get({ run: runId }) as string)),
+    /** Every committed edge of a run in creation order, as `orch status` prints it. */
     edgeStates: (runId: string): EdgeState[] =>
-      EdgeStatesSchema.parse(JSON.parse(edgeStates.get(runId) as string)),
+      EdgeStatesSchema.parse(JSON.parse(edgeStates.get({ run: runId }) as string)),
   };
 };

@@ -68,6 +68,27 @@ describe("orch status --json", () => {
     expect(doc.edges).toEqual([{ from: "a", to: "b", created_by: "a" }]);
   });
 
+  it("leaves out what a running task has staged but not committed", () => {
+    const store = storeWithRun();
+    store.history.stage("r1", at, [
+      { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "b" },
+      { type: "edge_added", from: "b", to: "x", created_by: "b" },
+    ]);
+    const staged = statusDocument(store, "r1");
+    expect(staged.nodes.map((n) => n.id)).toEqual(["a", "b"]);
+    expect(staged.edges).toHaveLength(1);
+    store.history.append("r1", at, [
+      { type: "node_status", id: "b", status: "succeeded", attempt: 1, reason: null },
+    ]);
+    const committed = statusDocument(store, "r1");
+    store.close();
+    expect(committed.nodes.map((n) => n.id)).toEqual(["a", "b", "x"]);
+    expect(committed.edges).toEqual([
+      { from: "a", to: "b", created_by: "a" },
+      { from: "b", to: "x", created_by: "b" },
+    ]);
+  });
+
   it("refuses a row that breaks the schema rather than printing it", () => {
     const store = storeWithRun();
     store.db.prepare("UPDATE nodes SET status = 'exploded' WHERE id = 'b'").run();
