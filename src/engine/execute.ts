@@ -5,7 +5,7 @@ import type { NodeId } from "../graph/ids.js";
 import { SDK_DIR } from "../package-root.js";
 import { describeViolation } from "../promises/describe.js";
 import type { Violation } from "../promises/types.js";
-import type { MutationEvent, RunEvent, RunStatus } from "../state/events.js";
+import type { RunEvent, RunStatus } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import { now, type Store } from "../store/store.js";
 import { retryDelay } from "../workflow/policy.js";

@@ -7,6 +7,7 @@ import {
   type RunEvent,
   RunEventSchema,
 } from "../state/events.js";
+import { BulkInsert } from "./bulk-insert.js";
 import type { Db } from "./db.js";
 import { EventRowSchema } from "./rows.js";
 
@@ -42,17 +43,41 @@ const MARK = "COALESCE((SELECT committed_seq FROM runs WHERE id = @run), 9223372
  * attempt at a time, so nothing else is appended while mutations are staged.
  */
 export const historyQueries = (db: Db) => {
-  const insertEvent = db.prepare(
-    "INSERT INTO events (run_id, at, type, node_id, payload) VALUES (?, ?, ?, ?, ?)",
-  );
-  const insertNode = db.prepare(
-    `INSERT INTO nodes (run_id, id, seq, run, args, params, created_by, status, event_seq)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)`,
-  );
-  const insertEdge = db.prepare(
-    `INSERT INTO edges (run_id, from_id, to_id, created_by, seq, event_seq)
-     VALUES (?, ?, ?, ?, ?, ?)`,
-  );
+  const events = new BulkInsert(db, "events", [
+    "seq",
+    "run_id",
+    "at",
+    "type",
+    "node_id",
+    "payload",
+  ]);
+  const nodes = new BulkInsert(db, "nodes", [
+    "run_id",
+    "id",
+    "seq",
+    "run",
+    "args",
+    "params",
+    "created_by",
+    "status",
+    "event_seq",
+  ]);
+  const edges = new BulkInsert(db, "edges", [
+    "run_id",
+    "from_id",
+    "to_id",
+    "created_by",
+    "seq",
+    "event_seq",
+  ]);
+  const flush = () => {
+    events.flush();
+    nodes.flush();
+    edges.flush();
+  };
+  // Events are numbered here, so projection rows can name theirs before it is
+  // written; from the highest number ever given (AUTOINCREMENT's), never reused.
+  const lastEventSeq = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck();
   // Creation order of the projections: read once per append, counted on from there.
   const nextNodeSeq = db
     .prepare("SELECT COALESCE(MAX(seq), -1) + 1 FROM nodes WHERE run_id = ?")
@@ -98,7 +123,7 @@ export const historyQueries = (db: Db) => {
     switch (event.type) {
       case "node_added":
         order.node ??= Number(nextNodeSeq.get(runId));
-        insertNode.run(
+        nodes.add(
           runId,
           event.id,
           order.node++,
@@ -106,20 +131,24 @@ export const historyQueries = (db: Db) => {
           JSON.stringify(event.args),
           JSON.stringify(event.params),
           event.created_by,
+          "pending",
           seq,
         );
         return;
       case "edge_added":
         order.edge ??= Number(nextEdgeSeq.get(runId));
-        insertEdge.run(runId, event.from, event.to, event.created_by, order.edge++, seq);
+        edges.add(runId, event.from, event.to, event.created_by, order.edge++, seq);
         return;
       case "node_status":
+        flush();
         updateNodeStatus.run({ ...event, run_id: runId, at });
         return;
       case "output":
+        flush();
         updateOutputs.run(JSON.stringify(event.values), runId, event.id);
         return;
       case "run_status":
+        flush();
         updateRun.run(event.status, event.reason, at, runId);
         return;
       case "promise_made":
@@ -129,17 +158,18 @@ export const historyQueries = (db: Db) => {
   };
 
   /** Write events and their projections; the sequence number of the last one, if any. */
-  const write = (runId: string, at: string, events: Iterable<RunEvent>): number | null => {
+  const write = (runId: string, at: string, stream: Iterable<RunEvent>): number | null => {
     const order: Order = { node: null, edge: null };
-    let last: number | null = null;
-    for (const event of events) {
+    const first = Number(lastEventSeq.get() ?? 0) + 1;
+    let seq = first;
+    for (const event of stream) {
       const node = "id" in event ? event.id : null;
-      last = Number(
-        insertEvent.run(runId, at, event.type, node, JSON.stringify(event)).lastInsertRowid,
-      );
-      project(runId, at, event, last, order);
+      events.add(seq, runId, at, event.type, node, JSON.stringify(event));
+      project(runId, at, event, seq, order);
+      seq += 1;
     }
-    return last;
+    flush();
+    return seq === first ? null : seq - 1;
   };
 
   const parse = <T>(rows: unknown[], schema: z.ZodType<T>) =>
