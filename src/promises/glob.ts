@@ -31,8 +31,22 @@ export const compileIdGlobs = (globs: readonly string[]): IdMatcher => {
   return (id) => matchers.some((match) => match(id));
 };
 
-/** Scripts are compared as normalized relative paths: `./m.py` is `m.py`. */
-export const normalizeScript = (script: string): string => posix.normalize(script);
+/**
+ * Scripts are compared as normalized relative paths: `./m.py` is `m.py`.
+ * Memoised: a task adding many nodes names the same few scripts again and again.
+ */
+export const normalizeScript = (script: string): string => {
+  let normal = normalizedScripts.get(script);
+  if (normal === undefined) {
+    normal = posix.normalize(script);
+    if (normalizedScripts.size >= MAX_MEMOISED_SCRIPTS) normalizedScripts.clear();
+    normalizedScripts.set(script, normal);
+  }
+  return normal;
+};
+
+const normalizedScripts = new Map<string, string>();
+const MAX_MEMOISED_SCRIPTS = 4096;
 
 const ID_CHAR = /[A-Za-z0-9._:-]/;
 const GLOB_CHAR = /[*?[\]{}()!,|+@^\\]/;

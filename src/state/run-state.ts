@@ -48,7 +48,14 @@ export class RunState {
   apply(event: RunEvent, provisional = false): readonly Violation[] {
     switch (event.type) {
       case "node_added": {
-        this.graph.addNode({ ...event, createdBy: event.created_by, provisional });
+        this.graph.addNode({
+          id: event.id,
+          run: event.run,
+          args: event.args,
+          params: event.params,
+          createdBy: event.created_by,
+          provisional,
+        });
         if (event.policy) this.policies.set(event.id, event.policy);
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);

@@ -6,6 +6,8 @@ export const MAX_JSON_DEPTH = 256;
  * scan, so it cannot itself overflow the stack on the input it guards against.
  */
 export const excessiveDepthAt = (text: string, limit = MAX_JSON_DEPTH): number | null => {
+  // Nesting deeper than `limit` takes more than `limit` characters.
+  if (text.length <= limit) return null;
   let depth = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
