@@ -64,7 +64,30 @@ def install() -> None:
             _install_error = f"cannot redirect stdout to stderr (fd 2): {exc}"
             return
         _fd = fd
+        _enlarge_pipe(fd)
         _rebind_sys_stdout()
+
+
+#: Linux's fcntl command to resize a pipe (not exported by the fcntl module).
+_F_SETPIPE_SZ = 1031
+#: What an unprivileged process may ask for (/proc/sys/fs/pipe-max-size's default).
+_PIPE_SIZE = 1 << 20
+
+
+def _enlarge_pipe(fd: int) -> None:
+    """Give the pipe to the orchestrator room for ~10,000 messages.
+
+    A task adding many nodes writes faster than the orchestrator can check and
+    store them in bursts; with the default 64 KiB the task would stall every
+    time the orchestrator writes a batch to its database. Best effort: not a
+    pipe, not Linux, or over the limit leaves it as it is.
+    """
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
+    except (ImportError, OSError):
+        pass
 
 
 def _rebind_sys_stdout() -> None:

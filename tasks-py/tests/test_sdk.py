@@ -342,6 +342,21 @@ class MessageTests(SdkTestCase):
         self.assertEqual(len(r.lines), 2)
         self.assertEqual(len(r.messages[0]["params"]["blob"]), 1_000_000)
 
+    @unittest.skipUnless(sys.platform.startswith("linux"), "pipe sizes are a Linux feature")
+    def test_pipe_to_the_orchestrator_is_enlarged(self) -> None:
+        r = self.run_task(
+            """
+            import fcntl, sys
+            from orch import task
+            from orch import _channel
+            F_GETPIPE_SZ = 1032
+            size = fcntl.fcntl(_channel.protocol_fd(), F_GETPIPE_SZ)
+            task.output(size=size)
+            """
+        )
+        self.assertOk(r)
+        self.assertGreaterEqual(r.messages[0]["values"]["size"], 1 << 20)
+
     def test_threads_do_not_interleave_lines(self) -> None:
         r = self.run_task(
             """
