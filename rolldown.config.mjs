@@ -18,7 +18,8 @@ export default defineConfig({
     format: "esm",
     minify: true,
     sourcemap: true,
-    chunkFileNames: "chunks/[name]-[hash].js",
-    cleanDir: true,
+    // Stable names, written over in place, no clean first: a rebuild while orch
+    // runs (or while the tests run it) must not pull the chunks from under it.
+    chunkFileNames: "chunks/[name].js",
   },
 });
