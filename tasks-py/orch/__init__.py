@@ -12,7 +12,8 @@ A task is a Python script that orch runs as a subprocess (DESIGN §5)::
     task.log("fetched 3 pages", level="info")
 
 Protocol messages are written to the task's original stdout, one compact JSON
-object per line, flushed at once. Importing this package diverts fd 1 (and so
+object per line, written within 5 ms (a burst shares its writes) and at exit;
+call ``orch.flush()`` before ``os._exit()``. Importing this package diverts fd 1 (and so
 ``print()``, ``sys.stdout`` and the stdout of child processes) to stderr, which
 orch keeps as the task's log: nothing but protocol messages can reach the
 protocol stream. See :class:`orch.Task` for running a task by hand.
@@ -23,11 +24,19 @@ Standard library only; Python 3.11+.
 from __future__ import annotations
 
 from . import _channel
-from ._channel import ChannelError
+from ._channel import ChannelError, flush
 from ._task import StartMessageError, Task
 from ._validate import LOG_LEVELS, NODE_ID_PATTERN
 
-__all__ = ["task", "Task", "StartMessageError", "ChannelError", "LOG_LEVELS", "NODE_ID_PATTERN"]
+__all__ = [
+    "task",
+    "Task",
+    "StartMessageError",
+    "ChannelError",
+    "flush",
+    "LOG_LEVELS",
+    "NODE_ID_PATTERN",
+]
 
 __version__ = "0.1.0"
 

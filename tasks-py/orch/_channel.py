@@ -11,27 +11,43 @@ the SDK is imported and
    C extensions or child processes - lands in the task's log instead;
 3. rebinds ``sys.stdout`` to a line-buffered text stream on the new fd 1.
 
-Protocol messages are then written to the private descriptor under a lock, one
-whole line per write, so threads of one task may call the SDK concurrently.
+Protocol messages are then written to the private descriptor under a lock,
+whole lines only, so threads of one task may call the SDK concurrently. A burst
+of messages shares its writes: a message waits at most ``FLUSH_DELAY`` seconds
+for others to join it (a daemon thread writes them), 64 KiB are written at
+once, and whatever is left is written when the interpreter exits or forks, or
+when :func:`flush` is called. A task that ends with ``os._exit()`` must call
+:func:`flush` first. One write per message made a task adding 100,000 nodes
+spend more time waking the orchestrator than building its messages.
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import os
 import sys
 import threading
+import time
 from typing import Any, Mapping
 
-__all__ = ["install", "send", "encode", "protocol_fd", "ChannelError"]
+__all__ = ["install", "send", "flush", "encode", "protocol_fd", "ChannelError", "FLUSH_DELAY"]
 
 
 class ChannelError(RuntimeError):
     """The protocol channel to the orchestrator is not available."""
 
 
+#: Longest a message waits in the buffer for others to share its write, in seconds.
+FLUSH_DELAY = 0.005
+#: A buffer this large is written at once.
+_FLUSH_BYTES = 64 * 1024
+
 _lock = threading.Lock()
+_buffer = bytearray()
+_flush_due = threading.Condition(_lock)
+_flusher: threading.Thread | None = None
 _install_lock = threading.Lock()
 _installed = False
 _fd: int | None = None
@@ -133,16 +149,72 @@ def encode(message: Mapping[str, Any]) -> bytes:
 
 
 def send(message: Mapping[str, Any]) -> None:
-    """Write one message to the orchestrator, as a single line, immediately."""
+    """Queue one message for the orchestrator: written within ``FLUSH_DELAY`` seconds."""
     data = encode(message)
     with _lock:
-        fd = _fd
-        if fd is None:
+        if _fd is None:
             raise ChannelError(
                 "orch: cannot send a protocol message: "
                 + (_install_error or "the protocol channel is not installed")
             )
-        view = memoryview(data)
+        was_empty = not _buffer
+        _buffer.extend(data)
+        if len(_buffer) >= _FLUSH_BYTES:
+            _write_buffer()
+        elif was_empty:
+            _start_flusher()
+            _flush_due.notify()
+
+
+def flush() -> None:
+    """Write every queued message now."""
+    with _lock:
+        _write_buffer()
+
+
+def _write_buffer() -> None:
+    """Write the whole buffer to the orchestrator; the caller holds ``_lock``."""
+    if _fd is None or not _buffer:
+        return
+    view = memoryview(_buffer)
+    try:
         while view:
-            written = os.write(fd, view)
+            written = os.write(_fd, view)
             view = view[written:]
+    finally:
+        view.release()
+        _buffer.clear()
+
+
+def _start_flusher() -> None:
+    """Start the daemon thread that writes a message ``FLUSH_DELAY`` after it was queued."""
+    global _flusher
+    if _flusher is not None and _flusher.is_alive():
+        return
+    _flusher = threading.Thread(target=_flush_soon, name="orch-protocol-flusher", daemon=True)
+    _flusher.start()
+
+
+def _flush_soon() -> None:
+    while True:
+        with _lock:
+            while not _buffer:
+                _flush_due.wait()
+        time.sleep(FLUSH_DELAY)
+        try:
+            flush()
+        except OSError:
+            return  # the orchestrator is gone; send() in the task reports it
+
+
+def _forget_in_child() -> None:
+    """A forked child starts with no queue and no flusher (the parent flushed before forking)."""
+    global _flusher, _lock, _flush_due
+    _lock = threading.Lock()
+    _flush_due = threading.Condition(_lock)
+    _buffer.clear()
+    _flusher = None
+
+
+atexit.register(flush)
+os.register_at_fork(before=flush, after_in_child=_forget_in_child)

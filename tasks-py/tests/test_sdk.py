@@ -342,6 +342,59 @@ class MessageTests(SdkTestCase):
         self.assertEqual(len(r.lines), 2)
         self.assertEqual(len(r.messages[0]["params"]["blob"]), 1_000_000)
 
+    def test_a_message_arrives_while_the_task_still_runs(self) -> None:
+        path = self.script(
+            """
+            import time
+            from orch import task
+            task.add_node("M-1", run="m.py")
+            time.sleep(30)
+            """
+        )
+        proc = subprocess.Popen(
+            [sys.executable, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=base_env(ORCH_RUN_ID="run-1", ORCH_NODE_ID="A", ORCH_ATTEMPT="1"),
+        )
+        try:
+            assert proc.stdin is not None and proc.stdout is not None
+            proc.stdin.write((json.dumps(START) + "\n").encode())
+            proc.stdin.close()
+            started = time.monotonic()
+            line = proc.stdout.readline()
+            waited = time.monotonic() - started
+        finally:
+            proc.kill()
+            proc.wait()
+        self.assertEqual(json.loads(line)["id"], "M-1")
+        self.assertLess(waited, 10)
+
+    def test_queued_messages_are_written_by_flush_and_at_fork(self) -> None:
+        r = self.run_task(
+            """
+            import os
+            import orch
+            from orch import task
+            task.log("before fork")
+            pid = os.fork()
+            if pid == 0:
+                task.log("from the child")
+                orch.flush()
+                os._exit(0)
+            os.waitpid(pid, 0)
+            task.log("after fork")
+            orch.flush()
+            os._exit(0)
+            """
+        )
+        self.assertOk(r)
+        self.assertEqual(
+            [m["message"] for m in r.messages],
+            ["before fork", "from the child", "after fork"],
+        )
+
     @unittest.skipUnless(sys.platform.startswith("linux"), "pipe sizes are a Linux feature")
     def test_pipe_to_the_orchestrator_is_enlarged(self) -> None:
         r = self.run_task(
