@@ -8,6 +8,7 @@ import {
   RunEventSchema,
 } from "../state/events.js";
 import { BulkInsert } from "./bulk-insert.js";
+import { COMMIT_MARK } from "./commit-mark.js";
 import type { Db } from "./db.js";
 import { EventRowSchema } from "./rows.js";
 
@@ -25,9 +26,6 @@ const StagedEventSchema = z.discriminatedUnion("type", [
   EdgeAddedSchema,
   PromiseMadeSchema,
 ]);
-
-/** The commit mark of a run; a run from before marks existed has every event committed. */
-const MARK = "COALESCE((SELECT committed_seq FROM runs WHERE id = @run), 9223372036854775807)";
 
 /**
  * The append-only event table and the projections (nodes, edges, run status)
@@ -97,21 +95,21 @@ export const historyQueries = (db: Db) => {
   );
   const setMark = db.prepare("UPDATE runs SET committed_seq = ? WHERE id = ?");
   const readAll = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${MARK} ORDER BY seq`,
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${COMMIT_MARK} ORDER BY seq`,
   );
   const readUpToSeq = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= MIN(@bound, ${MARK}) ORDER BY seq`,
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= MIN(@bound, ${COMMIT_MARK}) ORDER BY seq`,
   );
   const readUpToAt = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${MARK} AND at <= @bound ORDER BY seq`,
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${COMMIT_MARK} AND at <= @bound ORDER BY seq`,
   );
   const readStaged = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq > ${MARK} ORDER BY seq`,
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq > ${COMMIT_MARK} ORDER BY seq`,
   );
   const deleteStaged = [
-    db.prepare(`DELETE FROM events WHERE run_id = @run AND seq > ${MARK}`),
-    db.prepare(`DELETE FROM nodes WHERE run_id = @run AND event_seq > ${MARK}`),
-    db.prepare(`DELETE FROM edges WHERE run_id = @run AND event_seq > ${MARK}`),
+    db.prepare(`DELETE FROM events WHERE run_id = @run AND seq > ${COMMIT_MARK}`),
+    db.prepare(`DELETE FROM nodes WHERE run_id = @run AND event_seq > ${COMMIT_MARK}`),
+    db.prepare(`DELETE FROM edges WHERE run_id = @run AND event_seq > ${COMMIT_MARK}`),
   ];
 
   interface Order {

@@ -1,3 +1,4 @@
+import { COMMITTED_ROW } from "./commit-mark.js";
 import type { Db } from "./db.js";
 import {
   type EdgeRow,
@@ -12,22 +13,15 @@ import {
   StatusCountSchema,
 } from "./rows.js";
 
-/**
- * Rows committed to the run's history: a running task's mutations are staged as
- * rows above the run's commit mark (see `historyQueries`) and are not yet part of
- * it; rows from before the mark existed have no event_seq.
- */
-const COMMITTED = `(event_seq IS NULL OR event_seq <= COALESCE(
-  (SELECT committed_seq FROM runs WHERE id = @run), 9223372036854775807))`;
-
-/** Read-side queries over the projections, for `orch status`. */
+/** Read-side queries over the projections: committed rows only. */
 export const graphQueries = (db: Db) => {
   const nodes = db.prepare(
     `SELECT id, seq, run, created_by, status, attempts, reason, outputs, started_at, finished_at
-     FROM nodes WHERE run_id = ? ORDER BY seq`,
+     FROM nodes WHERE run_id = @run AND ${COMMITTED_ROW} ORDER BY seq`,
   );
   const edges = db.prepare(
-    "SELECT from_id, to_id, created_by FROM edges WHERE run_id = ? ORDER BY seq",
+    `SELECT from_id, to_id, created_by FROM edges WHERE run_id = @run AND ${COMMITTED_ROW}
+     ORDER BY seq`,
   );
   // `orch status` on a 10,000-node run reads 30,000 rows while the run executes:
   // SQLite builds them as one JSON text per table (its C beats a JavaScript
@@ -38,27 +32,28 @@ export const graphQueries = (db: Db) => {
          'id', id, 'status', status, 'created_by', created_by, 'attempts', attempts,
          'run', run, 'reason', reason, 'started_at', started_at,
          'finished_at', finished_at, 'outputs', json(outputs)) ORDER BY seq)
-       FROM nodes WHERE run_id = @run AND ${COMMITTED}`,
+       FROM nodes WHERE run_id = @run AND ${COMMITTED_ROW}`,
     )
     .pluck();
   const edgeStates = db
     .prepare(
       `SELECT json_group_array(json_object('from', from_id, 'to', to_id, 'created_by', created_by)
          ORDER BY seq)
-       FROM edges WHERE run_id = @run AND ${COMMITTED}`,
+       FROM edges WHERE run_id = @run AND ${COMMITTED_ROW}`,
     )
     .pluck();
   const statusCounts = db.prepare(
-    "SELECT status, COUNT(*) AS n FROM nodes WHERE run_id = ? GROUP BY status ORDER BY MIN(seq)",
+    `SELECT status, COUNT(*) AS n FROM nodes WHERE run_id = @run AND ${COMMITTED_ROW}
+     GROUP BY status ORDER BY MIN(seq)`,
   );
   return {
     /** How many nodes of a run are in each status, statuses in order of first appearance. */
     statusCounts: (runId: string): StatusCount[] =>
-      statusCounts.all(runId).map((row) => StatusCountSchema.parse(row)),
+      statusCounts.all({ run: runId }).map((row) => StatusCountSchema.parse(row)),
     listNodes: (runId: string): NodeRow[] =>
-      nodes.all(runId).map((row) => NodeRowSchema.parse(row)),
+      nodes.all({ run: runId }).map((row) => NodeRowSchema.parse(row)),
     listEdges: (runId: string): EdgeRow[] =>
-      edges.all(runId).map((row) => EdgeRowSchema.parse(row)),
+      edges.all({ run: runId }).map((row) => EdgeRowSchema.parse(row)),
     /** Every committed node of a run in creation order, as `orch status` prints it. */
     nodeStates: (runId: string): NodeState[] =>
       NodeStatesSchema.parse(JSON.parse(nodeStates.get({ run: runId }) as string)),
