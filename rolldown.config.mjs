@@ -4,6 +4,7 @@
 // that every time. Each command stays its own chunk, loaded only when named.
 // better-sqlite3 (a native addon) and the WebAssembly Graphviz (which loads its
 // .wasm beside its own module) stay in node_modules.
+import { chmodSync } from "node:fs";
 import { defineConfig } from "rolldown";
 
 export default defineConfig({
@@ -13,6 +14,16 @@ export default defineConfig({
   // jsonc-parser's "main" is a UMD build whose require() calls a bundler cannot
   // follow; its "module" build is plain ES modules.
   resolve: { mainFields: ["module", "main"] },
+  plugins: [
+    {
+      // `npx orch` executes the bin itself (its #! line): it must be executable,
+      // and a file written by the bundler is not.
+      name: "executable-bin",
+      writeBundle(options) {
+        chmodSync(`${options.dir}/orch.js`, 0o755);
+      },
+    },
+  ],
   output: {
     dir: "dist/cli",
     format: "esm",
