@@ -1,6 +1,6 @@
 import type { NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
-import type { RunStatus } from "../state/events.js";
+import type { RunStatus } from "../state/run-status.js";
 
 /** What the engine reports as a run goes; the CLI decides how to show it. */
 export type Progress =

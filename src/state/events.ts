@@ -3,21 +3,13 @@ import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema } from "../promises/schema.js";
 import { TaskPolicySchema } from "../workflow/policy.js";
+import { RUN_STATUSES } from "./run-status.js";
 
 /**
  * The run's history: every mutation and state change, appended in order. It is
  * the source of truth — the graph and promise state at any moment are a fold of it
  * (see `RunState`); the nodes/edges tables are projections kept for fast reads.
  */
-
-export const RUN_STATUSES = [
-  "running",
-  "succeeded",
-  "failed",
-  "terminated",
-  "interrupted",
-] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const PromiseOriginSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("file"), file: z.string(), path: z.string() }),

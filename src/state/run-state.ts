@@ -4,7 +4,8 @@ import { type Mutation, structuralError } from "../graph/mutations.js";
 import { PromiseBook } from "../promises/book.js";
 import type { Violation } from "../promises/types.js";
 import { type ResolvedPolicy, resolvePolicy, type TaskPolicy } from "../workflow/policy.js";
-import type { MutationEvent, RunEvent, RunStatus } from "./events.js";
+import type { MutationEvent, RunEvent } from "./events.js";
+import type { RunStatus } from "./run-status.js";
 
 /** Why a task's mutation was refused: a structural error fails the task, a broken promise ends the run. */
 export type Refusal =

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NODE_STATUSES } from "../graph/graph.js";
-import { RUN_STATUSES } from "../state/events.js";
+import { RUN_STATUSES } from "../state/run-status.js";
 
 /** Rows as read from SQLite, validated at the boundary. */
 

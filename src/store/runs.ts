@@ -1,4 +1,4 @@
-import type { RunStatus } from "../state/events.js";
+import type { RunStatus } from "../state/run-status.js";
 import type { Db } from "./db.js";
 import { type RunRow, RunRowSchema } from "./rows.js";
 

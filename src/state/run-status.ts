@@ -1,0 +1,9 @@
+/** A run's status (DESIGN §3). Its own module, so readers of a run need not load the event schemas. */
+export const RUN_STATUSES = [
+  "running",
+  "succeeded",
+  "failed",
+  "terminated",
+  "interrupted",
+] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
