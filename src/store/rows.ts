@@ -54,12 +54,6 @@ export const EventRowSchema = z.object({
   payload: z.string(),
 });
 
-export const ProvisionalRowSchema = z.object({
-  node_id: z.string(),
-  attempt: z.number().int(),
-  payload: z.string(),
-});
-
 /**
  * What `orch status` reads, in the document's own shape: SQLite builds each
  * table's rows as one JSON array (see `graphQueries`), and one schema per row
