@@ -82,4 +82,9 @@ export type EdgeAdded = z.infer<typeof EdgeAddedSchema>;
 export type PromiseMade = z.infer<typeof PromiseMadeSchema>;
 export type NodeStatusChanged = z.infer<typeof NodeStatusChangedSchema>;
 /** The mutations a task makes: provisional until it succeeds. */
-export type MutationEvent = NodeAdded | EdgeAdded | PromiseMade;
+export const MutationEventSchema = z.discriminatedUnion("type", [
+  NodeAddedSchema,
+  EdgeAddedSchema,
+  PromiseMadeSchema,
+]);
+export type MutationEvent = z.infer<typeof MutationEventSchema>;

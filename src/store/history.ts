@@ -1,9 +1,7 @@
-import { z } from "zod";
+import type { z } from "zod";
 import {
-  EdgeAddedSchema,
   type MutationEvent,
-  NodeAddedSchema,
-  PromiseMadeSchema,
+  MutationEventSchema,
   type RunEvent,
   RunEventSchema,
 } from "../state/events.js";
@@ -20,12 +18,6 @@ export interface StoredEvent {
   readonly at: string;
   readonly event: RunEvent;
 }
-
-const StagedEventSchema = z.discriminatedUnion("type", [
-  NodeAddedSchema,
-  EdgeAddedSchema,
-  PromiseMadeSchema,
-]);
 
 /**
  * The append-only event table and the projections (nodes, edges, run status)
@@ -202,6 +194,6 @@ export const historyQueries = (db: Db) => {
       ),
     /** The running task's staged mutations, in order. */
     readProvisional: (runId: string): MutationEvent[] =>
-      parse(readStaged.all({ run: runId }), StagedEventSchema).map((e) => e.event),
+      parse(readStaged.all({ run: runId }), MutationEventSchema).map((e) => e.event),
   };
 };
