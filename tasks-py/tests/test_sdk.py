@@ -91,6 +91,18 @@ class SdkTestCase(unittest.TestCase):
         )
         return Result(proc)
 
+    def spawn(
+        self, path: Path, env: dict[str, str], stderr: int = subprocess.PIPE
+    ) -> subprocess.Popen[bytes]:
+        """Start a task script with pipes on stdin and stdout, for a test to drive."""
+        return subprocess.Popen(
+            [sys.executable, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+        )
+
     def assertOk(self, result: Result) -> None:
         self.assertEqual(result.returncode, 0, f"task failed; stderr:\n{result.stderr}")
 
@@ -118,13 +130,7 @@ class StartMessageTests(SdkTestCase):
     def test_import_alone_reads_nothing(self) -> None:
         # No start message and stdin left open would block a reader: importing must not read.
         path = self.script("import orch\nprint('imported')\n")
-        proc = subprocess.Popen(
-            [sys.executable, str(path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=base_env(ORCH_NODE_ID="A"),
-        )
+        proc = self.spawn(path, base_env(ORCH_NODE_ID="A"))
         try:
             out, err = proc.communicate(timeout=10)
         finally:
@@ -351,12 +357,10 @@ class MessageTests(SdkTestCase):
             time.sleep(30)
             """
         )
-        proc = subprocess.Popen(
-            [sys.executable, str(path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+        proc = self.spawn(
+            path,
+            base_env(ORCH_RUN_ID="run-1", ORCH_NODE_ID="A", ORCH_ATTEMPT="1"),
             stderr=subprocess.DEVNULL,
-            env=base_env(ORCH_RUN_ID="run-1", ORCH_NODE_ID="A", ORCH_ATTEMPT="1"),
         )
         try:
             assert proc.stdin is not None and proc.stdout is not None
@@ -476,13 +480,7 @@ class StdoutIsolationTests(SdkTestCase):
             """
         )
         t0 = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, str(path)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            env=base_env(ORCH_NODE_ID="A"),
-        )
+        proc = self.spawn(path, base_env(ORCH_NODE_ID="A"), stderr=subprocess.DEVNULL)
         out, _ = proc.communicate((json.dumps(START) + "\n").encode(), timeout=20)
         elapsed = time.monotonic() - t0
         self.assertEqual(proc.returncode, 0)
