@@ -22,6 +22,18 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   resume: async () => erased((await import("./commands/resume.js")).resumeCommand),
 };
 
+// A reader that stops early (`orch status --json | head`) closes the pipe: what
+// is left to print has nowhere to go, which is not orch's failure. The command
+// carries on (a run in the foreground keeps running; its progress is in the orch
+// log) and nothing more is written there.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") return;
+  process.exitCode = EXIT.failed;
+  console.error(`orch: cannot write to standard output: ${error.message}`);
+});
+// Nowhere left to say that stderr failed.
+process.stderr.on("error", () => {});
+
 const named = process.argv[2];
 const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
 const commands = await Promise.all(wanted.map((name) => COMMANDS[name]!()));

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { statusDocument } from "../../src/cli/commands/status.js";
 import { printJson } from "../../src/cli/context.js";
 import { Store } from "../../src/store/store.js";
+import { MAIN } from "./helpers.js";
 
 const at = "2026-01-01T00:00:00.000Z";
 
@@ -103,5 +105,37 @@ describe("orch status --json", () => {
     printJson({ a: [1] }, stream(true));
     printJson({ a: [1] }, stream(false));
     expect(written).toEqual(['{\n  "a": [\n    1\n  ]\n}\n', '{"a":[1]}\n']);
+  });
+
+  it("stops quietly when its reader closes the pipe early (`| head`)", async () => {
+    const store = storeWithRun();
+    store.history.append(
+      "r1",
+      at,
+      Array.from({ length: 3000 }, (_, i) => ({
+        type: "node_added" as const,
+        id: `n-${i}`,
+        run: "n.py",
+        args: [],
+        params: {},
+        created_by: "a",
+      })),
+    );
+    const db = store.db.name;
+    store.close();
+    const child = spawn("node", [MAIN, "status", "r1", "--json", "--db", db]);
+    let stderr = "";
+    let firstChunk = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.once("data", (chunk: Buffer) => {
+      firstChunk = chunk.toString();
+      child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(firstChunk).toMatch(/^\{"run":\{"id":"r1"/);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });
