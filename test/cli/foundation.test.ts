@@ -195,6 +195,18 @@ describe("orch start", () => {
     );
     expect((await orch("frobnicate")).exitCode).toBe(2);
   });
+
+  it("prints a command's help on --help, and with a usage error", async () => {
+    const { orch } = sandbox();
+    const help = await orch("status", "--help");
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toMatch(/^orch status \[run\]/);
+    expect(help.stdout).toMatch(/--json\s+print one JSON object/);
+    const wrong = await orch("status", "--bogus");
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toMatch(/^orch: Unknown argument: bogus\n/);
+    expect(wrong.stderr).toMatch(/--json\s+print one JSON object/);
+  });
 });
 
 describe("reading runs", () => {
