@@ -4,7 +4,11 @@
 // that every time. Each command stays its own chunk, loaded only when named.
 // better-sqlite3 (a native addon) and the WebAssembly Graphviz (which loads its
 // .wasm beside its own module) stay in node_modules.
-import { chmodSync } from "node:fs";
+//
+// CommonJS rather than ES modules: Node 20 compiles and links a CommonJS file
+// ~15 ms sooner than the same code as an ES module, on every command. A
+// package.json beside the bundle says so, since the package itself is "module".
+import { chmodSync, writeFileSync } from "node:fs";
 import { defineConfig } from "rolldown";
 
 export default defineConfig({
@@ -14,6 +18,9 @@ export default defineConfig({
   // jsonc-parser's "main" is a UMD build whose require() calls a bundler cannot
   // follow; its "module" build is plain ES modules.
   resolve: { mainFields: ["module", "main"] },
+  // yargs' `extends` (config files extending others; orch has none) resolves
+  // through import.meta, which CommonJS lacks: it becomes {}, which is fine.
+  checks: { emptyImportMeta: false },
   plugins: [
     {
       // `npx orch` executes the bin itself (its #! line): it must be executable,
@@ -21,12 +28,13 @@ export default defineConfig({
       name: "executable-bin",
       writeBundle(options) {
         chmodSync(`${options.dir}/orch.js`, 0o755);
+        writeFileSync(`${options.dir}/package.json`, '{ "type": "commonjs" }\n');
       },
     },
   ],
   output: {
     dir: "dist/cli",
-    format: "esm",
+    format: "cjs",
     minify: true,
     sourcemap: true,
     // Stable names, written over in place, no clean first: a rebuild while orch

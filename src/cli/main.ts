@@ -50,40 +50,43 @@ const skipHelpRendering = (cli: object): void => {
     usage.cacheHelpMessage = () => {};
 };
 
-const named = process.argv[2];
-const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
-const commands = await Promise.all(wanted.map((name) => COMMANDS[name]!()));
+const main = async (): Promise<void> => {
+  const named = process.argv[2];
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  const commands = await Promise.all(wanted.map((name) => COMMANDS[name]!()));
 
-const cli = yargs(hideBin(process.argv))
-  .scriptName("orch")
-  .usage("$0 <command> [options]")
-  .option("db", {
-    type: "string",
-    describe: "SQLite database (default: $ORCH_DB, else .orch/orch.db)",
-    global: true,
-  })
-  .command(commands)
-  .demandCommand(1, "name a command")
-  .strict()
-  .help()
-  .version()
-  .fail((message, error, y) => {
-    if (error instanceof UsageError) {
-      console.error(`orch: ${error.message}`);
-    } else if (error) {
-      console.error(`orch: internal error: ${error.message}`);
-      if (process.env.ORCH_DEBUG) console.error(error.stack);
-    } else {
-      console.error(`orch: ${message}\n`);
-      y.showHelp((help) => console.error(help));
-    }
-    process.exit(EXIT.usage);
-  });
+  const cli = yargs(hideBin(process.argv))
+    .scriptName("orch")
+    .usage("$0 <command> [options]")
+    .option("db", {
+      type: "string",
+      describe: "SQLite database (default: $ORCH_DB, else .orch/orch.db)",
+      global: true,
+    })
+    .command(commands)
+    .demandCommand(1, "name a command")
+    .strict()
+    .help()
+    .version()
+    .fail((message, error, y) => {
+      if (error instanceof UsageError) {
+        console.error(`orch: ${error.message}`);
+      } else if (error) {
+        console.error(`orch: internal error: ${error.message}`);
+        if (process.env.ORCH_DEBUG) console.error(error.stack);
+      } else {
+        console.error(`orch: ${message}\n`);
+        y.showHelp((help) => console.error(help));
+      }
+      process.exit(EXIT.usage);
+    });
 
-skipHelpRendering(cli);
-try {
+  skipHelpRendering(cli);
   await cli.parseAsync();
-} catch (error) {
+};
+
+// Not a top-level await: the bundle is CommonJS (rolldown.config.mjs says why).
+main().catch((error: unknown) => {
   console.error(`orch: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(EXIT.usage);
-}
+});

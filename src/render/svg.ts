@@ -1,12 +1,15 @@
-import { Graphviz } from "@hpcc-js/wasm-graphviz";
+import type { Graphviz } from "@hpcc-js/wasm-graphviz";
 import type { Envelope, EnvelopeMeta } from "../envelope/model.js";
 import { toDot } from "./dot.js";
 
 let graphviz: Promise<Graphviz> | null = null;
 
-/** The WebAssembly Graphviz, loaded once per process: no system `dot` needed. */
+/**
+ * The WebAssembly Graphviz, loaded once per process: no system `dot` needed.
+ * Imported on first use: it is an ES module, and the CLI bundle is CommonJS.
+ */
 const loadGraphviz = (): Promise<Graphviz> => {
-  graphviz ??= Graphviz.load();
+  graphviz ??= import("@hpcc-js/wasm-graphviz").then(({ Graphviz }) => Graphviz.load());
   return graphviz;
 };
 
