@@ -73,6 +73,7 @@ type AttemptResult =
 export const executeRun = async (options: EngineOptions): Promise<RunOutcome> => {
   const { store, runId, onProgress, limits } = options;
   const random = options.random ?? Math.random;
+  const inherited = inheritedEnv();
   let state = RunState.replay(store.history.read(runId).map((e) => e.event));
   let scheduler = new Scheduler(state.graph);
   let stopRequest: string | null = null;
@@ -144,7 +145,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
             script,
             args: node.args,
             cwd: options.dir,
-            env: taskEnv(runId, id, attempt),
+            env: taskEnv(inherited, runId, id, attempt),
             start: {
               type: "start",
               run_id: runId,
@@ -395,12 +396,24 @@ const failureReason = (exit: TaskExit): string | null => {
   return null;
 };
 
-const taskEnv = (runId: string, node: NodeId, attempt: number): Record<string, string> => {
+/**
+ * The environment every task of this orch process inherits: orch's own, with the
+ * SDK first on PYTHONPATH. Copied once: reading `process.env` whole costs ~40 µs,
+ * on the path from one task's exit to the next one's spawn.
+ */
+const inheritedEnv = (): Record<string, string | undefined> => {
   const pythonPath = process.env.PYTHONPATH;
-  return {
-    ORCH_RUN_ID: runId,
-    ORCH_NODE_ID: node,
-    ORCH_ATTEMPT: String(attempt),
-    PYTHONPATH: pythonPath ? `${SDK_DIR}:${pythonPath}` : SDK_DIR,
-  };
+  return { ...process.env, PYTHONPATH: pythonPath ? `${SDK_DIR}:${pythonPath}` : SDK_DIR };
 };
+
+const taskEnv = (
+  inherited: Record<string, string | undefined>,
+  runId: string,
+  node: NodeId,
+  attempt: number,
+): Record<string, string | undefined> => ({
+  ...inherited,
+  ORCH_RUN_ID: runId,
+  ORCH_NODE_ID: node,
+  ORCH_ATTEMPT: String(attempt),
+});

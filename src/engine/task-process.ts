@@ -10,7 +10,8 @@ export interface TaskLaunch {
   readonly script: string;
   readonly args: readonly string[];
   readonly cwd: string;
-  readonly env: Readonly<Record<string, string>>;
+  /** The task's whole environment. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly start: StartMessage;
   /** The attempt's log file: the task's stderr, plus orch's notes about its stdout. */
   readonly logPath: string;
@@ -68,7 +69,7 @@ export const launchTask = (
   // orch stop the task and everything it started at once.
   const child = spawn(launch.python, [launch.script, ...launch.args], {
     cwd: launch.cwd,
-    env: { ...process.env, ...launch.env },
+    env: launch.env,
     stdio: ["pipe", "pipe", log],
     detached: true,
   });

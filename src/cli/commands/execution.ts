@@ -92,6 +92,16 @@ export const runInForeground = async (
   process.once("SIGTERM", onSignal);
   const log = orchLogFor(args);
   log.write(`run ${runId}: executing ${workflowFile} (pid ${process.pid})`);
+  // Progress is printed on the next turn of the event loop rather than as it
+  // happens: a task's "succeeded" line is then written after the next task has
+  // been spawned, off the path from one task's exit to the next one's start.
+  const unprinted: string[] = [];
+  const printProgress = (): void => {
+    for (const line of unprinted.splice(0)) {
+      console.log(line);
+      log.write(`run ${runId}: ${line.slice(line.indexOf("  ") + 2)}`);
+    }
+  };
   const options: EngineOptions = {
     store,
     runId,
@@ -100,9 +110,7 @@ export const runInForeground = async (
     logsDir: logsDirFor(args, runId),
     limits: setup.limits,
     onProgress: (progress) => {
-      const line = formatProgress(progress);
-      console.log(line);
-      log.write(`run ${runId}: ${line.slice(line.indexOf("  ") + 2)}`);
+      if (unprinted.push(formatProgress(progress)) === 1) setImmediate(printProgress);
     },
     interrupted,
   };
@@ -110,6 +118,7 @@ export const runInForeground = async (
   try {
     outcome = await executeRun(options);
   } finally {
+    printProgress();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
