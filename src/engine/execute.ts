@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
 import type { NodeId } from "../graph/ids.js";
 import { SDK_DIR } from "../package-root.js";
 import { describeViolation } from "../promises/describe.js";
@@ -28,6 +29,14 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxMutations: 1_000_000,
   killGrace: 5,
 };
+
+/** The limits as a run keeps them (`runs.limits`), for `orch resume` to execute it with the same. */
+export const EngineLimitsSchema = z.strictObject({
+  maxLineLength: z.number().nonnegative(),
+  maxNodes: z.number().nonnegative(),
+  maxMutations: z.number().nonnegative(),
+  killGrace: z.number().nonnegative(),
+}) satisfies z.ZodType<EngineLimits>;
 
 export interface EngineOptions {
   readonly store: Store;

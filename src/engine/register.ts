@@ -5,6 +5,7 @@ import type { Store } from "../store/store.js";
 import { now } from "../store/store.js";
 import type { LoadedWorkflow } from "../workflow/load.js";
 import { policyOf } from "../workflow/policy.js";
+import type { EngineLimits } from "./execute.js";
 
 /**
  * The registration phase: a workflow file as the first events of a run — its
@@ -55,16 +56,21 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
 export const stateBeforeRun = (loaded: LoadedWorkflow, fileLabel: string): RunState =>
   RunState.replay(registrationEvents(loaded, fileLabel));
 
-/** Register a new run, owned by this process: the run row and its registration events, in one transaction. */
+/**
+ * Register a new run, owned by this process: the run row with the limits it
+ * executes with, and its registration events, in one transaction.
+ */
 export const registerRun = (
   store: Store,
   loaded: LoadedWorkflow,
   runId: string,
   fileLabel: string,
+  limits: EngineLimits,
 ): void => {
   const at = now();
   store.transaction(() => {
     store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
+    store.runs.setRunLimits(runId, JSON.stringify(limits));
     store.history.append(runId, at, registrationEvents(loaded, fileLabel));
     store.runs.setRunOwner(runId, process.pid, at);
   });

@@ -85,4 +85,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE edges ADD COLUMN event_seq INTEGER;
   DROP TABLE provisional;
   `,
+  // The limits a run executes with (JSON), so that `orch resume` keeps them.
+  `
+  ALTER TABLE runs ADD COLUMN limits TEXT;
+  `,
 ];

@@ -14,6 +14,8 @@ export const RunRowSchema = z.object({
   updated_at: z.string(),
   owner_pid: z.number().int().nullable(),
   heartbeat_at: z.string().nullable(),
+  /** The limits the run executes with, as JSON; null for runs from before they were kept. */
+  limits: z.string().nullable(),
 });
 
 export const NodeRowSchema = z.object({

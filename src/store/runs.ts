@@ -23,6 +23,7 @@ export const runQueries = (db: Db) => {
   const setOwner = db.prepare(
     "UPDATE runs SET owner_pid = @pid, heartbeat_at = @at WHERE id = @id",
   );
+  const setLimits = db.prepare("UPDATE runs SET limits = ? WHERE id = ?");
   const parse = (row: unknown): RunRow | undefined =>
     row === undefined ? undefined : RunRowSchema.parse(row);
   return {
@@ -34,6 +35,10 @@ export const runQueries = (db: Db) => {
     listRuns: (): RunRow[] => all.all().map((row) => RunRowSchema.parse(row)),
     setRunStatus: (id: string, status: RunStatus, reason: string | null, at: string): void => {
       setStatus.run({ id, status, reason, at });
+    },
+    /** Record the limits (JSON) the run executes with. */
+    setRunLimits: (id: string, limits: string): void => {
+      setLimits.run(limits, id);
     },
     /** Claim the run for this process (pid null releases it); `at` is the heartbeat. */
     setRunOwner: (id: string, pid: number | null, at: string | null): void => {

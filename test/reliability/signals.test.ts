@@ -12,6 +12,7 @@ import {
   finish,
   isAlive,
   nodeOf,
+  openReadOnly,
   readPids,
   scratchSpace,
   status,
@@ -196,5 +197,59 @@ describe("resuming a run another orch is executing", () => {
     expect(done.run.status).toBe("succeeded");
     expect(nodeOf(done, "a").history.map((h) => h.status)).toEqual(["lost", "succeeded"]);
     expect(nodeOf(done, "b").history.map((h) => h.status)).toEqual(["succeeded"]);
+  });
+});
+
+describe("limits across a resume", () => {
+  /** Attempt 1 writes its pid to `pids` and sleeps; attempt 2 adds ten nodes. */
+  const GROWS_LATER = `import os, time
+from orch import task
+if task.attempt == 1:
+    with open("pids.tmp", "w") as f:
+        f.write(f"{os.getpid()}\\n")
+    os.replace("pids.tmp", "pids")
+    time.sleep(30)
+for i in range(10):
+    task.add_node(f"m-{i}", run="leaf.py")
+`;
+
+  /** A run started with `--max-nodes 5` and interrupted while `a` sleeps. */
+  const interruptedRun = async (runId: string) => {
+    const sb = scratch();
+    const file = sb.write({
+      "w/workflow.json": workflow("grows", [{ id: "a", run: "grows.py" }]),
+      "w/grows.py": GROWS_LATER,
+      "w/leaf.py": LEAF,
+    });
+    const started = Date.now();
+    const child = sb.spawn("start", file, "--run-id", runId, "--max-nodes", "5");
+    leftovers.push(...(await readPids(join(sb.dir, "w/pids"))));
+    child.kill("SIGINT");
+    expect((await finish(child, started)).exitCode).toBe(130);
+    return sb;
+  };
+
+  it("orch resume keeps the limits the run was started with", async () => {
+    const sb = await interruptedRun("r1");
+    const resumed = await sb.orch("resume", "r1");
+    expectNoCrash(resumed);
+    expect(resumed.exitCode).toBe(1);
+    const a = nodeOf(await status(sb, "r1"), "a");
+    expect(a.status).toBe("failed");
+    expect(a.reason).toMatch(/the run would exceed 5 nodes \(--max-nodes\)/);
+  });
+
+  it("a limit given to orch resume replaces the run's, and stays with the run", async () => {
+    const sb = await interruptedRun("r2");
+    const resumed = await sb.orch("resume", "r2", "--max-nodes", "50");
+    expectNoCrash(resumed);
+    expect(resumed.exitCode).toBe(0);
+    const done = await status(sb, "r2");
+    expect(done.run.status).toBe("succeeded");
+    expect(done.nodes).toHaveLength(11);
+    const db = openReadOnly(sb.db);
+    const limits = db.prepare("SELECT limits FROM runs WHERE id = 'r2'").pluck().get();
+    db.close();
+    expect(JSON.parse(String(limits))).toMatchObject({ maxNodes: 50, maxLineLength: 1048576 });
   });
 });

@@ -2,11 +2,13 @@ import { dirname } from "node:path";
 import {
   DEFAULT_LIMITS,
   type EngineLimits,
+  EngineLimitsSchema,
   type EngineOptions,
   executeRun,
   type RunOutcome,
 } from "../../engine/execute.js";
 import { resolvePython } from "../../engine/python.js";
+import type { RunRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import { type GlobalArgs, logsDirFor, orchLogFor } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -20,6 +22,9 @@ export interface ExecutionArgs extends GlobalArgs {
   readonly "kill-grace"?: number | undefined;
 }
 
+// The limits have no yargs defaults: a limit not given is the run's own on
+// `orch resume` (the one it was started with), and the default on `orch start`.
+const KEPT = "(default: the run's own on resume, else";
 export const executionOptions = {
   python: {
     type: "string",
@@ -27,23 +32,19 @@ export const executionOptions = {
   },
   "max-line": {
     type: "number",
-    describe: "longest stdout line a task may write, in characters",
-    default: DEFAULT_LIMITS.maxLineLength,
+    describe: `longest stdout line a task may write, in characters ${KEPT} ${DEFAULT_LIMITS.maxLineLength})`,
   },
   "max-nodes": {
     type: "number",
-    describe: "most nodes a run may hold",
-    default: DEFAULT_LIMITS.maxNodes,
+    describe: `most nodes a run may hold ${KEPT} ${DEFAULT_LIMITS.maxNodes})`,
   },
   "max-mutations": {
     type: "number",
-    describe: "most mutations one task attempt may make",
-    default: DEFAULT_LIMITS.maxMutations,
+    describe: `most mutations one task attempt may make ${KEPT} ${DEFAULT_LIMITS.maxMutations})`,
   },
   "kill-grace": {
     type: "number",
-    describe: "seconds between SIGTERM and SIGKILL when stopping a task",
-    default: DEFAULT_LIMITS.killGrace,
+    describe: `seconds between SIGTERM and SIGKILL when stopping a task ${KEPT} ${DEFAULT_LIMITS.killGrace})`,
   },
 } as const;
 
@@ -54,12 +55,27 @@ const positive = (name: string, value: number | undefined, fallback: number): nu
   return value;
 };
 
-const limitsFrom = (args: ExecutionArgs): EngineLimits => ({
-  maxLineLength: positive("max-line", args["max-line"], DEFAULT_LIMITS.maxLineLength),
-  maxNodes: positive("max-nodes", args["max-nodes"], DEFAULT_LIMITS.maxNodes),
-  maxMutations: positive("max-mutations", args["max-mutations"], DEFAULT_LIMITS.maxMutations),
-  killGrace: positive("kill-grace", args["kill-grace"], DEFAULT_LIMITS.killGrace),
+/** The limits to execute with: each one given on the command line, else `base`'s. */
+const limitsFrom = (args: ExecutionArgs, base: EngineLimits): EngineLimits => ({
+  maxLineLength: positive("max-line", args["max-line"], base.maxLineLength),
+  maxNodes: positive("max-nodes", args["max-nodes"], base.maxNodes),
+  maxMutations: positive("max-mutations", args["max-mutations"], base.maxMutations),
+  killGrace: positive("kill-grace", args["kill-grace"], base.killGrace),
 });
+
+/** The limits a run executes with; the defaults for a run from before they were kept. */
+export const limitsOfRun = (run: RunRow): EngineLimits => {
+  if (run.limits === null) return DEFAULT_LIMITS;
+  let stored: unknown;
+  try {
+    stored = JSON.parse(run.limits);
+  } catch {
+    stored = undefined;
+  }
+  const parsed = EngineLimitsSchema.safeParse(stored);
+  if (parsed.success) return parsed.data;
+  throw new Error(`run ${run.id}: the limits stored with it are not valid: ${run.limits}`);
+};
 
 /** What a run needs from the command line, checked before anything is registered or run. */
 export interface ExecutionSetup {
@@ -67,8 +83,12 @@ export interface ExecutionSetup {
   readonly limits: EngineLimits;
 }
 
-export const prepareExecution = (args: ExecutionArgs): ExecutionSetup => {
-  const limits = limitsFrom(args);
+/** `base`: the limits that apply where the command line gives none. */
+export const prepareExecution = (
+  args: ExecutionArgs,
+  base: EngineLimits = DEFAULT_LIMITS,
+): ExecutionSetup => {
+  const limits = limitsFrom(args, base);
   try {
     return { python: resolvePython(args.python), limits };
   } catch (error) {

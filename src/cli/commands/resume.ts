@@ -5,6 +5,7 @@ import { UsageError } from "../errors.js";
 import {
   type ExecutionArgs,
   executionOptions,
+  limitsOfRun,
   prepareExecution,
   runInForeground,
 } from "./execution.js";
@@ -29,13 +30,15 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
           `run ${run.id} has ended (${run.status}); only running or interrupted runs can be resumed`,
         );
       }
-      const setup = prepareExecution(args);
+      const setup = prepareExecution(args, limitsOfRun(run));
       const claim = prepareResume(store, run.id);
       if (!claim.ok) {
         throw new UsageError(
           `run ${run.id} is being executed by another orch process (pid ${claim.pid})`,
         );
       }
+      // Limits given to this resume stay with the run for the next one.
+      store.runs.setRunLimits(run.id, JSON.stringify(setup.limits));
       console.log(`run ${run.id} resumed: ${run.name}`);
       process.exitCode = await runInForeground(store, run.id, run.workflow, setup, args);
     } finally {

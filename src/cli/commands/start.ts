@@ -53,6 +53,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
         loaded.value,
         runId,
         relative(process.cwd(), loaded.value.file) || loaded.value.file,
+        setup.limits,
       );
       console.log(`run ${runId} started: ${loaded.value.workflow.name} (${args.workflow})`);
       process.exitCode = await runInForeground(store, runId, loaded.value.file, setup, args);
