@@ -24,7 +24,7 @@ export interface ExecutionArgs extends GlobalArgs {
 
 // The limits have no yargs defaults: a limit not given is the run's own on
 // `orch resume` (the one it was started with), and the default on `orch start`.
-const KEPT = "(default: the run's own on resume, else";
+const byDefault = (value: number): string => `(default: the run's own on resume, else ${value})`;
 export const executionOptions = {
   python: {
     type: "string",
@@ -32,19 +32,19 @@ export const executionOptions = {
   },
   "max-line": {
     type: "number",
-    describe: `longest stdout line a task may write, in characters ${KEPT} ${DEFAULT_LIMITS.maxLineLength})`,
+    describe: `longest stdout line a task may write, in characters ${byDefault(DEFAULT_LIMITS.maxLineLength)}`,
   },
   "max-nodes": {
     type: "number",
-    describe: `most nodes a run may hold ${KEPT} ${DEFAULT_LIMITS.maxNodes})`,
+    describe: `most nodes a run may hold ${byDefault(DEFAULT_LIMITS.maxNodes)}`,
   },
   "max-mutations": {
     type: "number",
-    describe: `most mutations one task attempt may make ${KEPT} ${DEFAULT_LIMITS.maxMutations})`,
+    describe: `most mutations one task attempt may make ${byDefault(DEFAULT_LIMITS.maxMutations)}`,
   },
   "kill-grace": {
     type: "number",
-    describe: `seconds between SIGTERM and SIGKILL when stopping a task ${KEPT} ${DEFAULT_LIMITS.killGrace})`,
+    describe: `seconds between SIGTERM and SIGKILL when stopping a task ${byDefault(DEFAULT_LIMITS.killGrace)}`,
   },
 } as const;
 
