@@ -778,7 +778,7 @@ const main = async () => {
     `orch benchmarks (${opts.smoke ? "smoke" : "full"}), ${new Date().toISOString()}, ${seconds.toFixed(0)} s`,
   );
   console.log(
-    `machine: ${machine.nproc} cpus (${machine.cpu}), ${machine.memory_total_mb} MB RAM, node ${machine.node}, ${machine.python}, orch ${machine.orch_commit}; memory via ${MEMORY}; load average ${fmtLoad(machine.load_at_start)} at start, ${fmtLoad(machine.load_at_end)} at end`,
+    `machine: ${machine.nproc} cpus (${machine.cpu}), ${machine.memory_total_mb} MB RAM, node ${machine.node} (\`node -e 0\` ${machine.node_start_ms} ms${machine.node_extra_ca_certs ? ", NODE_EXTRA_CA_CERTS set" : ""}), ${machine.python}, orch ${machine.orch_commit}; memory via ${MEMORY}; load average ${fmtLoad(machine.load_at_start)} at start, ${fmtLoad(machine.load_at_end)} at end`,
   );
   console.log("");
   console.log(table);

@@ -3,6 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, totalmem } from "node:os";
+import { performance } from "node:perf_hooks";
 
 export const median = (values) => {
   const xs = values
@@ -73,6 +74,20 @@ const tryRun = (cmd, args) => {
 };
 
 /** What the figures came from. */
+/**
+ * Wall time of `node -e 0`, median of 5: the floor under every orch command.
+ * `NODE_EXTRA_CA_CERTS` alone can add ~50 ms to it (Node parses the file at start-up).
+ */
+const nodeStartMs = () => {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, ["-e", "0"]);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+};
+
 export const machineInfo = (python, repoRoot) => {
   let cpuModel = cpus()[0]?.model ?? null;
   try {
@@ -89,6 +104,8 @@ export const machineInfo = (python, repoRoot) => {
     memory_total_mb: Math.round(totalmem() / 2 ** 20),
     free_h: tryRun("free", ["-h"]),
     node: process.version,
+    node_start_ms: Math.round(nodeStartMs()),
+    node_extra_ca_certs: process.env.NODE_EXTRA_CA_CERTS !== undefined,
     python: tryRun(python, ["--version"]),
     python_executable: python,
     kernel: tryRun("uname", ["-sr"]),
