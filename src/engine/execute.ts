@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { z } from "zod";
 import type { NodeId } from "../graph/ids.js";
 import { SDK_DIR } from "../package-root.js";
 import { describeViolation } from "../promises/describe.js";
@@ -11,32 +10,11 @@ import { RunState } from "../state/run-state.js";
 import type { RunStatus } from "../state/run-status.js";
 import { now, type Store } from "../store/store.js";
 import { retryDelay } from "../workflow/policy.js";
-import { type AttemptLimits, AttemptSession } from "./attempt.js";
+import { AttemptSession } from "./attempt.js";
+import type { EngineLimits } from "./limits.js";
 import type { ProgressListener } from "./progress.js";
 import { Scheduler } from "./scheduler.js";
 import { launchTask, type RunningTask, type TaskExit } from "./task-process.js";
-
-export interface EngineLimits extends AttemptLimits {
-  /** Longest stdout line a task may write, in characters. */
-  readonly maxLineLength: number;
-  /** Seconds between SIGTERM and SIGKILL when a task times out or is interrupted. */
-  readonly killGrace: number;
-}
-
-export const DEFAULT_LIMITS: EngineLimits = {
-  maxLineLength: 1024 * 1024,
-  maxNodes: 1_000_000,
-  maxMutations: 1_000_000,
-  killGrace: 5,
-};
-
-/** The limits as a run keeps them (`runs.limits`), for `orch resume` to execute it with the same. */
-export const EngineLimitsSchema = z.strictObject({
-  maxLineLength: z.number().nonnegative(),
-  maxNodes: z.number().nonnegative(),
-  maxMutations: z.number().nonnegative(),
-  killGrace: z.number().nonnegative(),
-}) satisfies z.ZodType<EngineLimits>;
 
 export interface EngineOptions {
   readonly store: Store;

@@ -5,7 +5,7 @@ import type { Store } from "../store/store.js";
 import { now } from "../store/store.js";
 import type { LoadedWorkflow } from "../workflow/load.js";
 import { policyOf } from "../workflow/policy.js";
-import type { EngineLimits } from "./execute.js";
+import { type EngineLimits, keepLimits } from "./limits.js";
 
 /**
  * The registration phase: a workflow file as the first events of a run — its
@@ -70,7 +70,7 @@ export const registerRun = (
   const at = now();
   store.transaction(() => {
     store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
-    store.runs.setRunLimits(runId, JSON.stringify(limits));
+    keepLimits(store, runId, limits);
     store.history.append(runId, at, registrationEvents(loaded, fileLabel));
     store.runs.setRunOwner(runId, process.pid, at);
   });

@@ -1,14 +1,7 @@
 import { dirname } from "node:path";
-import {
-  DEFAULT_LIMITS,
-  type EngineLimits,
-  EngineLimitsSchema,
-  type EngineOptions,
-  executeRun,
-  type RunOutcome,
-} from "../../engine/execute.js";
+import { type EngineOptions, executeRun, type RunOutcome } from "../../engine/execute.js";
+import { DEFAULT_LIMITS, type EngineLimits } from "../../engine/limits.js";
 import { resolvePython } from "../../engine/python.js";
-import type { RunRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import { type GlobalArgs, logsDirFor, orchLogFor } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -62,20 +55,6 @@ const limitsFrom = (args: ExecutionArgs, base: EngineLimits): EngineLimits => ({
   maxMutations: positive("max-mutations", args["max-mutations"], base.maxMutations),
   killGrace: positive("kill-grace", args["kill-grace"], base.killGrace),
 });
-
-/** The limits a run executes with; the defaults for a run from before they were kept. */
-export const limitsOfRun = (run: RunRow): EngineLimits => {
-  if (run.limits === null) return DEFAULT_LIMITS;
-  let stored: unknown;
-  try {
-    stored = JSON.parse(run.limits);
-  } catch {
-    stored = undefined;
-  }
-  const parsed = EngineLimitsSchema.safeParse(stored);
-  if (parsed.success) return parsed.data;
-  throw new Error(`run ${run.id}: the limits stored with it are not valid: ${run.limits}`);
-};
 
 /** What a run needs from the command line, checked before anything is registered or run. */
 export interface ExecutionSetup {

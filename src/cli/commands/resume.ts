@@ -1,11 +1,11 @@
 import type { CommandModule } from "yargs";
+import { keepLimits, limitsOfRun } from "../../engine/limits.js";
 import { prepareResume } from "../../engine/resume.js";
 import { findRun, openStore } from "../context.js";
 import { UsageError } from "../errors.js";
 import {
   type ExecutionArgs,
   executionOptions,
-  limitsOfRun,
   prepareExecution,
   runInForeground,
 } from "./execution.js";
@@ -38,7 +38,7 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
         );
       }
       // Limits given to this resume stay with the run for the next one.
-      store.runs.setRunLimits(run.id, JSON.stringify(setup.limits));
+      keepLimits(store, run.id, setup.limits);
       console.log(`run ${run.id} resumed: ${run.name}`);
       process.exitCode = await runInForeground(store, run.id, run.workflow, setup, args);
     } finally {

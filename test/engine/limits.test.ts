@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { limitsOfRun } from "../../src/cli/commands/execution.js";
-import { DEFAULT_LIMITS } from "../../src/engine/execute.js";
+import { DEFAULT_LIMITS, limitsOfRun } from "../../src/engine/limits.js";
 import type { RunRow } from "../../src/store/rows.js";
 
 const run = (limits: string | null): RunRow => ({
