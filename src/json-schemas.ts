@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { EnvelopeJsonSchema } from "./envelope/model.js";
 import { StartMessageSchema, TaskMessageSchema } from "./protocol/messages.js";
+import { StatusDocumentSchema } from "./store/rows.js";
 import { WorkflowSchema } from "./workflow/schema.js";
 
 const BASE = "https://orch.dev/schemas";
@@ -35,6 +36,12 @@ export const jsonSchemas = (): Record<string, object> => ({
     EnvelopeJsonSchema,
     "envelope.schema.json",
     "orch graph --out FILE.json",
+    "output",
+  ),
+  "status.schema.json": toJsonSchema(
+    StatusDocumentSchema,
+    "status.schema.json",
+    "orch status --json",
     "output",
   ),
 });

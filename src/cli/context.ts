@@ -47,6 +47,12 @@ export const printJson = (value: unknown, stdout: NodeJS.WriteStream = process.s
   stdout.write(`${JSON.stringify(value, null, stdout.isTTY ? 2 : undefined)}\n`);
 };
 
+/** Print a `--json` document that is already compact JSON text, as `printJson` would. */
+export const printJsonText = (text: string, stdout: NodeJS.WriteStream = process.stdout): void => {
+  if (stdout.isTTY) printJson(JSON.parse(text), stdout);
+  else stdout.write(`${text}\n`);
+};
+
 /** The run a command names, or the latest one. */
 export const findRun = (store: Store, runId: string | undefined): RunRow => {
   const run = runId === undefined ? store.runs.latestRun() : store.runs.getRun(runId);

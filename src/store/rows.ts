@@ -37,10 +37,13 @@ export const EdgeRowSchema = z.object({
   created_by: z.string().nullable(),
 });
 
+/** How an attempt stands: `lost` when orch stopped while it ran (see `AttemptEnd`). */
+export const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "lost"] as const;
+
 export const AttemptRowSchema = z.object({
   node_id: z.string(),
   attempt: z.number().int(),
-  status: z.string(),
+  status: z.enum(ATTEMPT_STATUSES),
   started_at: z.string(),
   finished_at: z.string().nullable(),
   exit_code: z.number().int().nullable(),
@@ -57,10 +60,30 @@ export const EventRowSchema = z.object({
 });
 
 /**
- * What `orch status` reads, in the document's own shape: SQLite builds each
- * table's rows as one JSON array (see `graphQueries`), and one schema per row
- * shape validates the parsed array: no row is re-shaped in JavaScript.
+ * The `orch status --json` document (DESIGN §3). SQLite builds it as JSON text
+ * (see `statusQueries`), checking every value against these schemas as it goes.
  */
+export const RunStateSchema = RunRowSchema.pick({
+  id: true,
+  workflow: true,
+  name: true,
+  status: true,
+  reason: true,
+  created_at: true,
+  updated_at: true,
+});
+
+export const AttemptStateSchema = z.object({
+  attempt: z.number().int(),
+  status: z.enum(ATTEMPT_STATUSES),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  exit_code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: z.string().nullable(),
+  log: z.string(),
+});
+
 export const NodeStateSchema = z.object({
   id: z.string(),
   status: z.enum(NODE_STATUSES),
@@ -70,8 +93,10 @@ export const NodeStateSchema = z.object({
   reason: z.string().nullable(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
-  /** The node's outputs as the task sent them (already parsed JSON), or null. */
+  /** The node's outputs as the task sent them, or null. */
   outputs: z.unknown(),
+  /** Every attempt of the node, oldest first; most nodes of a live run have none yet. */
+  history: z.array(AttemptStateSchema),
 });
 
 export const EdgeStateSchema = z.object({
@@ -80,15 +105,17 @@ export const EdgeStateSchema = z.object({
   created_by: z.string().nullable(),
 });
 
-export const NodeStatesSchema = z.array(NodeStateSchema);
-export const EdgeStatesSchema = z.array(EdgeStateSchema);
+export const StatusDocumentSchema = z.object({
+  run: RunStateSchema,
+  nodes: z.array(NodeStateSchema),
+  edges: z.array(EdgeStateSchema),
+});
 
 export type RunRow = z.infer<typeof RunRowSchema>;
 export type NodeRow = z.infer<typeof NodeRowSchema>;
 export type EdgeRow = z.infer<typeof EdgeRowSchema>;
 export type AttemptRow = z.infer<typeof AttemptRowSchema>;
-export type NodeState = z.infer<typeof NodeStateSchema>;
-export type EdgeState = z.infer<typeof EdgeStateSchema>;
+export type StatusDocument = z.infer<typeof StatusDocumentSchema>;
 
 export const StatusCountSchema = z.object({
   status: z.enum(NODE_STATUSES),

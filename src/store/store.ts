@@ -3,6 +3,7 @@ import { type Db, openDb } from "./db.js";
 import { historyQueries } from "./history.js";
 import { graphQueries } from "./nodes.js";
 import { runQueries } from "./runs.js";
+import { statusQueries } from "./status-document.js";
 
 /** The database and every prepared statement orch runs against it. */
 export class Store {
@@ -10,12 +11,14 @@ export class Store {
   readonly history;
   readonly attempts;
   readonly graph;
+  readonly status;
 
   constructor(readonly db: Db) {
     this.runs = runQueries(db);
     this.history = historyQueries(db);
     this.attempts = attemptQueries(db);
     this.graph = graphQueries(db);
+    this.status = statusQueries(db);
   }
 
   static open(path: string, options: { readonly?: boolean } = {}): Store {

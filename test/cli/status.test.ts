@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { statusDocument } from "../../src/cli/commands/status.js";
+import { statusDocument, statusJson } from "../../src/cli/commands/status.js";
 import { printJson } from "../../src/cli/context.js";
 import { Store } from "../../src/store/store.js";
 import { MAIN } from "./helpers.js";
@@ -91,10 +91,25 @@ describe("orch status --json", () => {
     ]);
   });
 
+  it("prints as --json the very document the table is drawn from", () => {
+    const store = storeWithRun();
+    const text = statusJson(store, "r1");
+    expect(JSON.parse(text)).toEqual(statusDocument(store, "r1"));
+    store.close();
+  });
+
   it("refuses a row that breaks the schema rather than printing it", () => {
     const store = storeWithRun();
     store.db.prepare("UPDATE nodes SET status = 'exploded' WHERE id = 'b'").run();
-    expect(() => statusDocument(store, "r1")).toThrow(/status/);
+    expect(() => statusJson(store, "r1")).toThrow(
+      /nodes b, column n\.status holds "exploded"; expected one of pending, /,
+    );
+    expect(() => statusDocument(store, "r1")).toThrow(/exploded/);
+    store.db.prepare("UPDATE nodes SET status = 'pending' WHERE id = 'b'").run();
+    store.db.prepare("UPDATE attempts SET exit_code = 'one' WHERE attempt = 1").run();
+    expect(() => statusJson(store, "r1")).toThrow(
+      /attempts a attempt 1, column a\.exit_code holds "one"; expected an integer or null/,
+    );
     store.close();
   });
 

@@ -1,55 +1,32 @@
 import type { CommandModule } from "yargs";
-import type { AttemptRow } from "../../store/rows.js";
+import type { StatusDocument } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
-import { findRun, type GlobalArgs, openStore, printJson } from "../context.js";
+import { findRun, type GlobalArgs, openStore, printJsonText } from "../context.js";
 
 interface StatusArgs extends GlobalArgs {
   readonly run?: string | undefined;
   readonly json?: boolean | undefined;
 }
 
-/** One attempt of a node, as `orch status` lists it. */
-const attemptEntry = (a: AttemptRow) => ({
-  attempt: a.attempt,
-  status: a.status,
-  started_at: a.started_at,
-  finished_at: a.finished_at,
-  exit_code: a.exit_code,
-  signal: a.signal,
-  reason: a.reason,
-  log: a.log_path,
-});
+/** What `read` gives for the run a command names (or the latest one). */
+const ofRun = <T>(
+  store: Store,
+  runId: string | undefined,
+  read: (runId: string) => T | undefined,
+): T => {
+  const run = findRun(store, runId);
+  const value = read(run.id);
+  if (value === undefined) throw new Error(`run ${run.id} vanished while it was read`);
+  return value;
+};
 
-/**
- * The `orch status --json` document (DESIGN §3), read in one transaction so that
- * a live run's commit cannot fall between its parts.
- */
-export const statusDocument = (store: Store, runId: string | undefined) =>
-  store.db.transaction(() => {
-    const run = findRun(store, runId);
-    const history = new Map<string, ReturnType<typeof attemptEntry>[]>();
-    for (const a of store.attempts.listAttempts(run.id)) {
-      const list = history.get(a.node_id);
-      if (list) list.push(attemptEntry(a));
-      else history.set(a.node_id, [attemptEntry(a)]);
-    }
-    return {
-      run: {
-        id: run.id,
-        workflow: run.workflow,
-        name: run.name,
-        status: run.status,
-        reason: run.reason,
-        created_at: run.created_at,
-        updated_at: run.updated_at,
-      },
-      // Every attempt of each node, oldest first; most nodes of a live run have none yet.
-      nodes: store.graph
-        .nodeStates(run.id)
-        .map((node) => Object.assign(node, { history: history.get(node.id) ?? [] })),
-      edges: store.graph.edgeStates(run.id),
-    };
-  })();
+/** The `orch status --json` text of a run (DESIGN §3), as SQLite builds it. */
+export const statusJson = (store: Store, runId: string | undefined): string =>
+  ofRun(store, runId, store.status.statusJson);
+
+/** The same document as objects, for the table and for tests. */
+export const statusDocument = (store: Store, runId: string | undefined): StatusDocument =>
+  ofRun(store, runId, store.status.statusDocument);
 
 export const statusCommand: CommandModule<object, StatusArgs> = {
   command: "status [run]",
@@ -62,11 +39,11 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   handler: (args) => {
     const store = openStore(args, { readonly: true });
     try {
-      const doc = statusDocument(store, args.run);
       if (args.json) {
-        printJson(doc);
+        printJsonText(statusJson(store, args.run));
         return;
       }
+      const doc = statusDocument(store, args.run);
       const lines = [`run ${doc.run.id}  ${doc.run.name}  ${doc.run.status}`];
       if (doc.run.reason) lines.push(`reason: ${doc.run.reason}`);
       const width = doc.nodes.reduce((w, n) => Math.max(w, n.id.length), 4);

@@ -1,0 +1,87 @@
+import { COMMITTED_ROW } from "./commit-mark.js";
+import type { Db } from "./db.js";
+import { jsonObjectSql, registerValueCheck } from "./json-sql.js";
+import {
+  AttemptStateSchema,
+  EdgeStateSchema,
+  NodeStateSchema,
+  RunStateSchema,
+  type StatusDocument,
+  StatusDocumentSchema,
+} from "./rows.js";
+
+/**
+ * The `orch status --json` document of a run as SQLite writes it: its committed
+ * nodes and edges in creation order, each node with every attempt, oldest
+ * first. One statement, so a commit of the live run cannot fall between its parts.
+ */
+export const statusQueries = (db: Db) => {
+  registerValueCheck(db);
+  const history = `(SELECT json_group_array(${jsonObjectSql(
+    AttemptStateSchema,
+    { table: "attempts", key: "n.id || ' attempt ' || a.attempt" },
+    {
+      attempt: "a.attempt",
+      status: "a.status",
+      started_at: "a.started_at",
+      finished_at: "a.finished_at",
+      exit_code: "a.exit_code",
+      signal: "a.signal",
+      reason: "a.reason",
+      log: "a.log_path",
+    },
+  )} ORDER BY a.attempt) FROM attempts a WHERE a.run_id = @run AND a.node_id = n.id)`;
+  const nodes = `(SELECT json_group_array(${jsonObjectSql(
+    NodeStateSchema,
+    { table: "nodes", key: "n.id" },
+    {
+      id: "n.id",
+      status: "n.status",
+      created_by: "n.created_by",
+      attempts: "n.attempts",
+      run: "n.run",
+      reason: "n.reason",
+      started_at: "n.started_at",
+      finished_at: "n.finished_at",
+      outputs: "json(n.outputs)",
+      history,
+    },
+  )} ORDER BY n.seq) FROM nodes n WHERE n.run_id = @run AND ${COMMITTED_ROW})`;
+  const edges = `(SELECT json_group_array(${jsonObjectSql(
+    EdgeStateSchema,
+    { table: "edges", key: "e.from_id || ' -> ' || e.to_id" },
+    { from: "e.from_id", to: "e.to_id", created_by: "e.created_by" },
+  )} ORDER BY e.seq) FROM edges e WHERE e.run_id = @run AND ${COMMITTED_ROW})`;
+  const run = jsonObjectSql(
+    RunStateSchema,
+    { table: "runs", key: "r.id" },
+    {
+      id: "r.id",
+      workflow: "r.workflow",
+      name: "r.name",
+      status: "r.status",
+      reason: "r.reason",
+      created_at: "r.created_at",
+      updated_at: "r.updated_at",
+    },
+  );
+  const document = db
+    .prepare(
+      `SELECT json_object('run', ${run}, 'nodes', ${nodes}, 'edges', ${edges}) FROM runs r WHERE r.id = @run`,
+    )
+    .pluck();
+
+  /** The document as compact JSON text, or undefined when there is no such run. */
+  const statusJson = (runId: string): string | undefined => {
+    const text = document.get({ run: runId });
+    return typeof text === "string" ? text : undefined;
+  };
+  return {
+    statusJson,
+    /** The same document as objects, validated once more by zod. */
+    statusDocument: (runId: string): StatusDocument | undefined => {
+      const text = statusJson(runId);
+      return text === undefined ? undefined : StatusDocumentSchema.parse(JSON.parse(text));
+    },
+  };
+};

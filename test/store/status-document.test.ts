@@ -1,0 +1,147 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { jsonObjectSql, registerValueCheck } from "../../src/store/json-sql.js";
+import { StatusDocumentSchema } from "../../src/store/rows.js";
+import { Store } from "../../src/store/store.js";
+
+const at = "2026-01-01T00:00:00.000Z";
+const freshStore = (): Store =>
+  Store.open(join(mkdtempSync(join(tmpdir(), "orch-status-doc-")), "orch.db"));
+
+describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite", () => {
+  const Row = z.object({
+    name: z.string(),
+    size: z.number().int().nullable(),
+    kind: z.enum(["a", "b"]),
+    extra: z.unknown(),
+  });
+  const query = (store: Store) =>
+    store.db
+      .prepare(
+        `SELECT ${jsonObjectSql(
+          Row,
+          { table: "things", key: "t.name" },
+          { name: "t.name", size: "t.size", kind: "t.kind", extra: "json(t.extra)" },
+        )} FROM things t ORDER BY rowid`,
+      )
+      .pluck();
+  const withThings = (rows: readonly (readonly unknown[])[]): Store => {
+    const store = freshStore();
+    registerValueCheck(store.db);
+    store.db.exec("CREATE TABLE things (name TEXT, size INTEGER, kind TEXT, extra TEXT)");
+    const insert = store.db.prepare("INSERT INTO things VALUES (?, ?, ?, ?)");
+    for (const row of rows) insert.run(...row);
+    return store;
+  };
+
+  it("writes the schema's keys in order, values as stored", () => {
+    const store = withThings([
+      ["x", 3, "a", '{"k":[1]}'],
+      ["y", null, "b", null],
+    ]);
+    const texts = query(store).all() as string[];
+    store.close();
+    expect(texts).toEqual([
+      '{"name":"x","size":3,"kind":"a","extra":{"k":[1]}}',
+      '{"name":"y","size":null,"kind":"b","extra":null}',
+    ]);
+  });
+
+  it.each([
+    [
+      ["x", "three", "a", null],
+      /things x, column t\.size holds "three"; expected an integer or null/,
+    ],
+    [["x", 3.5, "a", null], /column t\.size holds 3\.5; expected an integer or null/],
+    [["x", 3, "c", null], /column t\.kind holds "c"; expected one of a, b/],
+    [[Buffer.from([7]), 3, "a", null], /column t\.name holds a 1-byte blob; expected text/],
+  ])("refuses %j, naming the table, row, column and what was expected", (row, message) => {
+    const store = withThings([row]);
+    expect(() => query(store).get()).toThrow(message);
+    store.close();
+  });
+
+  it("refuses a zod type it has no SQL check for, rather than skip the check", () => {
+    expect(() =>
+      jsonObjectSql(z.object({ flag: z.boolean() }), { table: "t", key: "1" }, { flag: "flag" }),
+    ).toThrow(/no SQL check for a zod boolean/);
+  });
+});
+
+describe("the status document SQLite builds", () => {
+  /** Arbitrary text, quotes, backslashes, control characters and astral planes included. */
+  const text = fc.string({ unit: "binary", maxLength: 12 });
+
+  it("holds every value exactly as stored, and is what StatusDocumentSchema accepts", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^[A-Za-z0-9._:-]{1,10}$/), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.array(fc.tuple(text, fc.jsonValue({ maxDepth: 3 }), text), {
+          minLength: 6,
+          maxLength: 6,
+        }),
+        (ids, values) => {
+          const store = freshStore();
+          store.runs.insertRun({ id: "r", workflow: "/w.json", name: "w", at });
+          store.history.append(
+            "r",
+            at,
+            ids.map((id, i) => ({
+              type: "node_added" as const,
+              id,
+              run: values[i]![0],
+              args: [],
+              params: {},
+              created_by: i === 0 ? null : ids[0]!,
+            })),
+          );
+          store.history.append(
+            "r",
+            at,
+            ids.flatMap((id, i) => [
+              { type: "output" as const, id, values: { v: values[i]![1] } },
+              {
+                type: "node_status" as const,
+                id,
+                status: "failed" as const,
+                attempt: 1,
+                reason: values[i]![2],
+              },
+            ]),
+          );
+          for (const [i, id] of ids.entries()) {
+            store.attempts.startAttempt("r", id, 1, at, `/logs/${i}.log`, null);
+          }
+          const text = store.status.statusJson("r");
+          store.close();
+          const doc = StatusDocumentSchema.parse(JSON.parse(text ?? "null"));
+          expect(
+            doc.nodes.map((n) => [n.id, n.run, n.outputs, n.reason, n.history[0]?.log]),
+          ).toEqual(
+            ids.map((id, i) => [
+              id,
+              values[i]![0],
+              JSON.parse(JSON.stringify({ v: values[i]![1] })),
+              values[i]![2],
+              `/logs/${i}.log`,
+            ]),
+          );
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("is undefined for a run that does not exist", () => {
+    const store = freshStore();
+    expect(store.status.statusJson("nope")).toBeUndefined();
+    store.close();
+  });
+});
