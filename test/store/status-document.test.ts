@@ -139,6 +139,34 @@ describe("the status document SQLite builds", () => {
     );
   });
 
+  it("lists nodes and edges in creation (seq) order, whatever the rowid and id orders", () => {
+    const store = freshStore();
+    store.runs.insertRun({ id: "r", workflow: "/w.json", name: "w", at });
+    const ids = ["m", "b", "z", "a", "q", "c"];
+    store.history.append("r", at, [
+      ...ids.map((id) => ({
+        type: "node_added" as const,
+        id,
+        run: "t.py",
+        args: [],
+        params: {},
+        created_by: null,
+      })),
+      ...ids.slice(1).map((id) => ({
+        type: "edge_added" as const,
+        from: "m",
+        to: id,
+        created_by: null,
+      })),
+    ]);
+    // Reverse seq against rowid (insertion) order; ids are in neither order.
+    store.db.exec("UPDATE nodes SET seq = -seq; UPDATE edges SET seq = -seq");
+    const doc = StatusDocumentSchema.parse(JSON.parse(store.status.statusJson("r") ?? "null"));
+    store.close();
+    expect(doc.nodes.map((n) => n.id)).toEqual([...ids].reverse());
+    expect(doc.edges.map((e) => e.to)).toEqual(ids.slice(1).reverse());
+  });
+
   it("is undefined for a run that does not exist", () => {
     const store = freshStore();
     expect(store.status.statusJson("nope")).toBeUndefined();
