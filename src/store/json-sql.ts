@@ -42,10 +42,9 @@ interface Check {
 }
 
 /**
- * The check for one value, or null where SQLite has nothing to check: JSON
- * (already validated by `json()`) and arrays (built by a query that checks its
- * own rows). Any other zod type is refused, so a schema cannot silently outgrow
- * its checks.
+ * The check for one plain value, or null for an array (built by a nested query
+ * that checks its own rows). Any other zod type is refused, so a schema cannot
+ * silently outgrow its checks.
  */
 const checkFor = (schema: z.ZodType, expr: string): Check | null => {
   if (schema instanceof z.ZodNullable) {
@@ -64,27 +63,50 @@ const checkFor = (schema: z.ZodType, expr: string): Check | null => {
       expected: `one of ${options.join(", ")}`,
     };
   }
-  if (schema instanceof z.ZodUnknown || schema instanceof z.ZodArray) return null;
+  if (schema instanceof z.ZodArray) return null;
+  if (schema instanceof z.ZodUnknown)
+    throw new Error(`json-sql: ${expr} is a zod unknown: give it as { json: column }`);
   throw new Error(`json-sql: no SQL check for a zod ${schema.def.type}`);
 };
 
+/** A value: an SQL expression, or a column holding JSON text, embedded as JSON. */
+export type ColumnSql = string | { readonly json: string };
+
+interface Row {
+  readonly table: string;
+  /** An SQL expression naming the row in an error. */
+  readonly key: string;
+}
+
+const checked = (value: string, column: string, check: Check, row: Row): string =>
+  `CASE WHEN ${check.sql} THEN ${value} ELSE ${INVALID}(${quote(row.table)}, ${row.key}, ${quote(column)}, ${column}, ${quote(check.expected)}) END`;
+
+const valueSql = (schema: z.ZodType, column: ColumnSql, row: Row): string => {
+  if (typeof column !== "string") {
+    if (!(schema instanceof z.ZodUnknown))
+      throw new Error(`json-sql: ${column.json} holds JSON, so its schema must be a zod unknown`);
+    const check = {
+      sql: `(${column.json} IS NULL OR json_valid(${column.json}))`,
+      expected: "JSON text or null",
+    };
+    return checked(`json(${column.json})`, column.json, check, row);
+  }
+  const check = checkFor(schema, column);
+  return check ? checked(column, column, check, row) : column;
+};
+
 /**
- * `json_object(…)` for one row of `table`, its keys in the schema's order, each
- * value the SQL expression `columns` gives for it, checked against the schema.
- * `key` is an SQL expression naming the row in an error.
+ * `json_object(…)` for one row of `row.table`, its keys in the schema's order,
+ * each value the SQL `columns` gives for it, checked against the schema.
  */
 export const jsonObjectSql = <Shape extends z.ZodRawShape>(
   schema: z.ZodObject<Shape>,
-  row: { readonly table: string; readonly key: string },
-  columns: { readonly [K in keyof Shape]: string },
+  row: Row,
+  columns: { readonly [K in keyof Shape]: ColumnSql },
 ): string => {
-  const fields = Object.entries(schema.shape).map(([name, field]) => {
-    const expr = columns[name as keyof Shape];
-    const check = checkFor(field as z.ZodType, expr);
-    const value = check
-      ? `CASE WHEN ${check.sql} THEN ${expr} ELSE ${INVALID}(${quote(row.table)}, ${row.key}, ${quote(expr)}, ${expr}, ${quote(check.expected)}) END`
-      : expr;
-    return `${quote(name)}, ${value}`;
-  });
+  const fields = Object.entries(schema.shape).map(
+    ([name, field]) =>
+      `${quote(name)}, ${valueSql(field as z.ZodType, columns[name as keyof Shape], row)}`,
+  );
   return `json_object(${fields.join(", ")})`;
 };

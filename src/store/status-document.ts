@@ -50,7 +50,7 @@ export const statusQueries = (db: Db) => {
       reason: "n.reason",
       started_at: "n.started_at",
       finished_at: "n.finished_at",
-      outputs: "json(n.outputs)",
+      outputs: { json: "n.outputs" },
       history,
     },
   )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run AND ${COMMITTED_ROW})`;

@@ -25,7 +25,7 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
         `SELECT ${jsonObjectSql(
           Row,
           { table: "things", key: "t.name" },
-          { name: "t.name", size: "t.size", kind: "t.kind", extra: "json(t.extra)" },
+          { name: "t.name", size: "t.size", kind: "t.kind", extra: { json: "t.extra" } },
         )} FROM things t ORDER BY rowid`,
       )
       .pluck();
@@ -59,6 +59,7 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
     [["x", 3.5, "a", null], /column t\.size holds 3\.5; expected an integer or null/],
     [["x", 3, "c", null], /column t\.kind holds "c"; expected one of a, b/],
     [[Buffer.from([7]), 3, "a", null], /column t\.name holds a 1-byte blob; expected text/],
+    [["x", 3, "a", "{oops"], /column t\.extra holds "\{oops"; expected JSON text or null/],
   ])("refuses %j, naming the table, row, column and what was expected", (row, message) => {
     const store = withThings([row]);
     expect(() => query(store).get()).toThrow(message);
@@ -66,9 +67,16 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
   });
 
   it("refuses a zod type it has no SQL check for, rather than skip the check", () => {
-    expect(() =>
-      jsonObjectSql(z.object({ flag: z.boolean() }), { table: "t", key: "1" }, { flag: "flag" }),
-    ).toThrow(/no SQL check for a zod boolean/);
+    const row = { table: "t", key: "1" };
+    expect(() => jsonObjectSql(z.object({ flag: z.boolean() }), row, { flag: "flag" })).toThrow(
+      /no SQL check for a zod boolean/,
+    );
+    expect(() => jsonObjectSql(z.object({ v: z.unknown() }), row, { v: "v" })).toThrow(
+      /give it as \{ json: column \}/,
+    );
+    expect(() => jsonObjectSql(z.object({ v: z.string() }), row, { v: { json: "v" } })).toThrow(
+      /must be a zod unknown/,
+    );
   });
 });
 
