@@ -2,6 +2,7 @@
 import type { CommandModule } from "yargs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { ORCH_VERSION } from "../package-root.js";
 import { EXIT, UsageError } from "./errors.js";
 
 /** A command, its argument type erased: yargs checks the arguments against its builder. */
@@ -67,7 +68,9 @@ const main = async (): Promise<void> => {
     .demandCommand(1, "name a command")
     .strict()
     .help()
-    .version()
+    // Given, not left to yargs: it looks for the package.json nearest the current
+    // directory, which is the user's project (or nothing), not orch's.
+    .version(ORCH_VERSION)
     .fail((message, error, y) => {
       if (error instanceof UsageError) {
         console.error(`orch: ${error.message}`);

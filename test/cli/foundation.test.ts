@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { fixture, nodeStatus, pyTask, sandbox, status } from "./helpers.js";
+import { z } from "zod";
+import { fixture, MAIN, nodeStatus, pyTask, ROOT, sandbox, status } from "./helpers.js";
 
 describe("orch validate", () => {
   it("accepts every example fixture", async () => {
@@ -206,6 +210,19 @@ describe("orch start", () => {
     expect(wrong.exitCode).toBe(2);
     expect(wrong.stderr).toMatch(/^orch: Unknown argument: bogus\n/);
     expect(wrong.stderr).toMatch(/--json\s+print one JSON object/);
+  });
+
+  it("prints orch's own version from any directory, not the nearest package.json's", async () => {
+    const { dir, write } = sandbox();
+    write({ "package.json": JSON.stringify({ name: "their-project", version: "9.9.9" }) });
+    const { version } = z
+      .object({ version: z.string() })
+      .parse(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")));
+    for (const cwd of [dir, tmpdir()]) {
+      const result = await execa("node", [MAIN, "--version"], { cwd, reject: false });
+      expect(result.exitCode, cwd).toBe(0);
+      expect(String(result.stdout).trim(), cwd).toBe(version);
+    }
   });
 });
 
