@@ -72,16 +72,19 @@ const checkFor = (schema: z.ZodType, expr: string): Check | null => {
 /** A value: an SQL expression, or a column holding JSON text, embedded as JSON. */
 export type ColumnSql = string | { readonly json: string };
 
-interface Row {
+/** The row a `json_object` is built from. */
+export interface RowSql {
   readonly table: string;
+  /** The table's alias in the query: a key's column is `alias.key` unless given. */
+  readonly alias: string;
   /** An SQL expression naming the row in an error. */
   readonly key: string;
 }
 
-const checked = (value: string, column: string, check: Check, row: Row): string =>
+const checked = (value: string, column: string, check: Check, row: RowSql): string =>
   `CASE WHEN ${check.sql} THEN ${value} ELSE ${INVALID}(${quote(row.table)}, ${row.key}, ${quote(column)}, ${column}, ${quote(check.expected)}) END`;
 
-const valueSql = (schema: z.ZodType, column: ColumnSql, row: Row): string => {
+const valueSql = (schema: z.ZodType, column: ColumnSql, row: RowSql): string => {
   if (typeof column !== "string") {
     if (!(schema instanceof z.ZodUnknown))
       throw new Error(`json-sql: ${column.json} holds JSON, so its schema must be a zod unknown`);
@@ -97,16 +100,17 @@ const valueSql = (schema: z.ZodType, column: ColumnSql, row: Row): string => {
 
 /**
  * `json_object(…)` for one row of `row.table`, its keys in the schema's order,
- * each value the SQL `columns` gives for it, checked against the schema.
+ * each value the column of the same name or what `columns` gives for it,
+ * checked against the schema.
  */
 export const jsonObjectSql = <Shape extends z.ZodRawShape>(
   schema: z.ZodObject<Shape>,
-  row: Row,
-  columns: { readonly [K in keyof Shape]: ColumnSql },
+  row: RowSql,
+  columns: { readonly [K in keyof Shape]?: ColumnSql } = {},
 ): string => {
-  const fields = Object.entries(schema.shape).map(
-    ([name, field]) =>
-      `${quote(name)}, ${valueSql(field as z.ZodType, columns[name as keyof Shape], row)}`,
-  );
+  const fields = Object.entries(schema.shape).map(([name, field]) => {
+    const column = columns[name as keyof Shape] ?? `${row.alias}.${name}`;
+    return `${quote(name)}, ${valueSql(field as z.ZodType, column, row)}`;
+  });
   return `json_object(${fields.join(", ")})`;
 };

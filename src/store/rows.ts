@@ -73,16 +73,15 @@ export const RunStateSchema = RunRowSchema.pick({
   updated_at: true,
 });
 
-export const AttemptStateSchema = z.object({
-  attempt: z.number().int(),
-  status: z.enum(ATTEMPT_STATUSES),
-  started_at: z.string(),
-  finished_at: z.string().nullable(),
-  exit_code: z.number().int().nullable(),
-  signal: z.string().nullable(),
-  reason: z.string().nullable(),
-  log: z.string(),
-});
+export const AttemptStateSchema = AttemptRowSchema.pick({
+  attempt: true,
+  status: true,
+  started_at: true,
+  finished_at: true,
+  exit_code: true,
+  signal: true,
+  reason: true,
+}).extend({ log: z.string() });
 
 export const NodeStateSchema = z.object({
   id: z.string(),

@@ -26,52 +26,20 @@ export const statusQueries = (db: Db) => {
   registerValueCheck(db);
   const history = `(SELECT json_group_array(${jsonObjectSql(
     AttemptStateSchema,
-    { table: "attempts", key: "n.id || ' attempt ' || a.attempt" },
-    {
-      attempt: "a.attempt",
-      status: "a.status",
-      started_at: "a.started_at",
-      finished_at: "a.finished_at",
-      exit_code: "a.exit_code",
-      signal: "a.signal",
-      reason: "a.reason",
-      log: "a.log_path",
-    },
+    { table: "attempts", alias: "a", key: "n.id || ' attempt ' || a.attempt" },
+    { log: "a.log_path" },
   )} ORDER BY a.attempt) FROM attempts a WHERE a.run_id = @run AND a.node_id = n.id)`;
   const nodes = `(SELECT json_group_array(${jsonObjectSql(
     NodeStateSchema,
-    { table: "nodes", key: "n.id" },
-    {
-      id: "n.id",
-      status: "n.status",
-      created_by: "n.created_by",
-      attempts: "n.attempts",
-      run: "n.run",
-      reason: "n.reason",
-      started_at: "n.started_at",
-      finished_at: "n.finished_at",
-      outputs: { json: "n.outputs" },
-      history,
-    },
+    { table: "nodes", alias: "n", key: "n.id" },
+    { outputs: { json: "n.outputs" }, history },
   )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run AND ${COMMITTED_ROW})`;
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,
-    { table: "edges", key: "e.from_id || ' -> ' || e.to_id" },
-    { from: "e.from_id", to: "e.to_id", created_by: "e.created_by" },
+    { table: "edges", alias: "e", key: "e.from_id || ' -> ' || e.to_id" },
+    { from: "e.from_id", to: "e.to_id" },
   )}) FROM edges e INDEXED BY edges_by_seq WHERE e.run_id = @run AND ${COMMITTED_ROW})`;
-  const run = jsonObjectSql(
-    RunStateSchema,
-    { table: "runs", key: "r.id" },
-    {
-      id: "r.id",
-      workflow: "r.workflow",
-      name: "r.name",
-      status: "r.status",
-      reason: "r.reason",
-      created_at: "r.created_at",
-      updated_at: "r.updated_at",
-    },
-  );
+  const run = jsonObjectSql(RunStateSchema, { table: "runs", alias: "r", key: "r.id" });
   const document = db
     .prepare(
       `SELECT json_object('run', ${run}, 'nodes', ${nodes}, 'edges', ${edges}) FROM runs r WHERE r.id = @run`,

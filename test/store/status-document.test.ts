@@ -24,8 +24,8 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
       .prepare(
         `SELECT ${jsonObjectSql(
           Row,
-          { table: "things", key: "t.name" },
-          { name: "t.name", size: "t.size", kind: "t.kind", extra: { json: "t.extra" } },
+          { table: "things", alias: "t", key: "t.name" },
+          { extra: { json: "t.extra" } },
         )} FROM things t ORDER BY rowid`,
       )
       .pluck();
@@ -67,11 +67,11 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
   });
 
   it("refuses a zod type it has no SQL check for, rather than skip the check", () => {
-    const row = { table: "t", key: "1" };
-    expect(() => jsonObjectSql(z.object({ flag: z.boolean() }), row, { flag: "flag" })).toThrow(
+    const row = { table: "t", alias: "t", key: "1" };
+    expect(() => jsonObjectSql(z.object({ flag: z.boolean() }), row)).toThrow(
       /no SQL check for a zod boolean/,
     );
-    expect(() => jsonObjectSql(z.object({ v: z.unknown() }), row, { v: "v" })).toThrow(
+    expect(() => jsonObjectSql(z.object({ v: z.unknown() }), row)).toThrow(
       /give it as \{ json: column \}/,
     );
     expect(() => jsonObjectSql(z.object({ v: z.string() }), row, { v: { json: "v" } })).toThrow(
