@@ -23,10 +23,8 @@ export class RotatingLog {
   write(line: string): void {
     const text = `${new Date().toISOString()} ${line}\n`;
     let fd = openSync(this.path, "a", 0o600);
-    if (
-      fstatSync(fd).size + Buffer.byteLength(text) > this.options.maxBytes &&
-      fstatSync(fd).size > 0
-    ) {
+    const size = fstatSync(fd).size;
+    if (size > 0 && size + Buffer.byteLength(text) > this.options.maxBytes) {
       closeSync(fd);
       this.#rotate();
       fd = openSync(this.path, "a", 0o600);
