@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { statusDocument, statusJson } from "../../src/cli/commands/status.js";
-import { printJson } from "../../src/cli/context.js";
+import { printJson, printJsonText } from "../../src/cli/context.js";
 import { Store } from "../../src/store/store.js";
 import { MAIN } from "./helpers.js";
 
@@ -119,7 +119,15 @@ describe("orch status --json", () => {
       ({ isTTY, write: (s: string) => written.push(s) }) as unknown as NodeJS.WriteStream;
     printJson({ a: [1] }, stream(true));
     printJson({ a: [1] }, stream(false));
-    expect(written).toEqual(['{\n  "a": [\n    1\n  ]\n}\n', '{"a":[1]}\n']);
+    // Text SQLite already wrote as JSON: re-indented for a terminal, passed through otherwise.
+    printJsonText('{"a":[1]}', stream(true));
+    printJsonText('{"a":[1]}', stream(false));
+    expect(written).toEqual([
+      '{\n  "a": [\n    1\n  ]\n}\n',
+      '{"a":[1]}\n',
+      '{\n  "a": [\n    1\n  ]\n}\n',
+      '{"a":[1]}\n',
+    ]);
   });
 
   it("stops quietly when its reader closes the pipe early (`| head`)", async () => {
