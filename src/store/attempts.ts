@@ -1,12 +1,12 @@
 import type { Db } from "./db.js";
-import { type AttemptRow, AttemptRowSchema } from "./rows.js";
+import { type AttemptRow, AttemptRowSchema, type AttemptStatus } from "./rows.js";
 
 /**
  * How an attempt ended: `lost` when orch stopped (interrupt or crash) while it
  * ran — the task's own failure or not, it does not count against its retries.
  */
 export interface AttemptEnd {
-  readonly status: "succeeded" | "failed" | "lost";
+  readonly status: Exclude<AttemptStatus, "running">;
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly reason: string | null;

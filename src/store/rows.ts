@@ -114,6 +114,7 @@ export type RunRow = z.infer<typeof RunRowSchema>;
 export type NodeRow = z.infer<typeof NodeRowSchema>;
 export type EdgeRow = z.infer<typeof EdgeRowSchema>;
 export type AttemptRow = z.infer<typeof AttemptRowSchema>;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 export type StatusDocument = z.infer<typeof StatusDocumentSchema>;
 
 export const StatusCountSchema = z.object({
