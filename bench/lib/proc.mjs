@@ -58,8 +58,9 @@ let counter = 0;
  * Run `cmd args` and measure it.
  *
  * options: cwd, env, memoryMode ("time" | "proc" | "none"), stdinFile (a file
- * fed to stdin), stdout ("pipe" to read lines, else discarded), stderrFile
- * (append stderr there; else the last 4 KB are kept), timeoutMs, and
+ * fed to stdin), stdout ("pipe" to read lines, else discarded), stdoutFile
+ * (append stdout there instead), stderrFile (append stderr there; else the
+ * last 4 KB are kept), timeoutMs, and
  * onLine(line, elapsedMs, handle) for each stdout line, where handle.kill(signal)
  * signals the measured process and handle.mark(name) records the elapsed time (true the first time), and
  * handle.hwmKb() reads its peak RSS so far.
@@ -77,6 +78,7 @@ export const measure = (cmd, args, options = {}) =>
     const stdinFd = options.stdinFile ? openSync(options.stdinFile, "r") : "ignore";
     const stderrFd = options.stderrFile ? openSync(options.stderrFile, "a") : "pipe";
     const wantLines = options.stdout === "pipe" || options.onLine !== undefined;
+    const stdoutFd = options.stdoutFile ? openSync(options.stdoutFile, "a") : null;
     const marks = {};
     let stderr = "";
     let timedOut = false;
@@ -86,9 +88,10 @@ export const measure = (cmd, args, options = {}) =>
     const child = spawn(argv[0], argv.slice(1), {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: [stdinFd, wantLines ? "pipe" : "ignore", stderrFd],
+      stdio: [stdinFd, stdoutFd ?? (wantLines ? "pipe" : "ignore"), stderrFd],
     });
     if (typeof stdinFd === "number") closeSync(stdinFd);
+    if (stdoutFd !== null) closeSync(stdoutFd);
     if (typeof stderrFd === "number") closeSync(stderrFd);
 
     let target = mode === "time" ? null : child.pid;
