@@ -13,7 +13,15 @@ export class Store {
   readonly graph;
   readonly status;
 
+  /**
+   * better-sqlite3 builds four wrapper functions for every `db.transaction(fn)`:
+   * one wrapper taking the work as its argument is built once instead, since
+   * a transaction commits each task, between its exit and the next one's spawn.
+   */
+  readonly #immediate: (fn: () => unknown) => unknown;
+
   constructor(readonly db: Db) {
+    this.#immediate = db.transaction((fn: () => unknown) => fn()).immediate;
     this.runs = runQueries(db);
     this.history = historyQueries(db);
     this.attempts = attemptQueries(db);
@@ -27,7 +35,7 @@ export class Store {
 
   /** Run `fn` in one IMMEDIATE transaction: all of it commits, or none. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return this.#immediate(fn) as T;
   }
 
   close(): void {
