@@ -8,3 +8,6 @@ export const COMMIT_MARK =
 
 /** Projection rows (nodes, edges) that are committed; rows from before the mark existed have no event_seq. */
 export const COMMITTED_ROW = `(event_seq IS NULL OR event_seq <= ${COMMIT_MARK})`;
+
+/** Projection rows a running task has staged: shown as provisional until its commit. */
+export const STAGED_ROW = `(NOT ${COMMITTED_ROW})`;

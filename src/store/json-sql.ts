@@ -39,6 +39,8 @@ interface Check {
   readonly sql: string;
   /** What the schema accepts, in words. */
   readonly expected: string;
+  /** The value as `json_object` should embed it, when not `expr` itself. */
+  readonly json?: string;
 }
 
 /**
@@ -54,6 +56,13 @@ const checkFor = (schema: z.ZodType, expr: string): Check | null => {
     );
   }
   if (schema instanceof z.ZodString) return { sql: `typeof(${expr}) = 'text'`, expected: "text" };
+  // SQLite has no booleans: 1 and 0 stand for them, and would be written as numbers.
+  if (schema instanceof z.ZodBoolean)
+    return {
+      sql: `${expr} IN (0, 1)`,
+      expected: "1 or 0 (true or false)",
+      json: `json(CASE WHEN ${expr} THEN 'true' ELSE 'false' END)`,
+    };
   if (schema instanceof z.ZodNumber && schema.isInt)
     return { sql: `typeof(${expr}) = 'integer'`, expected: "an integer" };
   if (schema instanceof z.ZodEnum) {
@@ -95,7 +104,7 @@ const valueSql = (schema: z.ZodType, column: ColumnSql, row: RowSql): string => 
     return checked(`json(${column.json})`, column.json, check, row);
   }
   const check = checkFor(schema, column);
-  return check ? checked(column, column, check, row) : column;
+  return check ? checked(check.json ?? column, column, check, row) : column;
 };
 
 /**

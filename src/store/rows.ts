@@ -87,6 +87,8 @@ export const NodeStateSchema = z.object({
   id: z.string(),
   status: z.enum(NODE_STATUSES),
   created_by: z.string().nullable(),
+  /** Added by a task still running: it commits when that task succeeds, and goes if it fails. */
+  provisional: z.boolean(),
   attempts: z.number().int(),
   run: z.string(),
   reason: z.string().nullable(),
@@ -102,6 +104,8 @@ export const EdgeStateSchema = z.object({
   from: z.string(),
   to: z.string(),
   created_by: z.string().nullable(),
+  /** Added by a task still running, as for nodes. */
+  provisional: z.boolean(),
 });
 
 export const StatusDocumentSchema = z.object({

@@ -1,4 +1,4 @@
-import { COMMITTED_ROW } from "./commit-mark.js";
+import { STAGED_ROW } from "./commit-mark.js";
 import type { Db } from "./db.js";
 import { jsonObjectSql, registerValueCheck } from "./json-sql.js";
 import {
@@ -11,9 +11,10 @@ import {
 } from "./rows.js";
 
 /**
- * The `orch status --json` document of a run as SQLite writes it: its committed
- * nodes and edges in creation order, each node with every attempt, oldest
- * first. One statement, so a commit of the live run cannot fall between its parts.
+ * The `orch status --json` document of a run as SQLite writes it: its nodes and
+ * edges in creation order, those a running task has added so far marked
+ * provisional (DESIGN §5), each node with every attempt, oldest first. One
+ * statement, so a commit of the live run cannot fall between its parts.
  *
  * Creation order comes from scanning the `(run_id, seq)` indexes, which
  * `INDEXED BY` insists on (the statement fails to prepare without them):
@@ -32,13 +33,13 @@ export const statusQueries = (db: Db) => {
   const nodes = `(SELECT json_group_array(${jsonObjectSql(
     NodeStateSchema,
     { table: "nodes", alias: "n", key: "n.id" },
-    { outputs: { json: "n.outputs" }, history },
-  )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run AND ${COMMITTED_ROW})`;
+    { provisional: STAGED_ROW, outputs: { json: "n.outputs" }, history },
+  )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run)`;
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,
     { table: "edges", alias: "e", key: "e.from_id || ' -> ' || e.to_id" },
-    { from: "e.from_id", to: "e.to_id" },
-  )}) FROM edges e INDEXED BY edges_by_seq WHERE e.run_id = @run AND ${COMMITTED_ROW})`;
+    { from: "e.from_id", to: "e.to_id", provisional: STAGED_ROW },
+  )}) FROM edges e INDEXED BY edges_by_seq WHERE e.run_id = @run)`;
   const run = jsonObjectSql(RunStateSchema, { table: "runs", alias: "r", key: "r.id" });
   const document = db
     .prepare(

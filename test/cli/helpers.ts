@@ -65,9 +65,17 @@ export const StatusSchema = z.object({
       reason: z.string().nullable(),
       started_at: z.string().nullable(),
       outputs: z.unknown(),
+      provisional: z.boolean(),
     }),
   ),
-  edges: z.array(z.object({ from: z.string(), to: z.string(), created_by: z.string().nullable() })),
+  edges: z.array(
+    z.object({
+      from: z.string(),
+      to: z.string(),
+      created_by: z.string().nullable(),
+      provisional: z.boolean(),
+    }),
+  ),
 });
 export type Status = z.infer<typeof StatusSchema>;
 

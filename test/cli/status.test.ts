@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { statusDocument, statusJson } from "../../src/cli/commands/status.js";
 import { printJson, printJsonText } from "../../src/cli/context.js";
 import { Store } from "../../src/store/store.js";
-import { MAIN } from "./helpers.js";
+import { MAIN, pyTask, sandbox, status } from "./helpers.js";
 
 const at = "2026-01-01T00:00:00.000Z";
 
@@ -67,27 +67,89 @@ describe("orch status --json", () => {
       expect.objectContaining({ attempt: 2, status: "succeeded", exit_code: 0 }),
     ]);
     expect(doc.nodes[1]!.history).toEqual([]);
-    expect(doc.edges).toEqual([{ from: "a", to: "b", created_by: "a" }]);
+    expect(doc.edges).toEqual([{ from: "a", to: "b", created_by: "a", provisional: false }]);
   });
 
-  it("leaves out what a running task has staged but not committed", () => {
+  it("shows what a running task has added as provisional, until its commit or discard", () => {
+    const stageX = (store: Store) =>
+      store.history.stage("r1", at, [
+        { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "b" },
+        { type: "edge_added", from: "b", to: "x", created_by: "b" },
+      ]);
+    const provisional = (doc: ReturnType<typeof statusDocument>) => [
+      ...doc.nodes.map((n) => [n.id, n.provisional]),
+      ...doc.edges.map((e) => [`${e.from}->${e.to}`, e.provisional]),
+    ];
     const store = storeWithRun();
-    store.history.stage("r1", at, [
-      { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "b" },
-      { type: "edge_added", from: "b", to: "x", created_by: "b" },
-    ]);
+    stageX(store);
     const staged = statusDocument(store, "r1");
-    expect(staged.nodes.map((n) => n.id)).toEqual(["a", "b"]);
-    expect(staged.edges).toHaveLength(1);
+    store.history.discardStaged("r1");
+    const discarded = statusDocument(store, "r1");
+    stageX(store);
     store.history.append("r1", at, [
       { type: "node_status", id: "b", status: "succeeded", attempt: 1, reason: null },
     ]);
     const committed = statusDocument(store, "r1");
     store.close();
-    expect(committed.nodes.map((n) => n.id)).toEqual(["a", "b", "x"]);
-    expect(committed.edges).toEqual([
-      { from: "a", to: "b", created_by: "a" },
-      { from: "b", to: "x", created_by: "b" },
+    expect(provisional(staged)).toEqual([
+      ["a", false],
+      ["b", false],
+      ["x", true],
+      ["a->b", false],
+      ["b->x", true],
+    ]);
+    expect(provisional(discarded)).toEqual([
+      ["a", false],
+      ["b", false],
+      ["a->b", false],
+    ]);
+    expect(provisional(committed)).toEqual([
+      ["a", false],
+      ["b", false],
+      ["x", false],
+      ["a->b", false],
+      ["b->x", false],
+    ]);
+  });
+
+  it("shows a live run's provisional nodes and edges, in --json and in the table", async () => {
+    const sb = sandbox();
+    const go = join(sb.dir, "go");
+    const file = sb.write({
+      "w/workflow.json": JSON.stringify({ name: "live", nodes: [{ id: "a", run: "a.py" }] }),
+      "w/a.py": pyTask(
+        [
+          "import os, time",
+          'if task.node_id == "a":',
+          '    task.add_node("b", run="a.py")',
+          '    task.add_edge("a", "b")',
+          "    for _ in range(600):",
+          `        if os.path.exists(${JSON.stringify(go)}):`,
+          "            break",
+          "        time.sleep(0.05)",
+        ].join("\n"),
+      ),
+    });
+    const live = sb.spawnOrch("start", file, "--run-id", "l");
+    let seen = null;
+    for (let i = 0; i < 100 && seen === null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const doc = await status(sb.orch, "l").catch(() => null);
+      if (doc?.nodes.some((n) => n.id === "b")) seen = doc;
+    }
+    const table = await sb.orch("status", "l");
+    writeFileSync(go, "");
+    expect((await live).exitCode).toBe(0);
+    const after = await status(sb.orch, "l");
+    expect(seen?.nodes.map((n) => [n.id, n.status, n.provisional])).toEqual([
+      ["a", "running", false],
+      ["b", "pending", true],
+    ]);
+    expect(seen?.edges).toEqual([{ from: "a", to: "b", created_by: "a", provisional: true }]);
+    expect(table.stdout).toMatch(/^b +pending +0 +a +\(provisional until a succeeds\)$/m);
+    expect(after.nodes.map((n) => [n.id, n.status, n.provisional])).toEqual([
+      ["a", "succeeded", false],
+      ["b", "succeeded", false],
     ]);
   });
 

@@ -66,10 +66,37 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
     store.close();
   });
 
+  it("writes SQLite's 1 and 0 as true and false for a zod boolean, and refuses anything else", () => {
+    const store = freshStore();
+    registerValueCheck(store.db);
+    store.db.exec("CREATE TABLE flags (name TEXT, flag)");
+    store.db.exec("INSERT INTO flags VALUES ('x', 1), ('y', 0), ('z', 2 > 1)");
+    const flags = store.db
+      .prepare(
+        `SELECT ${jsonObjectSql(z.object({ name: z.string(), flag: z.boolean() }), {
+          table: "flags",
+          alias: "f",
+          key: "f.name",
+        })} FROM flags f ORDER BY rowid`,
+      )
+      .pluck();
+    const texts = flags.all() as string[];
+    store.db.exec("INSERT INTO flags VALUES ('w', 'yes')");
+    expect(() => flags.all()).toThrow(
+      /flags w, column f\.flag holds "yes"; expected 1 or 0 \(true or false\)/,
+    );
+    store.close();
+    expect(texts).toEqual([
+      '{"name":"x","flag":true}',
+      '{"name":"y","flag":false}',
+      '{"name":"z","flag":true}',
+    ]);
+  });
+
   it("refuses a zod type it has no SQL check for, rather than skip the check", () => {
     const row = { table: "t", alias: "t", key: "1" };
-    expect(() => jsonObjectSql(z.object({ flag: z.boolean() }), row)).toThrow(
-      /no SQL check for a zod boolean/,
+    expect(() => jsonObjectSql(z.object({ when: z.date() }), row)).toThrow(
+      /no SQL check for a zod date/,
     );
     expect(() => jsonObjectSql(z.object({ v: z.unknown() }), row)).toThrow(
       /give it as \{ json: column \}/,

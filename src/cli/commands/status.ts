@@ -50,7 +50,11 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
       lines.push(`${"NODE".padEnd(width)}  ${"STATUS".padEnd(9)}  ATTEMPTS  CREATED BY`);
       for (const node of doc.nodes) {
         const line = `${node.id.padEnd(width)}  ${node.status.padEnd(9)}  ${String(node.attempts).padEnd(8)}  ${node.created_by ?? "-"}`;
-        lines.push(node.reason ? `${line}  (${node.reason})` : line);
+        const notes = [
+          ...(node.provisional ? [`provisional until ${node.created_by} succeeds`] : []),
+          ...(node.reason ? [node.reason] : []),
+        ];
+        lines.push(notes.length > 0 ? `${line}  (${notes.join("; ")})` : line);
         if (node.history.length > 1) {
           for (const a of node.history) {
             const end = a.reason ? `: ${a.reason}` : "";
