@@ -63,21 +63,27 @@ const parseJson = (
       },
     };
   }
-  const errors: ParseError[] = [];
-  const tree = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false });
-  const first = errors[0];
-  if (first || tree === undefined) {
-    const what = first ? printParseErrorCode(first.error) : "EmptyFile";
+  try {
+    return { ok: true, value: JSON.parse(source) };
+  } catch (error) {
+    // JSON.parse does not say where: a parser that keeps offsets finds the spot.
+    // Building its tree costs more than the parse, so only a broken file pays.
+    const errors: ParseError[] = [];
+    const tree = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false });
+    const first = errors[0];
+    const what = first ? printParseErrorCode(first.error) : tree === undefined ? "EmptyFile" : null;
     return {
       ok: false,
       issue: {
         path: lineAndColumn(source, first?.offset ?? source.length),
-        message: `not valid JSON: ${JSON_ERRORS[what] ?? what}`,
+        message: `not valid JSON: ${what === null ? errorText(error) : (JSON_ERRORS[what] ?? what)}`,
       },
     };
   }
-  return { ok: true, value: JSON.parse(source) };
 };
+
+const errorText = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
 
 const lineAndColumn = (text: string, offset: number): string => {
   const before = text.slice(0, offset).split("\n");
@@ -107,12 +113,21 @@ const JSON_ERRORS: Record<string, string> = {
 const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
   const issues: WorkflowIssue[] = [];
   const ids = new Set<string>();
+  // Many nodes often share one script: each file is looked at once.
+  const isFile = new Map<string, boolean>();
+  const scriptExists = (script: string): boolean => {
+    let exists = isFile.get(script);
+    if (exists === undefined) {
+      exists = existsSync(script) && !statSync(script).isDirectory();
+      isFile.set(script, exists);
+    }
+    return exists;
+  };
   workflow.nodes.forEach((node, i) => {
     if (ids.has(node.id))
       issues.push({ path: `nodes[${i}].id`, message: `duplicate node id ${node.id}` });
     ids.add(node.id);
-    const script = resolve(dir, node.run);
-    if (!existsSync(script) || statSync(script).isDirectory()) {
+    if (!scriptExists(resolve(dir, node.run))) {
       issues.push({ path: `nodes[${i}].run`, message: `file not found: ${node.run}` });
     }
   });

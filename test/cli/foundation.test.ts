@@ -65,6 +65,25 @@ describe("orch validate", () => {
     expect(result.stderr).toMatch(/line 3, column \d+: not valid JSON/);
   });
 
+  it.each([
+    [
+      '{\n  "name": "x",\n  "nodes": [],\n}\n',
+      "line 4, column 1: not valid JSON: expected a property name in double quotes",
+    ],
+    [
+      '{\n  // hi\n  "name": "x"\n}',
+      "line 2, column 3: not valid JSON: comments are not allowed in JSON",
+    ],
+    ['{"name": "x\n"}', "line 1, column 10: not valid JSON: unterminated string"],
+    ["", "line 1, column 1: not valid JSON: expected a value"],
+  ])("says where and what for the broken JSON %j", async (text, message) => {
+    const { orch, write } = sandbox();
+    const file = write({ "w.json": text });
+    const result = await orch("validate", file);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(`orch: ${file}: ${message}`);
+  });
+
   it("refuses a workflow whose edges close a cycle", async () => {
     const { orch, write } = sandbox();
     const file = write({
