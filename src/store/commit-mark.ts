@@ -1,13 +1,19 @@
+/** The commit mark of a run from before marks existed: every event is committed. */
+const NO_MARK = "9223372036854775807";
+
 /**
  * The commit mark of run `@run`, as SQL: its events at or below it are its
  * history; above it sit the mutations a running task has staged (see
- * `historyQueries`). A run from before marks existed has every event committed.
+ * `historyQueries`).
  */
-export const COMMIT_MARK =
-  "COALESCE((SELECT committed_seq FROM runs WHERE id = @run), 9223372036854775807)";
+export const COMMIT_MARK = `COALESCE((SELECT committed_seq FROM runs WHERE id = @run), ${NO_MARK})`;
 
 /** Projection rows (nodes, edges) that are committed; rows from before the mark existed have no event_seq. */
 export const COMMITTED_ROW = `(event_seq IS NULL OR event_seq <= ${COMMIT_MARK})`;
 
-/** Projection rows a running task has staged: shown as provisional until its commit. */
-export const STAGED_ROW = `(NOT ${COMMITTED_ROW})`;
+/**
+ * Whether projection row `row` is staged (above the mark), for a query that has
+ * its run's row as `run` at hand: no lookup of the mark for every row.
+ */
+export const stagedRow = (row: string, run: string): string =>
+  `(${row}.event_seq IS NOT NULL AND ${row}.event_seq > COALESCE(${run}.committed_seq, ${NO_MARK}))`;

@@ -61,7 +61,7 @@ const checkFor = (schema: z.ZodType, expr: string): Check | null => {
     return {
       sql: `${expr} IN (0, 1)`,
       expected: "1 or 0 (true or false)",
-      json: `json(CASE WHEN ${expr} THEN 'true' ELSE 'false' END)`,
+      json: `CASE WHEN ${expr} THEN json('true') ELSE json('false') END`,
     };
   if (schema instanceof z.ZodNumber && schema.isInt)
     return { sql: `typeof(${expr}) = 'integer'`, expected: "an integer" };

@@ -1,4 +1,4 @@
-import { STAGED_ROW } from "./commit-mark.js";
+import { stagedRow } from "./commit-mark.js";
 import type { Db } from "./db.js";
 import { jsonObjectSql, registerValueCheck } from "./json-sql.js";
 import {
@@ -33,12 +33,12 @@ export const statusQueries = (db: Db) => {
   const nodes = `(SELECT json_group_array(${jsonObjectSql(
     NodeStateSchema,
     { table: "nodes", alias: "n", key: "n.id" },
-    { provisional: STAGED_ROW, outputs: { json: "n.outputs" }, history },
+    { provisional: stagedRow("n", "r"), outputs: { json: "n.outputs" }, history },
   )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run)`;
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,
     { table: "edges", alias: "e", key: "e.from_id || ' -> ' || e.to_id" },
-    { from: "e.from_id", to: "e.to_id", provisional: STAGED_ROW },
+    { from: "e.from_id", to: "e.to_id", provisional: stagedRow("e", "r") },
   )}) FROM edges e INDEXED BY edges_by_seq WHERE e.run_id = @run)`;
   const run = jsonObjectSql(RunStateSchema, { table: "runs", alias: "r", key: "r.id" });
   const document = db
