@@ -30,8 +30,6 @@ import vm from "node:vm";
 export interface CodeCache {
   /** Write the cache of every chunk compiled without one; returns the files written. */
   save(): string[];
-  /** Put Node's own compile back. */
-  disable(): void;
 }
 
 /** The part of a CommonJS module that `_compile` works with, absent from Node's typings. */
@@ -65,10 +63,7 @@ export const enableCodeCache = (chunksDir: string): CodeCache => {
   }[] = [];
   const cacheDir = join(chunksDir, ".code-cache");
 
-  const disable = () => {
-    prototype._compile = original;
-  };
-  if (typeof original !== "function") return { save: () => [], disable };
+  if (typeof original !== "function") return { save: () => [] };
 
   prototype._compile = function compileWithCache(content: string, filename: string) {
     if (dirname(filename) !== chunksDir || DYNAMIC_IMPORT.test(content))
@@ -103,7 +98,7 @@ export const enableCodeCache = (chunksDir: string): CodeCache => {
     }
     return written;
   };
-  return { save, disable };
+  return { save };
 };
 
 /** The V8 data in the cache file at `path`, if it was made from the source with `digest`. */
