@@ -3,6 +3,7 @@ import { DEFAULT_ROTATION, RotatingLog } from "../log/rotating-log.js";
 import { resolveDbPath } from "../store/db.js";
 import type { RunRow } from "../store/rows.js";
 import { Store } from "../store/store.js";
+import { errorMessage } from "../util/error-message.js";
 import { UsageError } from "./errors.js";
 
 export interface GlobalArgs {
@@ -15,7 +16,7 @@ export const openStore = (args: GlobalArgs, options: { readonly?: boolean } = {}
   try {
     return Store.open(path, options);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 };
 

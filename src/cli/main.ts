@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { errorMessage } from "../util/error-message.js";
 import { enableCodeCache } from "./code-cache.js";
 import { EXIT } from "./errors.js";
 
@@ -14,6 +15,6 @@ process.once("exit", () => codeCache.save());
 import("./cli.js")
   .then(({ runCli }) => runCli())
   .catch((error: unknown) => {
-    console.error(`orch: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`orch: ${errorMessage(error)}`);
     process.exit(EXIT.usage);
   });

@@ -9,6 +9,7 @@ import type { RunEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import type { RunStatus } from "../state/run-status.js";
 import { now, type Store } from "../store/store.js";
+import { errorMessage } from "../util/error-message.js";
 import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
 import type { EngineLimits } from "./limits.js";
@@ -372,9 +373,6 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
   return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
 };
-
-const errorMessage = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 const failureReason = (exit: TaskExit): string | null => {
   if (exit.killedBecause !== null) return exit.killedBecause;

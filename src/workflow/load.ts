@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { Graph } from "../graph/graph.js";
 import { validatePromise } from "../promises/validate.js";
+import { errorMessage } from "../util/error-message.js";
 import { type Issue, zodIssues } from "../util/issues.js";
 import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { type Workflow, WorkflowSchema } from "./schema.js";
@@ -76,14 +77,11 @@ const parseJson = (
       ok: false,
       issue: {
         path: lineAndColumn(source, first?.offset ?? source.length),
-        message: `not valid JSON: ${what === null ? errorText(error) : (JSON_ERRORS[what] ?? what)}`,
+        message: `not valid JSON: ${what === null ? errorMessage(error) : (JSON_ERRORS[what] ?? what)}`,
       },
     };
   }
 };
-
-const errorText = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
 
 const lineAndColumn = (text: string, offset: number): string => {
   const before = text.slice(0, offset).split("\n");

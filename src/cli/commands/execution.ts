@@ -3,6 +3,7 @@ import { type EngineOptions, executeRun, type RunOutcome } from "../../engine/ex
 import { DEFAULT_LIMITS, type EngineLimits } from "../../engine/limits.js";
 import { resolvePython } from "../../engine/python.js";
 import type { Store } from "../../store/store.js";
+import { errorMessage } from "../../util/error-message.js";
 import { type GlobalArgs, logsDirFor, orchLogFor } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { formatProgress } from "../progress-printer.js";
@@ -71,7 +72,7 @@ export const prepareExecution = (
   try {
     return { python: resolvePython(args.python), limits };
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 };
 
