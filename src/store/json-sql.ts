@@ -52,7 +52,13 @@ const checkFor = (schema: z.ZodType, expr: string): Check | null => {
   if (schema instanceof z.ZodNullable) {
     const inner = checkFor(schema.unwrap() as z.ZodType, expr);
     return (
-      inner && { sql: `(${expr} IS NULL OR ${inner.sql})`, expected: `${inner.expected} or null` }
+      inner && {
+        sql: `(${expr} IS NULL OR ${inner.sql})`,
+        expected: `${inner.expected} or null`,
+        ...(inner.json === undefined
+          ? {}
+          : { json: `CASE WHEN ${expr} IS NULL THEN NULL ELSE ${inner.json} END` }),
+      }
     );
   }
   if (schema instanceof z.ZodString) return { sql: `typeof(${expr}) = 'text'`, expected: "text" };

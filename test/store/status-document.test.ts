@@ -93,6 +93,25 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
     ]);
   });
 
+  it("writes a nullable boolean as true, false or null", () => {
+    const store = freshStore();
+    registerValueCheck(store.db);
+    store.db.exec("CREATE TABLE flags (name TEXT, flag)");
+    store.db.exec("INSERT INTO flags VALUES ('x', 1), ('y', 0), ('z', NULL)");
+    const texts = store.db
+      .prepare(
+        `SELECT ${jsonObjectSql(z.object({ flag: z.boolean().nullable() }), {
+          table: "flags",
+          alias: "f",
+          key: "f.name",
+        })} FROM flags f ORDER BY rowid`,
+      )
+      .pluck()
+      .all();
+    store.close();
+    expect(texts).toEqual(['{"flag":true}', '{"flag":false}', '{"flag":null}']);
+  });
+
   it("refuses a zod type it has no SQL check for, rather than skip the check", () => {
     const row = { table: "t", alias: "t", key: "1" };
     expect(() => jsonObjectSql(z.object({ when: z.date() }), row)).toThrow(
