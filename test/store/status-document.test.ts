@@ -66,48 +66,38 @@ describe("jsonObjectSql: a row as JSON, checked against its zod schema by SQLite
     store.close();
   });
 
-  it("writes SQLite's 1 and 0 as true and false for a zod boolean, and refuses anything else", () => {
+  /** A table of (name, flag) rows, and a query writing each flag as `schema` says. */
+  const withFlags = (values: string, schema: z.ZodType) => {
     const store = freshStore();
     registerValueCheck(store.db);
     store.db.exec("CREATE TABLE flags (name TEXT, flag)");
-    store.db.exec("INSERT INTO flags VALUES ('x', 1), ('y', 0), ('z', 2 > 1)");
+    store.db.exec(`INSERT INTO flags VALUES ${values}`);
     const flags = store.db
       .prepare(
-        `SELECT ${jsonObjectSql(z.object({ name: z.string(), flag: z.boolean() }), {
+        `SELECT ${jsonObjectSql(z.object({ flag: schema }), {
           table: "flags",
           alias: "f",
           key: "f.name",
         })} FROM flags f ORDER BY rowid`,
       )
       .pluck();
+    return { store, flags };
+  };
+
+  it("writes SQLite's 1 and 0 as true and false for a zod boolean, and refuses anything else", () => {
+    const { store, flags } = withFlags("('x', 1), ('y', 0), ('z', 2 > 1)", z.boolean());
     const texts = flags.all() as string[];
     store.db.exec("INSERT INTO flags VALUES ('w', 'yes')");
     expect(() => flags.all()).toThrow(
       /flags w, column f\.flag holds "yes"; expected 1 or 0 \(true or false\)/,
     );
     store.close();
-    expect(texts).toEqual([
-      '{"name":"x","flag":true}',
-      '{"name":"y","flag":false}',
-      '{"name":"z","flag":true}',
-    ]);
+    expect(texts).toEqual(['{"flag":true}', '{"flag":false}', '{"flag":true}']);
   });
 
   it("writes a nullable boolean as true, false or null", () => {
-    const store = freshStore();
-    registerValueCheck(store.db);
-    store.db.exec("CREATE TABLE flags (name TEXT, flag)");
-    store.db.exec("INSERT INTO flags VALUES ('x', 1), ('y', 0), ('z', NULL)");
-    const texts = store.db
-      .prepare(
-        `SELECT ${jsonObjectSql(z.object({ flag: z.boolean().nullable() }), {
-          table: "flags",
-          alias: "f",
-          key: "f.name",
-        })} FROM flags f ORDER BY rowid`,
-      )
-      .pluck()
-      .all();
+    const { store, flags } = withFlags("('x', 1), ('y', 0), ('z', NULL)", z.boolean().nullable());
+    const texts = flags.all();
     store.close();
     expect(texts).toEqual(['{"flag":true}', '{"flag":false}', '{"flag":null}']);
   });
