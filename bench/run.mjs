@@ -55,12 +55,12 @@ const { values: opts } = parseArgs({
 // Sizes and repetitions. The full set is sized for ~30 minutes on a 2-core
 // machine where a Python task costs ~50–70 ms: the trivial-task rows, whose
 // target (5 %) is within the machine's noise, run three times each (the chain
-// of 200, ten seconds a run and the most sensitive to noise, five), and so
-// does the small dynamic chain, whose median divides the big one's; the big
-// dynamic chain (~9 minutes) once.
+// of 200, ten seconds a run and the most sensitive to noise, nine, beside the
+// bare Node loop too), and so does the small dynamic chain, whose median
+// divides the big one's; the big dynamic chain (~9 minutes) once.
 const CONFIG = opts.smoke
   ? {
-      chain: [{ n: 10, reps: 2 }],
+      chain: [{ n: 10, reps: 2, nodeLoop: true }],
       wide: [{ n: 10, reps: 2 }],
       mutations: { n: 10_000, reps: 2, insertReps: 3 },
       dynamic: [
@@ -72,7 +72,7 @@ const CONFIG = opts.smoke
     }
   : {
       chain: [
-        { n: 200, reps: 5 },
+        { n: 200, reps: 9, nodeLoop: true },
         { n: 1_000, reps: 3 },
       ],
       wide: [{ n: 1_000, reps: 3 }],
@@ -114,6 +114,7 @@ if (!existsSync(CLI)) {
 }
 const SDK = join(REPO, "tasks-py");
 const BASELINE_LOOP = join(BENCH_DIR, "baseline-loop.sh");
+const NODE_LOOP = join(BENCH_DIR, "baseline-node-loop.mjs");
 const MEMORY = detectMemoryMode();
 const PYTHON = execFileSync(
   process.env.ORCH_PYTHON ?? "python3",
@@ -193,66 +194,76 @@ const verdict = (ok) => (ok === null ? "n/a" : ok ? "met" : "MISSED");
 
 // ---------------------------------------------------------------- static: chain and wide
 
-/** `n` trivial tasks, as a chain or all independent, against the bash loop. */
-const taskLoop = async (kind, n, reps) => {
+/**
+ * `n` trivial tasks, as a chain or all independent, against the bash loop; with
+ * `nodeLoop`, also the bare Node loop, a reference for what spawning from Node
+ * costs. The sides take turns in a rotating order, one run each per repetition.
+ */
+const taskLoop = async (kind, { n, reps, nodeLoop = false }) => {
   const nodes = Array.from({ length: n }, (_, i) => ({
     id: `t-${i}`,
     run: "tasks/hello.py",
     ...(kind === "chain" && i > 0 ? { depends_on: [`t-${i - 1}`] } : {}),
   }));
   const dir = workdir(`${kind}-${n}`, { name: `bench-${kind}-${n}`, nodes, promises: [STATIC] });
-  const base = [];
-  const mine = [];
-  const baseCpu = [];
-  const mineCpu = [];
+  const loopArgs = [PYTHON, String(n), "tasks/hello.py", "start.json", join(dir, "baseline.log")];
+  const sides = {
+    baseline: () =>
+      measure("bash", [BASELINE_LOOP, ...loopArgs], {
+        cwd: dir,
+        env: TASK_ENV,
+        memoryMode: MEMORY,
+      }),
+    ...(nodeLoop
+      ? {
+          "node loop": () =>
+            measure(process.execPath, [NODE_LOOP, ...loopArgs], {
+              cwd: dir,
+              env: TASK_ENV,
+              memoryMode: MEMORY,
+            }),
+        }
+      : {}),
+    orch: async (r) => {
+      const db = join(dir, `rep-${r}`, "orch.db");
+      const res = await orch(startArgs(dir, db), { cwd: dir, stdoutFile: PROGRESS_LOG(dir) });
+      rmSync(dirname(db), { recursive: true, force: true });
+      return res;
+    },
+  };
+  const names = Object.keys(sides);
+  const wall = Object.fromEntries(names.map((name) => [name, []]));
+  const cpu = Object.fromEntries(names.map((name) => [name, []]));
   const peaks = [];
   for (let r = 0; r < reps; r++) {
-    for (const side of r % 2 === 0 ? ["baseline", "orch"] : ["orch", "baseline"]) {
-      if (side === "baseline") {
-        const res = await measure(
-          "bash",
-          [
-            BASELINE_LOOP,
-            PYTHON,
-            String(n),
-            "tasks/hello.py",
-            "start.json",
-            join(dir, "baseline.log"),
-          ],
-          { cwd: dir, env: TASK_ENV, memoryMode: MEMORY },
-        );
-        if (res.code !== 0) return fail(describeFailure(`${kind} ${n}: baseline loop`, res));
-        base.push(res.ms);
-        baseCpu.push(res.cpuMs);
-      } else {
-        const db = join(dir, `rep-${r}`, "orch.db");
-        const res = await orch(startArgs(dir, db), { cwd: dir, stdoutFile: PROGRESS_LOG(dir) });
-        if (res.code !== 0) return fail(describeFailure(`${kind} ${n}: orch start`, res));
-        mine.push(res.ms);
-        mineCpu.push(res.cpuMs);
-        peaks.push(res.peakKb);
-        rmSync(dirname(db), { recursive: true, force: true });
-      }
-      log(
-        `${kind} ${n} rep ${r + 1}/${reps} ${side}: ${fmtMs(side === "orch" ? mine.at(-1) : base.at(-1))}`,
-      );
+    for (let k = 0; k < names.length; k++) {
+      const side = names[(r + k) % names.length];
+      const res = await sides[side](r);
+      if (res.code !== 0) return fail(describeFailure(`${kind} ${n}: ${side}`, res));
+      wall[side].push(res.ms);
+      cpu[side].push(res.cpuMs);
+      if (side === "orch") peaks.push(res.peakKb);
+      log(`${kind} ${n} rep ${r + 1}/${reps} ${side}: ${fmtMs(res.ms)}`);
     }
   }
   raw[`${kind}-${n}`] = {
-    baseline_ms: base,
-    orch_ms: mine,
-    baseline_cpu_ms: baseCpu,
-    orch_cpu_ms: mineCpu,
+    baseline_ms: wall.baseline,
+    orch_ms: wall.orch,
+    baseline_cpu_ms: cpu.baseline,
+    orch_cpu_ms: cpu.orch,
     orch_peak_kb: peaks,
+    ...(nodeLoop ? { node_loop_ms: wall["node loop"], node_loop_cpu_ms: cpu["node loop"] } : {}),
   };
-  const cpuB = median(baseCpu);
-  const cpuO = median(mineCpu);
-  const b = median(base);
-  const o = median(mine);
+  const cpuB = median(cpu.baseline);
+  const cpuO = median(cpu.orch);
+  const b = median(wall.baseline);
+  const o = median(wall.orch);
   const ratio = o / b;
   const judged = (kind === "chain" && (n === 200 || n === 1000)) || (kind === "wide" && n === 1000);
+  const workload =
+    kind === "chain" ? "static chain, trivial tasks" : "wide static DAG, one at a time";
   rows.push({
-    workload: kind === "chain" ? "static chain, trivial tasks" : "wide static DAG, one at a time",
+    workload,
     size: fmtInt(n),
     reps,
     baseline: fmtMs(b),
@@ -265,6 +276,24 @@ const taskLoop = async (kind, n, reps) => {
     note:
       `wall: orch costs ${perTask(o - b, n)} than the bash loop (${fmtMs(b / n)} per task)` +
       (cpuB === null ? "" : `; CPU: ${perTask(cpuO - cpuB, n)} (${fmtMs(cpuB / n)} per task)`),
+  });
+  if (!nodeLoop) return;
+  const nl = median(wall["node loop"]);
+  rows.push({
+    workload: `${workload}: bare Node loop`,
+    size: fmtInt(n),
+    reps,
+    baseline: fmtMs(b),
+    orch: fmtMs(nl),
+    ratio: fmtRatio(nl / b),
+    cpuRatio: fmtRatio(median(cpu["node loop"]) / cpuB),
+    peak: "",
+    target: "(reference)",
+    verdict: "n/a",
+    note:
+      `the "orch" column is the bare Node loop (bench/baseline-node-loop.mjs): Node, its start-up ` +
+      `and spawns, costs ${perTask(nl - b, n)} than bash; orch costs ${perTask(o - nl, n)} than ` +
+      `that loop (orch / loop ${fmtRatio(o / nl)})`,
   });
 };
 
@@ -747,8 +776,8 @@ const main = async () => {
   log(
     `${opts.smoke ? "smoke" : "full"} run; cli ${CLI}; python ${PYTHON}; memory via ${MEMORY}; work dir ${ROOT}`,
   );
-  if (selected.has("chain")) for (const c of CONFIG.chain) await taskLoop("chain", c.n, c.reps);
-  if (selected.has("wide")) for (const c of CONFIG.wide) await taskLoop("wide", c.n, c.reps);
+  if (selected.has("chain")) for (const c of CONFIG.chain) await taskLoop("chain", c);
+  if (selected.has("wide")) for (const c of CONFIG.wide) await taskLoop("wide", c);
   if (selected.has("mutations")) await mutations(CONFIG.mutations);
   if (selected.has("live")) for (const c of CONFIG.live) await liveRun(c);
   if (selected.has("dynamic")) {
