@@ -12,7 +12,8 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { defineConfig } from "rolldown";
 
 const STRING_WIDTH = /[\\/]node_modules[\\/](?:.+[\\/])?string-width[\\/]index\.js$/;
-const EAGER_TABLES = /new Intl\.Segmenter\(|\/\^\\p\{RGI_Emoji\}\$\/v/;
+// What string-width builds as it loads; a lazy table is assigned with `??=`.
+const EAGER_TABLES = /(?<!\?\?)= new Intl\.Segmenter\(|\/\^\\p\{RGI_Emoji\}\$\/v/;
 const LAZY_SEGMENTER =
   "{ segment(text) { return (this.built ??= new Intl.Segmenter()).segment(text); } }";
 const LAZY_EMOJI_REGEX =
