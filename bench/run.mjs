@@ -192,6 +192,9 @@ const perTask = (differenceMs, n) =>
 
 const verdict = (ok) => (ok === null ? "n/a" : ok ? "met" : "MISSED");
 
+/** "9.56–11.45 s": the fastest and slowest of a side's runs, to show the noise. */
+const spread = (values) => `${fmtMs(Math.min(...values))}–${fmtMs(max(values))}`;
+
 // ---------------------------------------------------------------- static: chain and wide
 
 /**
@@ -275,7 +278,8 @@ const taskLoop = async (kind, { n, reps, nodeLoop = false }) => {
     verdict: judged ? verdict(ratio <= 1.05) : "(size not judged)",
     note:
       `wall: orch costs ${perTask(o - b, n)} than the bash loop (${fmtMs(b / n)} per task)` +
-      (cpuB === null ? "" : `; CPU: ${perTask(cpuO - cpuB, n)} (${fmtMs(cpuB / n)} per task)`),
+      (cpuB === null ? "" : `; CPU: ${perTask(cpuO - cpuB, n)} (${fmtMs(cpuB / n)} per task)`) +
+      `; runs: bash ${spread(wall.baseline)}, orch ${spread(wall.orch)}`,
   });
   if (!nodeLoop) return;
   const nl = median(wall["node loop"]);
@@ -293,7 +297,7 @@ const taskLoop = async (kind, { n, reps, nodeLoop = false }) => {
     note:
       `the "orch" column is the bare Node loop (bench/baseline-node-loop.mjs): Node, its start-up ` +
       `and spawns, costs ${perTask(nl - b, n)} than bash; orch costs ${perTask(o - nl, n)} than ` +
-      `that loop (orch / loop ${fmtRatio(o / nl)})`,
+      `that loop (orch / loop ${fmtRatio(o / nl)}); runs: ${spread(wall["node loop"])}`,
   });
 };
 
