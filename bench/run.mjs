@@ -210,23 +210,11 @@ const taskLoop = async (kind, { n, reps, nodeLoop = false }) => {
   }));
   const dir = workdir(`${kind}-${n}`, { name: `bench-${kind}-${n}`, nodes, promises: [STATIC] });
   const loopArgs = [PYTHON, String(n), "tasks/hello.py", "start.json", join(dir, "baseline.log")];
+  const loop = (interpreter, script) => () =>
+    measure(interpreter, [script, ...loopArgs], { cwd: dir, env: TASK_ENV, memoryMode: MEMORY });
   const sides = {
-    baseline: () =>
-      measure("bash", [BASELINE_LOOP, ...loopArgs], {
-        cwd: dir,
-        env: TASK_ENV,
-        memoryMode: MEMORY,
-      }),
-    ...(nodeLoop
-      ? {
-          "node loop": () =>
-            measure(process.execPath, [NODE_LOOP, ...loopArgs], {
-              cwd: dir,
-              env: TASK_ENV,
-              memoryMode: MEMORY,
-            }),
-        }
-      : {}),
+    baseline: loop("bash", BASELINE_LOOP),
+    ...(nodeLoop ? { "node loop": loop(process.execPath, NODE_LOOP) } : {}),
     orch: async (r) => {
       const db = join(dir, `rep-${r}`, "orch.db");
       const res = await orch(startArgs(dir, db), { cwd: dir, stdoutFile: PROGRESS_LOG(dir) });
