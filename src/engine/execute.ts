@@ -15,6 +15,7 @@ import { AttemptSession } from "./attempt.js";
 import type { EngineLimits } from "./limits.js";
 import type { ProgressListener } from "./progress.js";
 import { Scheduler } from "./scheduler.js";
+import { Spawner } from "./spawner.js";
 import { launchTask, type RunningTask, type TaskExit } from "./task-process.js";
 
 export interface EngineOptions {
@@ -128,6 +129,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     const script = resolve(options.dir, node.run);
     const task = existsSync(script)
       ? launchTask(
+          spawner,
           {
             python: options.python,
             script,
@@ -148,12 +150,12 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
           session.onLine,
         )
       : null;
-    // Recorded once the process exists, with its pid, in one transaction: its
-    // lines are handled on later turns of the event loop, after this.
+    runningTask = task;
+    // Recorded once the process exists, with its pid, in one transaction. Lines
+    // it wrote meanwhile have only reached the session, which stages them later.
+    const pid = task === null ? null : await task.pid;
     const running: RunEvent = { type: "node_status", id, status: "running", attempt, reason: null };
-    record([running], () =>
-      store.attempts.startAttempt(runId, id, attempt, now(), logPath, task?.pid ?? null),
-    );
+    record([running], () => store.attempts.startAttempt(runId, id, attempt, now(), logPath, pid));
     state.apply(running);
     onProgress({ kind: "node", node: id, status: "running", attempt, seconds: null, reason: null });
     if (task === null) {
@@ -164,7 +166,6 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         exit,
       };
     }
-    runningTask = task;
     // Mutations reach the store as they arrive, staged above the commit mark.
     let stageError: string | null = null;
     const stage = () => {
@@ -363,15 +364,20 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     }
   };
 
-  for (;;) {
-    if (stopRequest !== null) return endRun("interrupted", stopRequest);
-    const next = scheduler.next();
-    if (next === undefined) break;
-    const outcome = await runNode(next);
-    if (outcome) return outcome;
+  const spawner = new Spawner(options.python);
+  try {
+    for (;;) {
+      if (stopRequest !== null) return endRun("interrupted", stopRequest);
+      const next = scheduler.next();
+      if (next === undefined) break;
+      const outcome = await runNode(next);
+      if (outcome) return outcome;
+    }
+    const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
+    return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
+  } finally {
+    spawner.close();
   }
-  const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
-  return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
 };
 
 const failureReason = (exit: TaskExit): string | null => {

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, writeSync } from "node:fs";
+import { resolve as absolutePath } from "node:path";
 import split2 from "split2";
 import { type DecodedLine, decodeLine } from "../protocol/decode.js";
 import type { StartMessage } from "../protocol/messages.js";
+import type { Spawner } from "./spawner.js";
 
 export interface TaskLaunch {
   readonly python: string;
@@ -41,7 +42,8 @@ export interface TaskExit {
 }
 
 export interface RunningTask {
-  readonly pid: number | undefined;
+  /** The task's pid, once it runs; null if it could not be started. */
+  readonly pid: Promise<number | null>;
   readonly exit: Promise<TaskExit>;
   /**
    * Stop the task and every process in its group: at once (SIGKILL), or
@@ -51,35 +53,37 @@ export interface RunningTask {
 }
 
 /**
- * Spawn one attempt of a task (no shell), write the start message to its stdin,
- * decode its stdout line by line and hand each line to `onLine` as it arrives.
- *
- * Spawned with node:child_process rather than execa: a task start is on every
- * run's critical path, and execa's option handling and promise plumbing cost
- * ~1 ms per spawn (bench/README.md), a fifth of orch's whole overhead per task.
+ * Start one attempt of a task (no shell) through the run's spawner, write the
+ * start message to its stdin, decode its stdout line by line and hand each line
+ * to `onLine` as it arrives.
  */
 export const launchTask = (
+  spawner: Spawner,
   launch: TaskLaunch,
   onLine: (line: DecodedLine) => LineVerdict,
 ): RunningTask => {
-  const log = openSync(launch.logPath, "a", 0o600);
-  const note = (text: string) => writeSync(log, `[orch] ${text}\n`);
-  // The log's own file descriptor is the task's stderr: no pipe that a process
-  // the task leaves behind could hold open. Its own process group (detached) lets
-  // orch stop the task and everything it started at once.
-  const child = spawn(launch.python, [launch.script, ...launch.args], {
-    cwd: launch.cwd,
+  const logPath = absolutePath(launch.logPath);
+  // The spawner creates the log: it is the task's stderr, no pipe that a process
+  // the task leaves behind could hold open. orch opens it only for a note.
+  let log: number | null = null;
+  const logLine = (text: string) => {
+    log ??= openSync(logPath, "a", 0o600);
+    writeSync(log, `${text}\n`);
+  };
+  const note = (text: string) => logLine(`[orch] ${text}`);
+  // Its own process group (a new session) lets orch stop the task and everything
+  // it started at once.
+  const child = spawner.spawn({
+    argv: [launch.python, launch.script, ...launch.args],
+    cwd: absolutePath(launch.cwd),
     env: launch.env,
-    stdio: ["pipe", "pipe", log],
-    detached: true,
+    stdin: `${JSON.stringify(launch.start)}\n`,
+    stderrPath: logPath,
   });
-  const { stdin, stdout } = child;
-  if (stdin === null || stdout === null)
-    throw new Error("spawn gave the task no stdin/stdout pipe");
-  // A task that exits without reading its start message closes its stdin: not an error.
-  stdin.on("error", () => {});
-  stdin.end(`${JSON.stringify(launch.start)}\n`);
-  LIVE_GROUPS.add(child);
+  const { stdout } = child;
+  void child.pid.then((pid) => {
+    if (pid !== null) LIVE_GROUPS.add(pid);
+  });
 
   let killedBecause: string | null = null;
   let graceTimer: NodeJS.Timeout | undefined;
@@ -94,31 +98,24 @@ export const launchTask = (
     signalGroup(child.pid, "SIGTERM");
     graceTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
   };
-  // Processes the task left behind would hold its pipes open: the group ends with
-  // the task. One that escaped the group (setsid) gets a moment, then its hold on
-  // stdout is cut so orch never waits on it.
+  // Processes the task left behind would hold its stdout open: the group ends
+  // with the task. One that escaped the group (setsid) gets a moment, then its
+  // hold on stdout is cut so orch never waits on it.
   let orphanTimer: NodeJS.Timeout | undefined;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once("exit", (code, signal) => {
-      LIVE_GROUPS.delete(child);
-      signalGroup(child.pid, "SIGKILL");
-      orphanTimer = setTimeout(() => {
-        note(
-          "stdout still open after the task exited (a process it started holds it); stopped reading",
-        );
-        stdout.destroy();
-        lines.destroy();
-      }, ORPHAN_GRACE_MS);
-      resolve({ code, signal });
-    });
-  });
-  let startError: string | null = null;
-  const failedToStart = new Promise<void>((resolve) => {
-    child.once("error", (error) => {
-      LIVE_GROUPS.delete(child);
-      startError = `could not start ${launch.python}: ${error.message}`;
-      resolve();
-    });
+  const ended = child.end.then(async (end) => {
+    const pid = await child.pid;
+    if (pid !== null) {
+      LIVE_GROUPS.delete(pid);
+      killGroup(pid, "SIGKILL");
+    }
+    orphanTimer = setTimeout(() => {
+      note(
+        "stdout still open after the task exited (a process it started holds it); stopped reading",
+      );
+      child.stopReading();
+      lines.destroy();
+    }, ORPHAN_GRACE_MS);
+    return end;
   });
   const timeoutTimer =
     launch.timeout === null
@@ -146,7 +143,7 @@ export const launchTask = (
         textLines += 1;
         if (textLines <= TEXT_WARNINGS)
           note(`warning: stdout line ${lineNumber} is not JSON, kept as a log line: ${text}`);
-        else writeSync(log, `${text}\n`);
+        else logLine(text);
         if (textLines === TEXT_WARNINGS)
           note("further non-JSON stdout lines are logged as they are, without a warning");
       } else if (decoded.kind === "message" && decoded.message.type === "log") {
@@ -167,19 +164,16 @@ export const launchTask = (
   });
 
   const exit = (async (): Promise<TaskExit> => {
-    const status = await Promise.race([
-      Promise.all([exited, drained]).then(([status]) => status),
-      failedToStart.then(() => ({ code: null, signal: null })),
-    ]);
+    const [end] = await Promise.all([ended, drained]);
     clearTimeout(timeoutTimer);
     clearTimeout(graceTimer);
     clearTimeout(orphanTimer);
-    closeSync(log);
-    return {
-      exitCode: status.code,
-      signal: status.signal,
-      killedBecause: killedBecause ?? startError,
-    };
+    if (log !== null) closeSync(log);
+    log = null;
+    if (end.kind === "exited") return { exitCode: end.code, signal: end.signal, killedBecause };
+    const failure =
+      end.kind === "not-started" ? `could not start ${launch.python}: ${end.reason}` : end.reason;
+    return { exitCode: null, signal: null, killedBecause: killedBecause ?? failure };
   })();
   return { pid: child.pid, exit, kill };
 };
@@ -188,9 +182,9 @@ export const launchTask = (
  * Tasks still running: if orch exits without stopping them (an internal error),
  * their process groups are killed on the way out rather than left behind.
  */
-const LIVE_GROUPS = new Set<ChildProcess>();
+const LIVE_GROUPS = new Set<number>();
 process.on("exit", () => {
-  for (const child of LIVE_GROUPS) signalGroup(child.pid, "SIGKILL");
+  for (const pid of LIVE_GROUPS) killGroup(pid, "SIGKILL");
 });
 
 /** How long a task's leftover processes may hold its stdout after it exits. */
@@ -198,8 +192,14 @@ const ORPHAN_GRACE_MS = 2_000;
 /** Non-JSON stdout lines noted with a warning; later ones are logged plainly. */
 const TEXT_WARNINGS = 100;
 
-const signalGroup = (pid: number | undefined, signal: NodeJS.Signals): void => {
-  if (pid === undefined) return;
+/** Signal a task's process group once it has a pid (never, if it did not start). */
+const signalGroup = (pid: Promise<number | null>, signal: NodeJS.Signals): void => {
+  void pid.then((known) => {
+    if (known !== null) killGroup(known, signal);
+  });
+};
+
+const killGroup = (pid: number, signal: NodeJS.Signals): void => {
   try {
     process.kill(-pid, signal);
   } catch {

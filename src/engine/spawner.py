@@ -1,0 +1,235 @@
+"""orch's task spawner: starts task processes for the orchestrator and relays their stdout.
+
+Node 20 starts a child process by forking the whole orchestrator (libuv uses fork on
+Linux), and a fork costs more the larger the parent is: ~1 ms more per task than this
+small process takes with posix_spawn (bench/README.md). orch starts one spawner per run,
+with the tasks' own interpreter, and asks it to start each task.
+
+Standard library only, like the SDK. Run as `python -I -S spawner.py`.
+
+orch -> spawner, on stdin, one JSON object per line:
+    {"op": "spawn", "id": N, "argv": [...], "cwd": DIR, "env": {...}, "stdin": TEXT, "stderr": PATH}
+    {"op": "close", "id": N}        stop reading task N's stdout (a leftover process holds it)
+
+spawner -> orch, on stdout, one JSON header per line, "out" followed by SIZE raw bytes:
+    {"id": N, "pid": PID}           started, in a new session (its own process group)
+    {"id": N, "error": TEXT}        could not be started; nothing more comes for N
+    {"id": N, "out": SIZE}          bytes the task wrote to its stdout
+    {"id": N, "eof": true}          the task's stdout is closed (by every process holding it)
+    {"id": N, "exit": CODE, "signal": NAME}   the task exited (CODE or NAME is null)
+
+When stdin closes, whether orch ended or died, every task still running is killed with
+its process group, so a task never outlives the orchestrator that was reading it.
+"""
+
+import errno
+import json
+import os
+import selectors
+import signal
+import sys
+
+READ_SIZE = 65536
+
+
+def main():
+    if sys.version_info < (3, 8):
+        sys.exit("orch runs tasks with Python 3.8 or later; this is %s" % sys.version.split()[0])
+    spawner = Spawner()
+    try:
+        spawner.serve()
+    finally:
+        spawner.kill_all()
+
+
+class Task:
+    def __init__(self, task_id, pid, stdout_fd, stdin_fd, stdin_bytes):
+        self.id = task_id
+        self.pid = pid
+        self.stdout_fd = stdout_fd
+        self.stdin_fd = stdin_fd
+        self.stdin_bytes = stdin_bytes
+        self.exited = False
+
+
+class Spawner:
+    def __init__(self):
+        # A terminal's Ctrl-C is orch's to handle: it stops the tasks itself.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Dispositions a task must not inherit: ignored signals survive exec.
+        self.ignored = [
+            s for s in signal.valid_signals()
+            if s not in (signal.SIGKILL, signal.SIGSTOP) and signal.getsignal(s) == signal.SIG_IGN
+        ]
+        self.selector = selectors.DefaultSelector()
+        self.tasks = {}
+        self.by_pid = {}
+        self.requests = b""
+        self.wake_read, wake_write = os.pipe()
+        os.set_blocking(self.wake_read, False)
+        os.set_blocking(wake_write, False)
+        signal.set_wakeup_fd(wake_write)
+        signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
+        os.set_blocking(0, False)
+        os.set_blocking(1, True)
+        self.selector.register(0, selectors.EVENT_READ, self.read_requests)
+        self.selector.register(self.wake_read, selectors.EVENT_READ, self.reap)
+
+    def serve(self):
+        while True:
+            for key, _events in self.selector.select():
+                if key.data(key.fd) is False:
+                    return
+
+    def send(self, header, payload=b""):
+        data = json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+        view = memoryview(data)
+        while view:
+            view = view[os.write(1, view):]
+
+    def read_requests(self, fd):
+        chunk = os.read(fd, READ_SIZE)
+        if not chunk:
+            return False
+        self.requests += chunk
+        *lines, self.requests = self.requests.split(b"\n")
+        for line in lines:
+            request = json.loads(line)
+            if request["op"] == "spawn":
+                self.spawn(request)
+            elif request["op"] == "close":
+                task = self.tasks.get(request["id"])
+                if task is not None and task.stdout_fd is not None:
+                    self.close_stdout(task)
+        return True
+
+    def spawn(self, request):
+        task_id = request["id"]
+        stdin_read, stdin_write = os.pipe()
+        stdout_read, stdout_write = os.pipe()
+        try:
+            stderr = os.open(request["stderr"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as error:
+            for fd in (stdin_read, stdin_write, stdout_read, stdout_write):
+                os.close(fd)
+            self.send({"id": task_id, "error": "cannot open %s: %s" % (request["stderr"], error.strerror)})
+            return
+        argv = request["argv"]
+        try:
+            # posix_spawn has no working directory of its own; this process is
+            # single-threaded and every path it is given is absolute.
+            os.chdir(request["cwd"])
+            pid = os.posix_spawnp(
+                argv[0],
+                argv,
+                request["env"],
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, stdin_read, 0),
+                    (os.POSIX_SPAWN_DUP2, stdout_write, 1),
+                    (os.POSIX_SPAWN_DUP2, stderr, 2),
+                ],
+                setsid=True,
+                setsigdef=self.ignored,
+            )
+        except OSError as error:
+            for fd in (stdin_read, stdin_write, stdout_read, stdout_write):
+                os.close(fd)
+            code = errno.errorcode.get(error.errno, str(error.errno))
+            self.send({"id": task_id, "error": "spawn %s %s" % (argv[0], code)})
+            return
+        finally:
+            os.close(stderr)
+        os.close(stdin_read)
+        os.close(stdout_write)
+        os.set_blocking(stdin_write, False)
+        os.set_blocking(stdout_read, False)
+        task = Task(task_id, pid, stdout_read, stdin_write, request["stdin"].encode())
+        self.tasks[task_id] = task
+        self.by_pid[pid] = task
+        self.send({"id": task_id, "pid": pid})
+        self.selector.register(stdout_read, selectors.EVENT_READ, lambda fd: self.relay(task))
+        self.feed_stdin(task)
+
+    def feed_stdin(self, task, _fd=None):
+        try:
+            while task.stdin_bytes:
+                task.stdin_bytes = task.stdin_bytes[os.write(task.stdin_fd, task.stdin_bytes):]
+        except BlockingIOError:
+            if _fd is None:
+                self.selector.register(task.stdin_fd, selectors.EVENT_WRITE, lambda fd: self.feed_stdin(task, fd))
+            return
+        except OSError:
+            # The task exited, or closed its stdin, without reading it all: not an error.
+            pass
+        if _fd is not None:
+            self.selector.unregister(task.stdin_fd)
+        os.close(task.stdin_fd)
+        task.stdin_fd = None
+
+    def relay(self, task):
+        try:
+            data = os.read(task.stdout_fd, READ_SIZE)
+        except BlockingIOError:
+            return
+        if data:
+            self.send({"id": task.id, "out": len(data)}, data)
+            return
+        self.close_stdout(task)
+        self.send({"id": task.id, "eof": True})
+
+    def close_stdout(self, task):
+        self.selector.unregister(task.stdout_fd)
+        os.close(task.stdout_fd)
+        task.stdout_fd = None
+        self.forget_if_done(task)
+
+    def reap(self, fd):
+        try:
+            while os.read(fd, READ_SIZE):
+                pass
+        except BlockingIOError:
+            pass
+        while self.by_pid:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            task = self.by_pid.pop(pid, None)
+            if task is None:
+                continue
+            task.exited = True
+            if os.WIFSIGNALED(status):
+                number = os.WTERMSIG(status)
+                try:
+                    name = signal.Signals(number).name
+                except ValueError:
+                    name = "SIG%d" % number
+                self.send({"id": task.id, "exit": None, "signal": name})
+            else:
+                self.send({"id": task.id, "exit": os.WEXITSTATUS(status), "signal": None})
+            if task.stdin_fd is not None:
+                self.selector.unregister(task.stdin_fd)
+                os.close(task.stdin_fd)
+                task.stdin_fd = None
+            self.forget_if_done(task)
+
+    def forget_if_done(self, task):
+        if task.exited and task.stdout_fd is None:
+            self.tasks.pop(task.id, None)
+
+    def kill_all(self):
+        for pid in self.by_pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BrokenPipeError:
+        # orch is gone; its tasks were killed on the way out.
+        sys.exit(0)

@@ -1,0 +1,205 @@
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { isAbsolute, join } from "node:path";
+import { PassThrough, type Readable, type Writable } from "node:stream";
+import { PACKAGE_ROOT } from "../package-root.js";
+import { FrameReader, type ProcessFrame } from "./spawner-frames.js";
+
+/** The spawner's Python half; see its docstring for the protocol. */
+const SPAWNER_SCRIPT = join(PACKAGE_ROOT, "src", "engine", "spawner.py");
+
+export interface SpawnRequest {
+  /** The program and its arguments; no shell. */
+  readonly argv: readonly [string, ...string[]];
+  /** Absolute. */
+  readonly cwd: string;
+  /** The process's whole environment. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Written to its stdin, which is then closed. */
+  readonly stdin: string;
+  /** Absolute path of the file its stderr is appended to. */
+  readonly stderrPath: string;
+}
+
+/** How a spawned process ended, as far as orch can know. */
+export type ProcessEnd =
+  | { readonly kind: "exited"; readonly code: number | null; readonly signal: string | null }
+  | { readonly kind: "not-started"; readonly reason: string }
+  /** The spawner died: the process's fate is unknown, its group should be killed. */
+  | { readonly kind: "lost"; readonly reason: string };
+
+export interface SpawnedProcess {
+  /** Its pid once it runs, which is also its process group's id; null if it never ran. */
+  readonly pid: Promise<number | null>;
+  /** Its stdout, ending when every process holding it has closed it. */
+  readonly stdout: Readable;
+  readonly end: Promise<ProcessEnd>;
+  /** Stop reading its stdout: a process it left behind holds it open. */
+  stopReading(): void;
+}
+
+interface Entry {
+  readonly stdout: PassThrough;
+  readonly resolvePid: (pid: number | null) => void;
+  readonly resolveEnd: (end: ProcessEnd) => void;
+  started: boolean;
+  reading: boolean;
+  exited: boolean;
+}
+
+type SpawnerProcess = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/** Bytes of the spawner's stderr kept to explain its death. */
+const STDERR_TAIL = 2_000;
+
+/**
+ * Starts processes through one long-lived spawner process (`spawner.py`, run with
+ * the tasks' interpreter) instead of `child_process.spawn`: Node 20 forks the
+ * whole orchestrator for every child on Linux, ~1 ms a task more than a small
+ * Python process spawning with posix_spawn (bench/README.md). The spawner relays
+ * each task's stdout as framed chunks and reports its pid and exit; orch signals
+ * the task's process group itself. If the spawner dies, the processes in flight
+ * are reported lost and the next spawn starts a new one.
+ */
+export class Spawner {
+  private helper: SpawnerProcess | null = null;
+  private readonly entries = new Map<number, Entry>();
+  private nextId = 0;
+  private stderrTail = "";
+  private closed = false;
+
+  constructor(private readonly python: string) {
+    this.helper = this.startHelper();
+  }
+
+  spawn(request: SpawnRequest): SpawnedProcess {
+    if (this.closed) throw new Error("the spawner is closed");
+    const { argv, cwd, env, stdin, stderrPath } = request;
+    if (!isAbsolute(cwd) || !isAbsolute(stderrPath))
+      throw new Error("spawn: cwd and stderrPath must be absolute paths");
+    const id = this.nextId++;
+    let resolvePid!: (pid: number | null) => void;
+    let resolveEnd!: (end: ProcessEnd) => void;
+    const pid = new Promise<number | null>((resolve) => {
+      resolvePid = resolve;
+    });
+    const end = new Promise<ProcessEnd>((resolve) => {
+      resolveEnd = resolve;
+    });
+    const entry: Entry = {
+      stdout: new PassThrough(),
+      resolvePid,
+      resolveEnd,
+      started: false,
+      reading: true,
+      exited: false,
+    };
+    this.entries.set(id, entry);
+    this.helper ??= this.startHelper();
+    const helper = this.helper;
+    helper.stdin.write(
+      `${JSON.stringify({ op: "spawn", id, argv, cwd, env, stdin, stderr: stderrPath })}\n`,
+    );
+    return {
+      pid,
+      stdout: entry.stdout,
+      end,
+      stopReading: () => {
+        if (!entry.reading) return;
+        entry.reading = false;
+        entry.stdout.destroy();
+        this.helper?.stdin.write(`${JSON.stringify({ op: "close", id })}\n`);
+        this.forgetIfDone(id, entry);
+      },
+    };
+  }
+
+  /**
+   * No more spawns: the spawner exits once it reads that, killing anything still
+   * running. orch's exit waits for it, so the tasks' CPU time is counted in orch's
+   * (what `time orch start` shows).
+   */
+  close(): void {
+    this.closed = true;
+    this.helper?.stdin.end();
+  }
+
+  private startHelper(): SpawnerProcess {
+    this.stderrTail = "";
+    // Its own session: a terminal's Ctrl-C goes to orch, which stops the tasks itself.
+    const helper = spawn(this.python, ["-I", "-S", SPAWNER_SCRIPT], {
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
+    });
+    const frames = new FrameReader({
+      frame: (frame) => this.onFrame(frame),
+      bytes: (id, bytes) => {
+        const entry = this.entries.get(id);
+        if (entry?.reading && !entry.stdout.write(bytes)) {
+          // Backpressure for every task at once: the spawner then blocks on its stdout.
+          helper.stdout.pause();
+          const resume = () => {
+            entry.stdout.off("drain", resume).off("close", resume);
+            helper.stdout.resume();
+          };
+          entry.stdout.on("drain", resume).on("close", resume);
+        }
+      },
+      invalid: (header) => {
+        helper.kill("SIGKILL");
+        this.onHelperGone(helper, `sent an unreadable frame: ${header.slice(0, 200)}`);
+      },
+    });
+    helper.stdin.on("error", () => {});
+    helper.stdout.on("data", (chunk: Buffer) => frames.push(chunk));
+    helper.stderr.setEncoding("utf8");
+    helper.stderr.on("data", (text: string) => {
+      this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL);
+    });
+    helper.once("error", (error) => this.onHelperGone(helper, `could not start: ${error.message}`));
+    // "close", not "exit": the frames it wrote before it died are read first.
+    helper.once("close", (code, signal) =>
+      this.onHelperGone(helper, code === null ? `killed by ${signal}` : `exited with code ${code}`),
+    );
+    return helper;
+  }
+
+  private onFrame(frame: ProcessFrame): void {
+    const entry = this.entries.get(frame.id);
+    if (entry === undefined) return;
+    if ("pid" in frame) {
+      entry.started = true;
+      entry.resolvePid(frame.pid);
+    } else if ("error" in frame) {
+      entry.resolvePid(null);
+      entry.stdout.end();
+      entry.resolveEnd({ kind: "not-started", reason: frame.error });
+      this.entries.delete(frame.id);
+    } else if ("eof" in frame) {
+      entry.reading = false;
+      entry.stdout.end();
+      this.forgetIfDone(frame.id, entry);
+    } else {
+      entry.exited = true;
+      entry.resolveEnd({ kind: "exited", code: frame.exit, signal: frame.signal });
+      this.forgetIfDone(frame.id, entry);
+    }
+  }
+
+  private forgetIfDone(id: number, entry: Entry): void {
+    if (entry.exited && !entry.reading) this.entries.delete(id);
+  }
+
+  private onHelperGone(helper: SpawnerProcess, why: string): void {
+    if (this.helper !== helper) return;
+    this.helper = null;
+    if (this.closed && this.entries.size === 0) return;
+    const stderr = this.stderrTail.trim().split("\n").slice(-3).join(" | ");
+    const reason = `orch's task spawner (${this.python} ${SPAWNER_SCRIPT}) ${why}${stderr ? `: ${stderr}` : ""}`;
+    for (const entry of this.entries.values()) {
+      if (entry.reading) entry.stdout.end();
+      entry.resolvePid(null);
+      entry.resolveEnd(entry.started ? { kind: "lost", reason } : { kind: "not-started", reason });
+    }
+    this.entries.clear();
+  }
+}
