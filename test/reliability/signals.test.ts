@@ -6,13 +6,16 @@
  */
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   expectNoCrash,
   finish,
   isAlive,
+  MAIN,
   nodeOf,
   openReadOnly,
+  ROOT,
   readPids,
   scratchSpace,
   status,
@@ -107,6 +110,31 @@ describe("interrupting orch", () => {
     expect((Date.now() - signalledAt) / 1000).toBeLessThan(4);
     for (const pid of pids)
       expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
+    expect((await sb.orch("resume", "r1")).exitCode).toBe(0);
+  });
+
+  it("Ctrl-C at a terminal, to orch's whole process group, stops the run as SIGINT does", async () => {
+    const { sb, file, pidFile } = slowWorkflow();
+    const started = Date.now();
+    // A terminal signals its foreground job's process group: orch leads one here.
+    const child = execa("node", [MAIN, "start", file, "--run-id", "r1", "--db", sb.db], {
+      cwd: ROOT,
+      reject: false,
+      detached: true,
+    });
+    const pids = await readPids(pidFile);
+    leftovers.push(...pids);
+    process.kill(-child.pid!, "SIGINT");
+    const result = await finish(child, started);
+    expect(result.exitCode).toBe(130);
+    expectNoCrash(result);
+    expect(result.stderr).toBe("");
+    for (const pid of pids)
+      expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
+    const a = nodeOf(await status(sb, "r1"), "a");
+    expect(a.history.map((h) => [h.status, h.reason])).toEqual([
+      ["lost", "interrupted: received SIGINT"],
+    ]);
     expect((await sb.orch("resume", "r1")).exitCode).toBe(0);
   });
 
@@ -251,5 +279,28 @@ for i in range(10):
     const limits = db.prepare("SELECT limits FROM runs WHERE id = 'r2'").pluck().get();
     db.close();
     expect(JSON.parse(String(limits))).toMatchObject({ maxNodes: 50, maxLineLength: 1048576 });
+  });
+});
+
+describe("orch killed outright", () => {
+  it("SIGKILL: the running task and its child die with it, and resume runs the node again", async () => {
+    const { sb, file, pidFile } = slowWorkflow();
+    const started = Date.now();
+    const child = sb.spawn("start", file, "--run-id", "r1");
+    const pids = await readPids(pidFile);
+    leftovers.push(...pids);
+    child.kill("SIGKILL");
+    expect((await finish(child, started)).signal).toBe("SIGKILL");
+    // orch's spawner sees its stdin close and kills the task's process group.
+    for (const pid of pids)
+      expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
+    const resumed = await sb.orch("resume", "r1");
+    expect(resumed.exitCode).toBe(0);
+    expectNoCrash(resumed);
+    const done = await status(sb, "r1");
+    expect(nodeOf(done, "a").history.map((h) => [h.status, h.reason])).toEqual([
+      ["lost", "lost: the orchestrator stopped while it ran"],
+      ["succeeded", null],
+    ]);
   });
 });
