@@ -4,18 +4,23 @@ const Id = z.number().int().nonnegative();
 
 /**
  * What the spawner (`spawner.py`) writes on its stdout: one JSON header per line;
- * an `out` header is followed by that many raw bytes of the task's stdout.
+ * an `out` header is followed by `size` raw bytes of the task's stdout.
  */
-const FrameSchema = z.union([
-  z.strictObject({ id: Id, pid: z.number().int().positive() }),
-  z.strictObject({ id: Id, error: z.string() }),
-  z.strictObject({ id: Id, out: z.number().int().positive() }),
-  z.strictObject({ id: Id, eof: z.literal(true) }),
-  z.strictObject({ id: Id, exit: z.number().int().nullable(), signal: z.string().nullable() }),
+const FrameSchema = z.discriminatedUnion("event", [
+  z.strictObject({ event: z.literal("started"), id: Id, pid: z.number().int().positive() }),
+  z.strictObject({ event: z.literal("failed"), id: Id, error: z.string() }),
+  z.strictObject({ event: z.literal("out"), id: Id, size: z.number().int().positive() }),
+  z.strictObject({ event: z.literal("eof"), id: Id }),
+  z.strictObject({
+    event: z.literal("exited"),
+    id: Id,
+    code: z.number().int().nullable(),
+    signal: z.string().nullable(),
+  }),
 ]);
 
 /** A frame about one process, other than its stdout bytes. */
-export type ProcessFrame = Exclude<z.infer<typeof FrameSchema>, { out: number }>;
+export type ProcessFrame = Exclude<z.infer<typeof FrameSchema>, { event: "out" }>;
 
 export interface FrameSink {
   frame(frame: ProcessFrame): void;
@@ -71,8 +76,8 @@ export class FrameReader {
     if (!parsed.success) {
       this.broken = true;
       this.sink.invalid(text);
-    } else if ("out" in parsed.data) {
-      this.payload = { id: parsed.data.id, remaining: parsed.data.out };
+    } else if (parsed.data.event === "out") {
+      this.payload = { id: parsed.data.id, remaining: parsed.data.size };
     } else {
       this.sink.frame(parsed.data);
     }

@@ -12,14 +12,15 @@ orch -> spawner, on stdin, one JSON object per line:
     {"op": "close", "id": N}        stop reading task N's stdout (a leftover process holds it)
 
 spawner -> orch, on stdout, one JSON header per line, "out" followed by SIZE raw bytes:
-    {"id": N, "pid": PID}           started, in a new session (its own process group)
-    {"id": N, "error": TEXT}        could not be started; nothing more comes for N
-    {"id": N, "out": SIZE}          bytes the task wrote to its stdout
-    {"id": N, "eof": true}          the task's stdout is closed (by every process holding it)
-    {"id": N, "exit": CODE, "signal": NAME}   the task exited (CODE or NAME is null)
+    {"event": "started", "id": N, "pid": PID}   in a new session (its own process group)
+    {"event": "failed", "id": N, "error": TEXT} could not be started; nothing more comes for N
+    {"event": "out", "id": N, "size": SIZE}     bytes the task wrote to its stdout
+    {"event": "eof", "id": N}                   its stdout is closed, by every process holding it
+    {"event": "exited", "id": N, "code": CODE, "signal": NAME}   CODE or NAME is null
 
-When stdin closes, whether orch ended or died, every task still running is killed with
-its process group, so a task never outlives the orchestrator that was reading it.
+When a task exits, whatever is left of its process group is killed before orch hears
+of it. When stdin closes, whether orch ended or died, every task still running is
+killed with its process group, so a task never outlives the orchestrator reading it.
 """
 
 import errno
@@ -65,6 +66,7 @@ class Spawner:
         self.tasks = {}
         self.by_pid = {}
         self.requests = b""
+        self.output = bytearray()
         self.wake_read, wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
         os.set_blocking(wake_write, False)
@@ -76,16 +78,29 @@ class Spawner:
         self.selector.register(self.wake_read, selectors.EVENT_READ, self.reap)
 
     def serve(self):
+        # Frames are written once nothing more is ready: a task's exit follows the
+        # end of its stdout by microseconds, and one write of both wakes orch once.
+        timeout = None
         while True:
-            for key, _events in self.selector.select():
+            ready = self.selector.select(timeout)
+            for key, _events in ready:
                 if key.data(key.fd) is False:
                     return
+            if ready and len(self.output) < READ_SIZE:
+                timeout = 0
+                continue
+            self.flush()
+            timeout = None
 
     def send(self, header, payload=b""):
-        data = json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
-        view = memoryview(data)
+        self.output += json.dumps(header, separators=(",", ":")).encode() + b"\n" + payload
+
+    def flush(self):
+        view = memoryview(self.output)
         while view:
             view = view[os.write(1, view):]
+        view.release()
+        self.output.clear()
 
     def read_requests(self, fd):
         chunk = os.read(fd, READ_SIZE)
@@ -112,7 +127,7 @@ class Spawner:
         except OSError as error:
             for fd in (stdin_read, stdin_write, stdout_read, stdout_write):
                 os.close(fd)
-            self.send({"id": task_id, "error": "cannot open %s: %s" % (request["stderr"], error.strerror)})
+            self.send({"event": "failed", "id": task_id, "error": "cannot open %s: %s" % (request["stderr"], error.strerror)})
             return
         argv = request["argv"]
         try:
@@ -135,7 +150,7 @@ class Spawner:
             for fd in (stdin_read, stdin_write, stdout_read, stdout_write):
                 os.close(fd)
             code = errno.errorcode.get(error.errno, str(error.errno))
-            self.send({"id": task_id, "error": "spawn %s %s" % (argv[0], code)})
+            self.send({"event": "failed", "id": task_id, "error": "spawn %s %s" % (argv[0], code)})
             return
         finally:
             os.close(stderr)
@@ -146,7 +161,7 @@ class Spawner:
         task = Task(task_id, pid, stdout_read, stdin_write, request["stdin"].encode())
         self.tasks[task_id] = task
         self.by_pid[pid] = task
-        self.send({"id": task_id, "pid": pid})
+        self.send({"event": "started", "id": task_id, "pid": pid})
         self.selector.register(stdout_read, selectors.EVENT_READ, lambda fd: self.relay(task))
         self.feed_stdin(task)
 
@@ -172,10 +187,10 @@ class Spawner:
         except BlockingIOError:
             return
         if data:
-            self.send({"id": task.id, "out": len(data)}, data)
+            self.send({"event": "out", "id": task.id, "size": len(data)}, data)
             return
         self.close_stdout(task)
-        self.send({"id": task.id, "eof": True})
+        self.send({"event": "eof", "id": task.id})
 
     def close_stdout(self, task):
         self.selector.unregister(task.stdout_fd)
@@ -200,15 +215,18 @@ class Spawner:
             if task is None:
                 continue
             task.exited = True
+            # Children it left in its group would hold its stdout open: they end with it.
+            kill_group(pid)
             if os.WIFSIGNALED(status):
                 number = os.WTERMSIG(status)
                 try:
                     name = signal.Signals(number).name
                 except ValueError:
                     name = "SIG%d" % number
-                self.send({"id": task.id, "exit": None, "signal": name})
+                self.send({"event": "exited", "id": task.id, "code": None, "signal": name})
             else:
-                self.send({"id": task.id, "exit": os.WEXITSTATUS(status), "signal": None})
+                code = os.WEXITSTATUS(status)
+                self.send({"event": "exited", "id": task.id, "code": code, "signal": None})
             if task.stdin_fd is not None:
                 self.selector.unregister(task.stdin_fd)
                 os.close(task.stdin_fd)
@@ -221,10 +239,14 @@ class Spawner:
 
     def kill_all(self):
         for pid in self.by_pid:
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            kill_group(pid)
+
+
+def kill_group(pid):
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass  # Already gone.
 
 
 if __name__ == "__main__":

@@ -166,22 +166,26 @@ export class Spawner {
   private onFrame(frame: ProcessFrame): void {
     const entry = this.entries.get(frame.id);
     if (entry === undefined) return;
-    if ("pid" in frame) {
-      entry.started = true;
-      entry.resolvePid(frame.pid);
-    } else if ("error" in frame) {
-      entry.resolvePid(null);
-      entry.stdout.end();
-      entry.resolveEnd({ kind: "not-started", reason: frame.error });
-      this.entries.delete(frame.id);
-    } else if ("eof" in frame) {
-      entry.reading = false;
-      entry.stdout.end();
-      this.forgetIfDone(frame.id, entry);
-    } else {
-      entry.exited = true;
-      entry.resolveEnd({ kind: "exited", code: frame.exit, signal: frame.signal });
-      this.forgetIfDone(frame.id, entry);
+    switch (frame.event) {
+      case "started":
+        entry.started = true;
+        entry.resolvePid(frame.pid);
+        break;
+      case "failed":
+        entry.resolvePid(null);
+        entry.stdout.end();
+        entry.resolveEnd({ kind: "not-started", reason: frame.error });
+        this.entries.delete(frame.id);
+        break;
+      case "eof":
+        entry.reading = false;
+        entry.stdout.end();
+        this.forgetIfDone(frame.id, entry);
+        break;
+      case "exited":
+        entry.exited = true;
+        entry.resolveEnd({ kind: "exited", code: frame.code, signal: frame.signal });
+        this.forgetIfDone(frame.id, entry);
     }
   }
 

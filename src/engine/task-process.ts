@@ -98,15 +98,16 @@ export const launchTask = (
     signalGroup(child.pid, "SIGTERM");
     graceTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
   };
-  // Processes the task left behind would hold its stdout open: the group ends
-  // with the task. One that escaped the group (setsid) gets a moment, then its
-  // hold on stdout is cut so orch never waits on it.
+  // Processes the task left behind in its group end with it. One that escaped
+  // the group (setsid) gets a moment, then its hold on stdout is cut so orch
+  // never waits on it.
   let orphanTimer: NodeJS.Timeout | undefined;
   const ended = child.end.then(async (end) => {
     const pid = await child.pid;
     if (pid !== null) {
       LIVE_GROUPS.delete(pid);
-      killGroup(pid, "SIGKILL");
+      // The spawner kills what is left of an exited task's group; if it died, orch does.
+      if (end.kind === "lost") killGroup(pid, "SIGKILL");
     }
     orphanTimer = setTimeout(() => {
       note(

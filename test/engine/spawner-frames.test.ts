@@ -29,18 +29,23 @@ const frameArb = fc.oneof(
   fc
     .record({ id: fc.nat(3), data: fc.uint8Array({ minLength: 1, maxLength: 300 }) })
     .map(({ id, data }) => ({
-      wire: Buffer.concat([header({ id, out: data.length }), Buffer.from(data)]),
+      wire: Buffer.concat([header({ event: "out", id, size: data.length }), Buffer.from(data)]),
       out: { id, data: Buffer.from(data) },
       frame: null,
     })),
   fc
     .oneof(
-      fc.record({ id: fc.nat(3), pid: fc.integer({ min: 1, max: 1 << 22 }) }),
-      fc.record({ id: fc.nat(3), error: fc.string() }),
-      fc.record({ id: fc.nat(3), eof: fc.constant(true as const) }),
       fc.record({
+        event: fc.constant("started" as const),
         id: fc.nat(3),
-        exit: fc.option(fc.integer({ min: 0, max: 255 })),
+        pid: fc.integer({ min: 1, max: 1 << 22 }),
+      }),
+      fc.record({ event: fc.constant("failed" as const), id: fc.nat(3), error: fc.string() }),
+      fc.record({ event: fc.constant("eof" as const), id: fc.nat(3) }),
+      fc.record({
+        event: fc.constant("exited" as const),
+        id: fc.nat(3),
+        code: fc.option(fc.integer({ min: 0, max: 255 })),
         signal: fc.option(fc.constantFrom("SIGKILL", "SIGTERM")),
       }),
     )
@@ -84,24 +89,29 @@ describe("the spawner's frames", () => {
 
   it("passes on bytes that look like frames, newlines and all, as bytes", () => {
     const { reader, seen, stdout } = collect();
-    const data = Buffer.from('{"id":1,"eof":true}\n{"id":1,"pid":5}\n');
+    const data = Buffer.from('{"event":"eof","id":1}\n{"event":"started","id":1,"pid":5}\n');
     reader.push(
-      Buffer.concat([header({ id: 1, out: data.length }), data, header({ id: 1, eof: true })]),
+      Buffer.concat([
+        header({ event: "out", id: 1, size: data.length }),
+        data,
+        header({ event: "eof", id: 1 }),
+      ]),
     );
     expect(stdout(1).equals(data)).toBe(true);
-    expect(seen.frames).toEqual([{ id: 1, eof: true }]);
+    expect(seen.frames).toEqual([{ event: "eof", id: 1 }]);
   });
 
   it("reports a header that is not a frame, and reads nothing after it", () => {
     for (const bad of [
       "not json",
       '{"id":1}',
-      '{"id":1,"pid":0}',
-      '{"id":-1,"eof":true}',
-      '{"id":1,"eof":true,"x":1}',
+      '{"event":"started","id":1,"pid":0}',
+      '{"event":"eof","id":-1}',
+      '{"event":"eof","id":1,"x":1}',
+      '{"event":"out","id":1}',
     ]) {
       const { reader, seen } = collect();
-      reader.push(Buffer.from(`${bad}\n{"id":2,"eof":true}\n`));
+      reader.push(Buffer.from(`${bad}\n{"event":"eof","id":2}\n`));
       expect(seen.invalid, bad).toEqual([bad]);
       expect(seen.frames, bad).toEqual([]);
     }
