@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // A reference for the task benchmarks: what spawning tasks from Node costs any
 // orchestrator written in it. Runs SCRIPT N times, one after another, spawned as
-// orch spawns a task (node:child_process, no shell, its own process group, the
-// start message written to its stdin, its stdout read to the end, its stderr
-// appended to a log file), and nothing else: no workflow, no database, no checks.
+// orch spawned a task before its spawner (node:child_process, no shell, its own
+// process group, the start message written to its stdin, its stdout read to the
+// end, its stderr appended to a log file), and nothing else: no workflow, no
+// database, no checks.
 // Run from the workflow directory with PYTHONPATH set to the SDK, as orch does.
 // Usage: baseline-node-loop.mjs PYTHON N SCRIPT START_FILE LOG_FILE
 

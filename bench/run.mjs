@@ -283,9 +283,10 @@ const taskLoop = async (kind, { n, reps, nodeLoop = false }) => {
     target: "(reference)",
     verdict: "n/a",
     note:
-      `the "orch" column is the bare Node loop (bench/baseline-node-loop.mjs): Node, its start-up ` +
-      `and spawns, costs ${perTask(nl - b, n)} than bash; orch costs ${perTask(o - nl, n)} than ` +
-      `that loop (orch / loop ${fmtRatio(o / nl)}); runs: ${spread(wall["node loop"])}`,
+      `the "orch" column is the bare Node loop (bench/baseline-node-loop.mjs), spawning each task ` +
+      `from Node as orch did before its spawner: Node's start-up and forks cost ${perTask(nl - b, n)} ` +
+      `than bash; orch costs ${perTask(o - nl, n)} than that loop (orch / loop ${fmtRatio(o / nl)}); ` +
+      `runs: ${spread(wall["node loop"])}`,
   });
 };
 
