@@ -38,7 +38,7 @@ clean:
 	rm -rf dist .orch *.svg
 
 # Benchmarks against baselines measured in the same run; see bench/README.md.
-# `bench` takes ~30 minutes on 2 cores, `bench-smoke` (small sizes, for CI) under a minute.
+# `bench` takes ~35 minutes on 2 cores, `bench-smoke` (small sizes, for CI) under a minute.
 bench: build
 	node bench/run.mjs
 

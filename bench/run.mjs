@@ -52,12 +52,12 @@ const { values: opts } = parseArgs({
   },
 });
 
-// Sizes and repetitions. The full set is sized for ~30 minutes on a 2-core
+// Sizes and repetitions. The full set is sized for ~35 minutes on a 2-core
 // machine where a Python task costs ~50–70 ms: the trivial-task rows, whose
-// target (5 %) is within the machine's noise, run three times each (the chain
-// of 200, ten seconds a run and the most sensitive to noise, nine, beside the
-// bare Node loop too), and so does the small dynamic chain, whose median
-// divides the big one's; the big dynamic chain (~9 minutes) once.
+// target (5 %) is within the machine's drift over a minute-long run, run five
+// times each at 1,000 tasks (the chain of 200, ten seconds a run, nine, beside
+// the bare Node loop too); the small dynamic chain, whose median divides the
+// big one's, three times; the big dynamic chain (~9 minutes) once.
 const CONFIG = opts.smoke
   ? {
       chain: [{ n: 10, reps: 2, nodeLoop: true }],
@@ -73,9 +73,9 @@ const CONFIG = opts.smoke
   : {
       chain: [
         { n: 200, reps: 9, nodeLoop: true },
-        { n: 1_000, reps: 3 },
+        { n: 1_000, reps: 5 },
       ],
-      wide: [{ n: 1_000, reps: 3 }],
+      wide: [{ n: 1_000, reps: 5 }],
       mutations: { n: 100_000, reps: 3, insertReps: 3 },
       dynamic: [
         { n: 1_000, reps: 3 },
