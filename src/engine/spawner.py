@@ -125,8 +125,7 @@ class Spawner:
         try:
             stderr = os.open(request["stderr"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         except OSError as error:
-            for fd in (stdin_read, stdin_write, stdout_read, stdout_write):
-                os.close(fd)
+            close_all(stdin_read, stdin_write, stdout_read, stdout_write)
             self.send({"event": "failed", "id": task_id, "error": "cannot open %s: %s" % (request["stderr"], error.strerror)})
             return
         argv = request["argv"]
@@ -147,15 +146,13 @@ class Spawner:
                 setsigdef=self.ignored,
             )
         except OSError as error:
-            for fd in (stdin_read, stdin_write, stdout_read, stdout_write):
-                os.close(fd)
+            close_all(stdin_read, stdin_write, stdout_read, stdout_write)
             code = errno.errorcode.get(error.errno, str(error.errno))
             self.send({"event": "failed", "id": task_id, "error": "spawn %s %s" % (argv[0], code)})
             return
         finally:
             os.close(stderr)
-        os.close(stdin_read)
-        os.close(stdout_write)
+        close_all(stdin_read, stdout_write)
         os.set_blocking(stdin_write, False)
         os.set_blocking(stdout_read, False)
         task = Task(task_id, pid, stdout_read, stdin_write, request["stdin"].encode())
@@ -240,6 +237,11 @@ class Spawner:
     def kill_all(self):
         for pid in self.by_pid:
             kill_group(pid)
+
+
+def close_all(*fds):
+    for fd in fds:
+        os.close(fd)
 
 
 def kill_group(pid):
