@@ -26,6 +26,12 @@ export const WorkflowSchema = z.strictObject({
   promises: z.array(PromiseSchema).default([]),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
+  parallel: z
+    .number()
+    .int()
+    .min(1)
+    .describe("most tasks running at once (default 1); orch start --parallel overrides it")
+    .optional(),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;
