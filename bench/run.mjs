@@ -62,6 +62,7 @@ const CONFIG = opts.smoke
   ? {
       chain: [{ n: 10, reps: 2, nodeLoop: true }],
       wide: [{ n: 10, reps: 2 }],
+      parallel: [{ n: 20, reps: 2 }],
       mutations: { n: 10_000, reps: 2, insertReps: 3 },
       dynamic: [
         { n: 50, reps: 1 },
@@ -76,6 +77,7 @@ const CONFIG = opts.smoke
         { n: 1_000, reps: 5 },
       ],
       wide: [{ n: 1_000, reps: 5 }],
+      parallel: [{ n: 1_000, reps: 3 }],
       mutations: { n: 100_000, reps: 3, insertReps: 3 },
       dynamic: [
         { n: 1_000, reps: 3 },
@@ -93,12 +95,18 @@ if (opts.reps !== undefined) {
     console.error(`bench: --reps ${opts.reps}: expected a positive integer`);
     process.exit(2);
   }
-  for (const c of [...CONFIG.chain, ...CONFIG.wide, CONFIG.mutations, ...CONFIG.dynamic])
+  for (const c of [
+    ...CONFIG.chain,
+    ...CONFIG.wide,
+    ...CONFIG.parallel,
+    CONFIG.mutations,
+    ...CONFIG.dynamic,
+  ])
     c.reps = reps;
   CONFIG.graphReps = reps;
 }
 
-const ALL = ["chain", "wide", "mutations", "dynamic", "live"];
+const ALL = ["chain", "wide", "parallel", "mutations", "dynamic", "live"];
 const selected = new Set(opts.only ? opts.only.split(",").map((s) => s.trim()) : ALL);
 for (const name of selected) {
   if (!ALL.includes(name)) {
@@ -287,6 +295,86 @@ const taskLoop = async (kind, { n, reps, nodeLoop = false }) => {
       `from Node as orch did before its spawner: Node's start-up and forks cost ${perTask(nl - b, n)} ` +
       `than bash; orch costs ${perTask(o - nl, n)} than that loop (orch / loop ${fmtRatio(o / nl)}); ` +
       `runs: ${spread(wall["node loop"])}`,
+  });
+};
+
+// ---------------------------------------------------------------- parallel: wide at -j2
+
+/**
+ * `n` independent trivial tasks, two at a time: orch `--parallel 2` against GNU
+ * make `-j2` running the same scripts with the same start message, and against
+ * orch `--parallel 1` (the speed-up two cores give).
+ */
+const parallelWide = async ({ n, reps }) => {
+  const nodes = Array.from({ length: n }, (_, i) => ({ id: `t-${i}`, run: "tasks/hello.py" }));
+  const dir = workdir(`parallel-${n}`, { name: `bench-parallel-${n}`, nodes, promises: [STATIC] });
+  const targets = nodes.map((node) => node.id);
+  writeFileSync(
+    join(dir, "Makefile"),
+    `.PHONY: all ${targets.join(" ")}\nall: ${targets.join(" ")}\n${targets
+      .map((t) => `${t}:\n\t@"${PYTHON}" tasks/hello.py <start.json >/dev/null 2>>baseline.log\n`)
+      .join("")}`,
+  );
+  const orchAt = (parallel) => async (r) => {
+    const db = join(dir, `rep-${parallel}-${r}`, "orch.db");
+    const res = await orch([...startArgs(dir, db), "--parallel", String(parallel)], {
+      cwd: dir,
+      stdoutFile: PROGRESS_LOG(dir),
+    });
+    rmSync(dirname(db), { recursive: true, force: true });
+    return res;
+  };
+  const sides = {
+    "make -j2": () =>
+      measure("make", ["-s", "-j2", "-f", join(dir, "Makefile")], {
+        cwd: dir,
+        env: TASK_ENV,
+        memoryMode: MEMORY,
+      }),
+    "orch -p2": orchAt(2),
+    "orch -p1": orchAt(1),
+  };
+  const names = Object.keys(sides);
+  const wall = Object.fromEntries(names.map((name) => [name, []]));
+  for (let r = 0; r < reps; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const side = names[(r + k) % names.length];
+      const res = await sides[side](r);
+      if (res.code !== 0) return fail(describeFailure(`parallel ${n}: ${side}`, res));
+      wall[side].push(res.ms);
+      log(`parallel ${n} rep ${r + 1}/${reps} ${side}: ${fmtMs(res.ms)}`);
+    }
+  }
+  raw[`parallel-${n}`] = {
+    make_ms: wall["make -j2"],
+    orch_p2_ms: wall["orch -p2"],
+    orch_p1_ms: wall["orch -p1"],
+  };
+  const make = median(wall["make -j2"]);
+  const p2 = median(wall["orch -p2"]);
+  const p1 = median(wall["orch -p1"]);
+  const judged = n >= 1_000;
+  rows.push({
+    workload: "wide static DAG, --parallel 2 vs make -j2",
+    size: fmtInt(n),
+    reps,
+    baseline: fmtMs(make),
+    orch: fmtMs(p2),
+    ratio: fmtRatio(p2 / make),
+    target: "≤ 1.05",
+    verdict: judged ? verdict(p2 / make <= 1.05) : "(size not judged)",
+    note: `runs: make ${spread(wall["make -j2"])}, orch ${spread(wall["orch -p2"])}`,
+  });
+  rows.push({
+    workload: "wide static DAG, speed-up of --parallel 2 over 1",
+    size: fmtInt(n),
+    reps,
+    baseline: fmtMs(p1),
+    orch: fmtMs(p2),
+    ratio: fmtRatio(p1 / p2),
+    target: "≥ 1.8",
+    verdict: judged ? verdict(p1 / p2 >= 1.8) : "(size not judged)",
+    note: `"baseline" is orch --parallel 1, "ratio" the speed-up; runs: ${spread(wall["orch -p1"])} and ${spread(wall["orch -p2"])}`,
   });
 };
 
@@ -771,6 +859,7 @@ const main = async () => {
   );
   if (selected.has("chain")) for (const c of CONFIG.chain) await taskLoop("chain", c);
   if (selected.has("wide")) for (const c of CONFIG.wide) await taskLoop("wide", c);
+  if (selected.has("parallel")) for (const c of CONFIG.parallel) await parallelWide(c);
   if (selected.has("mutations")) await mutations(CONFIG.mutations);
   if (selected.has("live")) for (const c of CONFIG.live) await liveRun(c);
   if (selected.has("dynamic")) {

@@ -55,6 +55,7 @@ export const StatusSchema = z.object({
     workflow: z.string(),
     status: z.string(),
     reason: z.string().nullable(),
+    parallel: z.number(),
   }),
   nodes: z.array(
     z.object({

@@ -308,7 +308,7 @@ task.output(saw=os.path.exists("a-finished"))
       "w/workflow.json": workflow("fork", [{ id: "a", run: "a.py" }]),
       "w/a.py": `import os, subprocess, sys
 sys.stdin.buffer.readline()
-child = subprocess.Popen(["sleep", "30"])  # inherits the task's stdout pipe
+child = subprocess.Popen(["sleep", "100000"])  # inherits the task's stdout pipe; orch must not wait for it
 with open("pids.tmp", "w") as f:
     f.write(f"{child.pid}\\n")
 os.replace("pids.tmp", "pids")
@@ -320,7 +320,6 @@ os.write(1, b'{"type":"output","values":{"forked":true}}\\n')
     leftovers.push(pid!);
     expectNoCrash(result);
     expect(result.exitCode).toBe(0);
-    expect(result.seconds, "orch did not wait for the leftover child").toBeLessThan(10);
     expect(await waitFor(() => !isAlive(pid!), 2_000), "the leftover child was killed").toBe(true);
   });
 
@@ -330,7 +329,7 @@ os.write(1, b'{"type":"output","values":{"forked":true}}\\n')
       "w/workflow.json": workflow("daemon", [{ id: "a", run: "a.py" }]),
       "w/a.py": `import os, subprocess, sys
 sys.stdin.buffer.readline()
-child = subprocess.Popen(["sleep", "12"], start_new_session=True)  # own session, stdout inherited
+child = subprocess.Popen(["sleep", "100000"], start_new_session=True)  # own session, stdout inherited
 with open("pids.tmp", "w") as f:
     f.write(f"{child.pid}\\n")
 os.replace("pids.tmp", "pids")
@@ -344,11 +343,9 @@ os.write(1, b'{"type":"output","values":{"daemon":true}}\\n')
     const result = await finish(child, started);
     expectNoCrash(result);
     expect(result.exitCode).toBe(0);
-    expect(
-      result.seconds,
-      "orch waited for a process outside the task's group to close stdout",
-    ).toBeLessThan(8);
-  }, 30_000);
+    // orch ended while the escaped process still holds stdout: it did not wait for it.
+    expect(isAlive(pid!), "the escaped process outlived orch").toBe(true);
+  }, 60_000);
 });
 
 describe.concurrent("scripts", () => {
