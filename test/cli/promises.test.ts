@@ -98,11 +98,8 @@ describe("a broken promise terminates the run", () => {
   for (const [name, reason] of Object.entries(BREAKERS)) {
     it(`${name}: terminated, exit 3, the reason names the rule, the breaker killed, nothing after it ran`, async () => {
       const { orch } = sandbox();
-      const started = Date.now();
       const result = await orch("start", fixture(`breakers/${name}`), "--run-id", "b");
-      const seconds = (Date.now() - started) / 1000;
       expect(result.exitCode, result.stdout + result.stderr).toBe(3);
-      expect(seconds).toBeLessThan(4.5); // the breaker sleeps 5 s after breaking: it was killed, not awaited
       const s = await status(orch, "b");
       expect(s.run.status).toBe("terminated");
       expect(s.run.reason).toMatch(reason);
@@ -113,6 +110,11 @@ describe("a broken promise terminates the run", () => {
       if (name !== "shape-final") {
         expect(st.breaker).toBe("failed");
         expect(s.nodes.find((n) => n.id === "breaker")?.reason).toMatch(/^killed: promise #\d+/);
+        // The breaker sleeps after breaking: it was killed, not awaited.
+        const raw = JSON.parse((await orch("status", "b", "--json")).stdout) as {
+          nodes: { id: string; history: { signal: string | null }[] }[];
+        };
+        expect(raw.nodes.find((n) => n.id === "breaker")!.history[0]!.signal).toBe("SIGKILL");
         // Nothing the breaker added was committed.
         expect(s.nodes.every((n) => n.created_by === null)).toBe(true);
         expect(s.edges.every((e) => e.created_by === null)).toBe(true);

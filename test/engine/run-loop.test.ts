@@ -165,7 +165,7 @@ describe("the run loop on a fake executor", () => {
         nodes: [{ id: "a", run: "t.py", retries: 1, retry_delay: 0 }],
         promises: [{ scope: "a", nodes: { max: 1 } }],
       },
-      (task) => (t) => {
+      () => (t) => {
         if (t.node !== "a") return t.exit(0);
         t.emit(addNode(`x${t.attempt}`));
         t.exit(t.attempt === 1 ? 1 : 0);

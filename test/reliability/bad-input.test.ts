@@ -409,7 +409,6 @@ describe.concurrent("workflow files and ids", () => {
     expectNoCrash(result);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("10000 nodes, 9999 edges");
-    expect(result.seconds).toBeLessThan(30);
   });
 
   /** JSON text of arrays nested `depth` deep (built as text: JSON.stringify itself overflows on it). */

@@ -29,11 +29,11 @@ from orch import task
 if task.attempt == 1:
     if "--ignore-term" in sys.argv:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    child = subprocess.Popen(["sleep", "30"])
+    child = subprocess.Popen(["sleep", "100000"])
     with open("pids.tmp", "w") as f:
         f.write(f"{os.getpid()} {child.pid}\\n")
     os.replace("pids.tmp", "pids")
-    time.sleep(30)
+    time.sleep(100000)  # orch must stop it: waiting for it would never end
 task.output(attempt=task.attempt)
 `;
 const LEAF = "from orch import task\ntask.output(ok=True)\n";
@@ -62,14 +62,12 @@ describe("interrupting orch", () => {
       const child = sb.spawn("start", file, "--run-id", "r1");
       const pids = await readPids(pidFile);
       leftovers.push(...pids);
-      const signalledAt = Date.now();
       child.kill(signal);
       const result = await finish(child, started);
       expect(result.exitCode).toBe(130);
       expectNoCrash(result);
       expect(result.stderr).toBe("");
       expect(result.stdout).toContain("resume it with: orch resume r1");
-      expect((Date.now() - signalledAt) / 1000, "orch stopped promptly").toBeLessThan(4);
       for (const pid of pids)
         expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
 
@@ -102,12 +100,10 @@ describe("interrupting orch", () => {
     const child = sb.spawn("start", file, "--run-id", "r1", "--kill-grace", "0.5");
     const pids = await readPids(pidFile);
     leftovers.push(...pids);
-    const signalledAt = Date.now();
     child.kill("SIGINT");
     const result = await finish(child, started);
     expect(result.exitCode).toBe(130);
     expectNoCrash(result);
-    expect((Date.now() - signalledAt) / 1000).toBeLessThan(4);
     for (const pid of pids)
       expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
     expect((await sb.orch("resume", "r1")).exitCode).toBe(0);
@@ -138,11 +134,11 @@ describe("interrupting orch", () => {
     expect((await sb.orch("resume", "r1")).exitCode).toBe(0);
   });
 
-  it("Ctrl-C during a retry's back-off wait stops at once and resume carries on", async () => {
+  it("Ctrl-C during a retry's back-off stops without waiting for it; resume keeps the due time", async () => {
     const sb = scratch();
     const file = sb.write({
       "w/workflow.json": workflow("backoff", [
-        { id: "a", run: "flaky.py", retries: 3, retry_delay: 60 },
+        { id: "a", run: "flaky.py", retries: 3, retry_delay: 8, jitter: 0 },
       ]),
       "w/flaky.py": `from orch import task
 if task.attempt == 1:
@@ -152,22 +148,23 @@ task.output(attempt=task.attempt)
     });
     const started = Date.now();
     const child = sb.spawn("start", file, "--run-id", "r1");
-    // Wait until attempt 1's failure is recorded: orch is now in the 60 s back-off.
+    // Wait until attempt 1's failure is recorded: the node is retrying, its next attempt due.
     let waiting = false;
     for (let i = 0; i < 150 && !waiting; i++) {
       await sleep(100);
       const s = await status(sb, "r1").catch(() => undefined);
-      waiting = s !== undefined && nodeOf(s, "a").history[0]?.status === "failed";
+      waiting = s !== undefined && nodeOf(s, "a").status === "retrying";
     }
     expect(waiting).toBe(true);
     child.kill("SIGINT");
     const result = await finish(child, started);
     expect(result.exitCode).toBe(130);
-    expect(result.seconds, "did not wait out the 60 s back-off").toBeLessThan(20);
     expectNoCrash(result);
     const s = await status(sb, "r1");
     expect(s.run.status).toBe("interrupted");
+    // Had orch waited out the back-off, attempt 2 would have run (and succeeded).
     expect(nodeOf(s, "a").history.map((h) => h.status)).toEqual(["failed"]);
+    expect(nodeOf(s, "a").status).toBe("retrying");
     const resumed = await sb.orch("resume", "r1");
     expect(resumed.exitCode).toBe(0);
     const done = await status(sb, "r1");
