@@ -32,6 +32,37 @@ const wide = (n: number, extra: Record<string, unknown> = {}) =>
     nodes: Array.from({ length: n }, (_, i) => ({ id: `t${i}`, run: "meet.py" })),
   });
 
+/** Nodes a and b, both running `t.py`: `import os, time` and then `lines`. */
+const twoTasks = (
+  sb: ReturnType<typeof sandbox>,
+  extra: Record<string, unknown>,
+  lines: string[],
+): string =>
+  sb.write({
+    "w/workflow.json": JSON.stringify({
+      name: "two",
+      ...extra,
+      nodes: [
+        { id: "a", run: "t.py" },
+        { id: "b", run: "t.py" },
+      ],
+    }),
+    "w/t.py": pyTask(["import os, time", ...lines].join("\n")),
+  });
+
+/** Poll `orch status` until `done` holds for it. */
+const statusUntil = async (
+  sb: ReturnType<typeof sandbox>,
+  run: string,
+  done: (s: Awaited<ReturnType<typeof status>>) => boolean,
+) => {
+  for (;;) {
+    const s = await status(sb.orch, run).catch(() => null);
+    if (s !== null && done(s)) return s;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
 const seenCounts = (dir: string): number[] =>
   readdirSync(join(dir, "seen")).map((f) => Number(readFileSync(join(dir, "seen", f), "utf8")));
 
@@ -99,23 +130,18 @@ describe("orch start --parallel", () => {
       ),
     });
     const live = sb.spawnOrch("start", file, "--run-id", "r", "--parallel", "2");
-    let seen: Awaited<ReturnType<typeof status>> | null = null;
-    for (;;) {
-      const s = await status(sb.orch, "r").catch(() => null);
-      const f = s?.nodes.find((n) => n.id === "f");
-      if (f?.status === "retrying") {
-        seen = s;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const seen = await statusUntil(
+      sb,
+      "r",
+      (s) => s.nodes.find((n) => n.id === "f")?.status === "retrying",
+    );
     const table = await sb.orch("status", "r");
     writeFileSync(join(sb.dir, "w/go"), "");
     expect((await live).exitCode).toBe(0);
     const json = JSON.parse((await sb.orch("status", "r", "--json")).stdout) as {
       nodes: { id: string; next_attempt_at: string | null }[];
     };
-    expect(seen!.nodes.find((n) => n.id === "g")!.status).toBe("running");
+    expect(seen.nodes.find((n) => n.id === "g")!.status).toBe("running");
     expect(table.stdout).toMatch(/^f\s+retrying\s+1\s+.*next attempt at \d{4}-\d\d-\d\dT/m);
     expect(json.nodes.find((n) => n.id === "f")!.next_attempt_at).toBeNull();
     expect((await status(sb.orch, "r")).nodes.map((n) => [n.id, n.status, n.attempts])).toEqual([
@@ -126,33 +152,20 @@ describe("orch start --parallel", () => {
 
   it("terminates the run (exit 3) when two running tasks together exceed nodes.max", async () => {
     const sb = sandbox();
-    const file = sb.write({
-      "w/workflow.json": JSON.stringify({
-        name: "max",
-        nodes: [
-          { id: "a", run: "t.py" },
-          { id: "b", run: "t.py" },
-        ],
-        promises: [{ scope: "*", nodes: { max: 3 } }],
-      }),
-      "w/t.py": pyTask(
-        [
-          "import os, time",
-          'if task.node_id == "a":',
-          '    task.add_node("a1", run="t.py")',
-          '    task.add_node("a2", run="t.py")',
-          '    open("a-added", "w").close()',
-          "    time.sleep(100000)",
-          'elif task.node_id == "b":',
-          '    while not os.path.exists("a-added"):',
-          "        time.sleep(0.02)",
-          "    time.sleep(0.3)",
-          '    task.add_node("b1", run="t.py")',
-          '    task.add_node("b2", run="t.py")',
-          "    time.sleep(100000)",
-        ].join("\n"),
-      ),
-    });
+    const file = twoTasks(sb, { promises: [{ scope: "*", nodes: { max: 3 } }] }, [
+      'if task.node_id == "a":',
+      '    task.add_node("a1", run="t.py")',
+      '    task.add_node("a2", run="t.py")',
+      '    open("a-added", "w").close()',
+      "    time.sleep(100000)",
+      'elif task.node_id == "b":',
+      '    while not os.path.exists("a-added"):',
+      "        time.sleep(0.02)",
+      "    time.sleep(0.3)",
+      '    task.add_node("b1", run="t.py")',
+      '    task.add_node("b2", run="t.py")',
+      "    time.sleep(100000)",
+    ]);
     const result = await sb.orch("start", file, "--run-id", "m", "--parallel", "2");
     expect(result.exitCode).toBe(3);
     expect(result.stdout).toMatch(/reason: .*nodes\.max/);
@@ -165,38 +178,22 @@ describe("orch start --parallel", () => {
 
   it("gives the unknown-node error to a task naming a node another running task added", async () => {
     const sb = sandbox();
-    const file = sb.write({
-      "w/workflow.json": JSON.stringify({
-        name: "cross",
-        nodes: [
-          { id: "a", run: "t.py" },
-          { id: "b", run: "t.py" },
-        ],
-      }),
-      "w/t.py": pyTask(
-        [
-          "import os, time",
-          'if task.node_id == "a":',
-          '    task.add_node("x", run="t.py")',
-          '    open("a-added", "w").close()',
-          '    while not os.path.exists("release"):',
-          "        time.sleep(0.02)",
-          'elif task.node_id == "b":',
-          '    while not os.path.exists("a-added"):',
-          "        time.sleep(0.02)",
-          "    time.sleep(0.3)",
-          '    task.add_node("y", run="t.py")',
-          '    task.add_edge("x", "y")',
-          "    time.sleep(100000)",
-        ].join("\n"),
-      ),
-    });
+    const file = twoTasks(sb, {}, [
+      'if task.node_id == "a":',
+      '    task.add_node("x", run="t.py")',
+      '    open("a-added", "w").close()',
+      '    while not os.path.exists("release"):',
+      "        time.sleep(0.02)",
+      'elif task.node_id == "b":',
+      '    while not os.path.exists("a-added"):',
+      "        time.sleep(0.02)",
+      "    time.sleep(0.3)",
+      '    task.add_node("y", run="t.py")',
+      '    task.add_edge("x", "y")',
+      "    time.sleep(100000)",
+    ]);
     const live = sb.spawnOrch("start", file, "--run-id", "c", "--parallel", "2");
-    for (;;) {
-      const s = await status(sb.orch, "c").catch(() => null);
-      if (s?.nodes.find((n) => n.id === "b")?.status === "failed") break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await statusUntil(sb, "c", (s) => s.nodes.find((n) => n.id === "b")?.status === "failed");
     writeFileSync(join(sb.dir, "w/release"), "");
     expect((await live).exitCode).toBe(1);
     const s = await status(sb.orch, "c");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fail, hang, succeed } from "../support/fake-executor.js";
+import { type FakeTask, fail, hang, succeed } from "../support/fake-executor.js";
 import { addNode, gate, runOnFake } from "./harness.js";
 
 const nodes = (...ids: string[]) => ids.map((id) => ({ id, run: "t.py" }));
@@ -107,12 +107,7 @@ describe("the run loop on a fake executor", () => {
     const run = runOnFake(
       { nodes: nodes("a", "b") },
       (task) => async () => {
-        if (task.node === "a") {
-          task.emit(addNode("x"));
-          xAdded.open();
-          await done.opened;
-          return task.exit(0);
-        }
+        if (task.node === "a") return addsThenWaits(task, "x", xAdded, done);
         if (task.node !== "b") return task.exit(0);
         await xAdded.opened;
         await waitFor(() => run.doc().nodes.some((n) => n.id === "x"));
@@ -139,12 +134,7 @@ describe("the run loop on a fake executor", () => {
     const run = runOnFake(
       { nodes: nodes("a", "b") },
       (task) => async () => {
-        if (task.node === "a") {
-          task.emit(addNode("n"));
-          nAdded.open();
-          await done.opened;
-          return task.exit(0);
-        }
+        if (task.node === "a") return addsThenWaits(task, "n", nAdded, done);
         if (task.node === "n") return task.exit(0);
         await nAdded.opened;
         await waitFor(() => run.doc().nodes.some((n) => n.id === "n"));
@@ -197,6 +187,19 @@ describe("the run loop on a fake executor", () => {
     expect(run.node("a")!.history[0]!.exit_code).toBe(3);
   });
 });
+
+/** A task that adds node `id`, opens `added`, and succeeds once `done` opens. */
+const addsThenWaits = async (
+  task: FakeTask,
+  id: string,
+  added: ReturnType<typeof gate>,
+  done: ReturnType<typeof gate>,
+): Promise<void> => {
+  task.emit(addNode(id));
+  added.open();
+  await done.opened;
+  task.exit(0);
+};
 
 /** Wait until `condition` holds, checking after each turn of the event loop. */
 const waitFor = async (condition: () => boolean): Promise<void> => {
