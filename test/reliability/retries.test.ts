@@ -205,7 +205,10 @@ task.output(attempt=task.attempt)
 });
 
 describe("timeouts", () => {
-  /** Starts a `sleep 30` child, writes "TASK_PID CHILD_PID" to `pids`, then sleeps 10 s. */
+  /**
+   * Starts a `sleep 30` child, writes "TASK_PID CHILD_PID" to `pids`, then sleeps
+   * 10 s. The timeout (5 s) leaves a loaded machine time to start Python first.
+   */
   const SLEEPER = `import os, signal, subprocess, sys, time
 from orch import task
 if "--ignore-term" in sys.argv:
@@ -223,7 +226,7 @@ task.output(attempt=task.attempt)
     const sb = scratch();
     const file = sb.write({
       "w/workflow.json": workflow("timeout", [
-        { id: "a", run: "sleeper.py", args: ["--always"], timeout: 0.5 },
+        { id: "a", run: "sleeper.py", args: ["--always"], timeout: 5 },
       ]),
       "w/sleeper.py": SLEEPER,
     });
@@ -237,7 +240,7 @@ task.output(attempt=task.attempt)
       expect(await waitFor(() => !isAlive(pid), 2_000), `pid ${pid} is gone`).toBe(true);
     const a = nodeOf(await status(sb, "r1"), "a");
     expect(a.status).toBe("failed");
-    expect(a.reason).toMatch(/timed out after 0\.5s/);
+    expect(a.reason).toMatch(/timed out after 5s/);
     expect(a.history[0]!.reason).toMatch(/timed out/);
   });
 
@@ -245,7 +248,7 @@ task.output(attempt=task.attempt)
     const sb = scratch();
     const file = sb.write({
       "w/workflow.json": workflow("timeout", [
-        { id: "a", run: "sleeper.py", args: ["--always", "--ignore-term"], timeout: 0.5 },
+        { id: "a", run: "sleeper.py", args: ["--always", "--ignore-term"], timeout: 5 },
       ]),
       "w/sleeper.py": SLEEPER,
     });
@@ -267,7 +270,7 @@ task.output(attempt=task.attempt)
     const sb = scratch();
     const file = sb.write({
       "w/workflow.json": workflow("timeout", [
-        { id: "a", run: "sleeper.py", timeout: 0.5, retries: 1, retry_delay: 0.05 },
+        { id: "a", run: "sleeper.py", timeout: 5, retries: 1, retry_delay: 0.05 },
       ]),
       "w/sleeper.py": SLEEPER,
     });
@@ -277,6 +280,6 @@ task.output(attempt=task.attempt)
     expect(result.exitCode).toBe(0);
     const a = nodeOf(await status(sb, "r1"), "a");
     expect(a.history.map((h) => h.status)).toEqual(["failed", "succeeded"]);
-    expect(a.history[0]!.reason).toMatch(/timed out after 0\.5s/);
+    expect(a.history[0]!.reason).toMatch(/timed out after 5s/);
   });
 });

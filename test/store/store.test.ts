@@ -71,7 +71,7 @@ describe("Store", () => {
     store.close();
   });
 
-  it("stages mutations above the commit mark: provisional until the next append, or discarded", () => {
+  it("stages an attempt's mutations apart: provisional until its commit, or discarded", () => {
     const { store } = freshStore();
     store.runs.insertRun({
       id: "r1",
