@@ -59,6 +59,8 @@ export class RunLoop {
   readonly #scheduler: Scheduler;
   readonly #due: DueTimers;
   readonly #inFlight = new Map<NodeId, Flight>();
+  /** Ready nodes a running attempt has added an edge into: they wait for its end. */
+  readonly #heldBack = new Set<NodeId>();
   readonly #random: () => number;
   #executors: ExecutorSet | null = null;
   #stopRequest: string | null = null;
@@ -126,7 +128,8 @@ export class RunLoop {
     while (this.#inFlight.size < this.#options.parallel) {
       const id = this.#scheduler.next();
       if (id === undefined) return;
-      this.#start(id);
+      if (this.#hasProvisionalInput(id)) this.#heldBack.add(id);
+      else this.#start(id);
     }
   }
 
@@ -199,8 +202,28 @@ export class RunLoop {
     }
   }
 
+  /**
+   * An edge into `id` that a running attempt added may commit: `id` must not
+   * start before that attempt ends (and then its source node, if it commits).
+   */
+  #hasProvisionalInput(id: NodeId): boolean {
+    const { graph } = this.#state;
+    for (const from of graph.predecessors(id)) if (graph.edge(from, id)?.provisional) return true;
+    return false;
+  }
+
   /** An attempt's process ended (or never started): record how, and what follows. */
   #ended(flight: Flight, exit: TaskExit): void {
+    try {
+      this.#settle(flight, exit);
+    } finally {
+      // Its provisional edges committed or vanished: nodes held back are ready to be looked at again.
+      for (const id of this.#heldBack) this.#scheduler.due(id);
+      this.#heldBack.clear();
+    }
+  }
+
+  #settle(flight: Flight, exit: TaskExit): void {
     const { node: id, attempt } = flight.key;
     this.#inFlight.delete(id);
     const seconds = (Date.now() - flight.startedAt) / 1000;

@@ -149,6 +149,32 @@ describe("the run loop on a fake executor", () => {
     expect(run.node("n")!.created_by).toBe("a");
   });
 
+  it("holds back a ready node that a running task has added an edge into, until that task ends", async () => {
+    const aMayEnd = gate();
+    const run = runOnFake(
+      { nodes: [...nodes("a", "x"), { id: "b", run: "t.py", depends_on: ["x"] }] },
+      (task) => async () => {
+        if (task.node === "a") {
+          task.emit({ type: "add_edge", from: "a", to: "b" });
+          await aMayEnd.opened;
+        }
+        task.exit(0);
+      },
+      2,
+    );
+    const x = await run.executor.started("x");
+    await x.end;
+    await waitFor(() => run.node("x")?.status === "succeeded");
+    await waitFor(() => run.doc().edges.some((e) => e.from === "a" && e.provisional));
+    // x is done and a slot is free, but a's edge into b may commit: b waits.
+    expect(run.executor.tasks.map((t) => t.node)).toEqual(["a", "x"]);
+    aMayEnd.open();
+    const b = await run.executor.started("b");
+    expect(run.node("a")!.status).toBe("succeeded");
+    expect(b.attempt).toBe(1);
+    expect((await run.outcome).status).toBe("succeeded");
+  });
+
   it("takes back a failed attempt's additions, promise counts included, so the retry starts clean", async () => {
     const run = runOnFake(
       {
