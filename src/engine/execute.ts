@@ -12,6 +12,7 @@ import { now, type Store } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
 import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
+import { startHeartbeat } from "./heartbeat.js";
 import type { EngineLimits } from "./limits.js";
 import type { ProgressListener } from "./progress.js";
 import { Scheduler } from "./scheduler.js";
@@ -31,6 +32,11 @@ export interface EngineOptions {
   readonly interrupted: Promise<string>;
   /** Source of randomness for retry jitter, in [0, 1). */
   readonly random?: () => number;
+  /**
+   * Called when this process can no longer write the run (another process took
+   * it over, or its storage failed) outside any step that could report it.
+   */
+  readonly onLost: (error: unknown) => void;
 }
 
 export interface RunOutcome {
@@ -40,8 +46,6 @@ export interface RunOutcome {
 
 /** How often a running task's provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 100;
-/** How often the owner of a run says it is alive. */
-const HEARTBEAT_INTERVAL_MS = 2_000;
 
 /** How one attempt ended. */
 type AttemptResult =
@@ -74,13 +78,8 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     runningTask?.kill(why, "graceful");
   });
 
-  store.runs.setRunOwner(runId, process.pid, now());
   mkdirSync(options.logsDir, { recursive: true, mode: 0o700 });
-  const heartbeat = setInterval(
-    () => store.runs.setRunOwner(runId, process.pid, now()),
-    HEARTBEAT_INTERVAL_MS,
-  );
-  heartbeat.unref();
+  const heartbeat = startHeartbeat(store, runId, options.onLost);
 
   const record = (events: readonly RunEvent[], also?: () => void): void => {
     store.transaction(() => {
@@ -111,7 +110,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
       }
     }
     record([...cancelled, { type: "run_status", status, reason }], () =>
-      store.runs.setRunOwner(runId, null, null),
+      store.runs.releaseRun(runId),
     );
     for (const event of cancelled) state.apply(event);
     onProgress({ kind: "run", status, reason });

@@ -16,6 +16,10 @@ export const RunRowSchema = z.object({
   heartbeat_at: z.string().nullable(),
   /** The limits the run executes with, as JSON; null for runs from before they were kept. */
   limits: z.string().nullable(),
+  /** Bumped by every claim of the run; a write by an older claimant is refused. */
+  epoch: z.number().int(),
+  /** The owner's start time, in clock ticks since boot (field 22 of /proc/PID/stat). */
+  owner_started: z.number().int().nullable(),
 });
 
 export const NodeRowSchema = z.object({
