@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { NodeId } from "../graph/ids.js";
 import { SDK_DIR } from "../package-root.js";
 import { describeViolation } from "../promises/describe.js";
@@ -10,6 +9,7 @@ import { RunState } from "../state/run-state.js";
 import type { RunStatus } from "../state/run-status.js";
 import { now, type Store } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
+import { sleepLong } from "../util/long-timer.js";
 import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
 import { startHeartbeat } from "./heartbeat.js";
@@ -354,7 +354,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
           recordUnsuccessful(id, attempt, "pending", "failed", result.exit, result.reason);
           onProgress({ kind: "node", node: id, status: "pending", attempt, seconds, reason });
           try {
-            await sleep(delay * 1000, undefined, { signal: stopped.signal });
+            await sleepLong(delay * 1000, stopped.signal);
           } catch {
             return endRun("interrupted", stopRequest);
           }

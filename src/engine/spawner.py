@@ -65,7 +65,9 @@ class Spawner:
         self.selector = selectors.DefaultSelector()
         self.tasks = {}
         self.by_pid = {}
-        self.requests = b""
+        # The pieces of the request line not ended yet: joined once its newline
+        # arrives, so a request of any size (a node's params) costs its size.
+        self.requests = []
         self.output = bytearray()
         self.wake_read, wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
@@ -106,8 +108,12 @@ class Spawner:
         chunk = os.read(fd, READ_SIZE)
         if not chunk:
             return False
-        self.requests += chunk
-        *lines, self.requests = self.requests.split(b"\n")
+        if b"\n" not in chunk:
+            self.requests.append(chunk)
+            return True
+        *lines, rest = chunk.split(b"\n")
+        lines[0] = b"".join(self.requests + [lines[0]])
+        self.requests = [rest] if rest else []
         for line in lines:
             request = json.loads(line)
             if request["op"] == "spawn":
@@ -155,7 +161,7 @@ class Spawner:
         close_all(stdin_read, stdout_write)
         os.set_blocking(stdin_write, False)
         os.set_blocking(stdout_read, False)
-        task = Task(task_id, pid, stdout_read, stdin_write, request["stdin"].encode())
+        task = Task(task_id, pid, stdout_read, stdin_write, memoryview(request["stdin"].encode()))
         self.tasks[task_id] = task
         self.by_pid[pid] = task
         self.send({"event": "started", "id": task_id, "pid": pid})
@@ -164,6 +170,7 @@ class Spawner:
 
     def feed_stdin(self, task, _fd=None):
         try:
+            # A memoryview: slicing it copies nothing, however large the start message.
             while task.stdin_bytes:
                 task.stdin_bytes = task.stdin_bytes[os.write(task.stdin_fd, task.stdin_bytes):]
         except BlockingIOError:

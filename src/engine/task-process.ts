@@ -1,8 +1,9 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { resolve as absolutePath } from "node:path";
-import split2 from "split2";
 import { type DecodedLine, decodeLine } from "../protocol/decode.js";
 import type { StartMessage } from "../protocol/messages.js";
+import { type LongTimer, setLongTimeout } from "../util/long-timer.js";
+import { LineSplitter } from "./line-splitter.js";
 import type { Spawner } from "./spawner.js";
 
 export interface TaskLaunch {
@@ -86,7 +87,7 @@ export const launchTask = (
   });
 
   let killedBecause: string | null = null;
-  let graceTimer: NodeJS.Timeout | undefined;
+  let graceTimer: LongTimer | undefined;
   const kill = (reason: string, mode: "now" | "graceful" = "now") => {
     if (killedBecause !== null) return;
     killedBecause = reason;
@@ -96,7 +97,7 @@ export const launchTask = (
       return;
     }
     signalGroup(child.pid, "SIGTERM");
-    graceTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
+    graceTimer = setLongTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
   };
   // Processes the task left behind in its group end with it. One that escaped
   // the group (setsid) gets a moment, then its hold on stdout is cut so orch
@@ -121,14 +122,14 @@ export const launchTask = (
   const timeoutTimer =
     launch.timeout === null
       ? undefined
-      : setTimeout(
+      : setLongTimeout(
           () => kill(`timed out after ${launch.timeout}s`, "graceful"),
           launch.timeout * 1000,
         );
 
   let lineNumber = 0;
   let textLines = 0;
-  const lines = stdout.pipe(split2({ maxLength: launch.maxLineLength }));
+  const lines = stdout.pipe(new LineSplitter(launch.maxLineLength));
   const drained = new Promise<void>((resolve) => {
     lines.on("data", (text: string) => {
       if (killedBecause !== null) return;
@@ -166,8 +167,8 @@ export const launchTask = (
 
   const exit = (async (): Promise<TaskExit> => {
     const [end] = await Promise.all([ended, drained]);
-    clearTimeout(timeoutTimer);
-    clearTimeout(graceTimer);
+    timeoutTimer?.clear();
+    graceTimer?.clear();
     clearTimeout(orphanTimer);
     if (log !== null) closeSync(log);
     log = null;
