@@ -1,4 +1,4 @@
-import { FencedOut, StorageFailure } from "../store/failures.js";
+import { cannotGoOn } from "../store/failures.js";
 
 /** Exit codes of `orch start`, `orch resume` and `orch restart`, used by every command. */
 export const EXIT = {
@@ -18,7 +18,7 @@ export class UsageError extends Error {
 
 /** The exit code for an error that ends this process without a run outcome, when it is one orch expects. */
 export const exitCodeOfFailure = (error: unknown): number | null => {
-  if (error instanceof FencedOut || error instanceof StorageFailure) return EXIT.storage;
+  if (cannotGoOn(error)) return EXIT.storage;
   if (error instanceof UsageError) return EXIT.usage;
   return null;
 };

@@ -7,6 +7,7 @@ import type { Violation } from "../promises/types.js";
 import type { RunEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import type { RunStatus } from "../state/run-status.js";
+import { cannotGoOn } from "../store/failures.js";
 import { now, type Store } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
 import { sleepLong } from "../util/long-timer.js";
@@ -173,6 +174,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
       try {
         store.transaction(() => store.history.stage(runId, now(), batch));
       } catch (error) {
+        if (cannotGoOn(error)) options.onLost(error);
         stageError = `orch could not record its mutations: ${errorMessage(error)}`;
         task.kill(stageError);
       }
@@ -316,6 +318,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
           try {
             broken = commitAttempt(id, attempt, result.session);
           } catch (error) {
+            if (cannotGoOn(error)) throw error;
             const reason = `orch could not commit what the task did: ${errorMessage(error)}`;
             recordUnsuccessful(id, attempt, "failed", "failed", result.exit, reason);
             onProgress({ kind: "node", node: id, status: "failed", attempt, seconds, reason });

@@ -123,6 +123,18 @@ export class Spawner {
     this.helper?.stdin.end();
   }
 
+  /**
+   * The spawner stopped answering (a task stopped it with SIGSTOP, say): it is
+   * killed, what it was running is reported lost (orch kills those process
+   * groups), and the next spawn starts a new one.
+   */
+  replace(): void {
+    const helper = this.helper;
+    if (helper === null) return;
+    helper.kill("SIGKILL");
+    this.onHelperGone(helper, "stopped answering and was killed");
+  }
+
   private startHelper(): SpawnerProcess {
     this.stderrTail = "";
     // Its own session: a terminal's Ctrl-C goes to orch, which stops the tasks itself.

@@ -68,8 +68,13 @@ export const launchTask = (
   // the task leaves behind could hold open. orch opens it only for a note.
   let log: number | null = null;
   const logLine = (text: string) => {
-    log ??= openSync(logPath, "a", 0o600);
-    writeSync(log, `${text}\n`);
+    try {
+      log ??= openSync(logPath, "a", 0o600);
+      writeSync(log, `${text}\n`);
+    } catch {
+      // A full or read-only disk: the note is lost, and the next write of the
+      // run's state, on the same disk, reports the failure and stops orch.
+    }
   };
   const note = (text: string) => logLine(`[orch] ${text}`);
   // Its own process group (a new session) lets orch stop the task and everything
@@ -88,10 +93,15 @@ export const launchTask = (
 
   let killedBecause: string | null = null;
   let graceTimer: LongTimer | undefined;
+  // A spawner that does not report the end of a task it was told to kill (a task
+  // stopped it with SIGSTOP, say) is replaced: the task is then reported lost.
+  let unanswered: LongTimer | undefined;
   const kill = (reason: string, mode: "now" | "graceful" = "now") => {
     if (killedBecause !== null) return;
     killedBecause = reason;
     note(`killed: ${reason}`);
+    const grace = mode === "now" ? 0 : launch.killGrace * 1000;
+    unanswered = setLongTimeout(() => spawner.replace(), grace + SPAWNER_ANSWER_MS);
     if (mode === "now") {
       signalGroup(child.pid, "SIGKILL");
       return;
@@ -104,6 +114,7 @@ export const launchTask = (
   // never waits on it.
   let orphanTimer: NodeJS.Timeout | undefined;
   const ended = child.end.then(async (end) => {
+    unanswered?.clear();
     const pid = await child.pid;
     if (pid !== null) {
       LIVE_GROUPS.delete(pid);
@@ -169,6 +180,7 @@ export const launchTask = (
     const [end] = await Promise.all([ended, drained]);
     timeoutTimer?.clear();
     graceTimer?.clear();
+    unanswered?.clear();
     clearTimeout(orphanTimer);
     if (log !== null) closeSync(log);
     log = null;
@@ -189,6 +201,8 @@ process.on("exit", () => {
   for (const pid of LIVE_GROUPS) killGroup(pid, "SIGKILL");
 });
 
+/** How long the spawner has to report that a task it was told to kill has ended. */
+const SPAWNER_ANSWER_MS = 3_000;
 /** How long a task's leftover processes may hold its stdout after it exits. */
 const ORPHAN_GRACE_MS = 2_000;
 /** Non-JSON stdout lines noted with a warning; later ones are logged plainly. */

@@ -74,3 +74,7 @@ export const fileStorageFailure = (error: unknown, file: string): StorageFailure
   if (typeof code !== "string" || !(code in ERRNO_CAUSES)) return null;
   return new StorageFailure(file, `${ERRNO_CAUSES[code]} (${code})`, `fix it; ${RESUMABLE}`);
 };
+
+/** Whether `error` means this process cannot go on writing the run (rather than a task's failure). */
+export const cannotGoOn = (error: unknown): error is FencedOut | StorageFailure =>
+  error instanceof FencedOut || error instanceof StorageFailure;

@@ -151,12 +151,12 @@ export const runInForeground = async (
   return exitCodeFor(outcome);
 };
 
-/** Append to orch's log; a log that cannot be written is a storage failure naming it. */
+/** Append to orch's log; a log that cannot be written stops orch, naming it (exit 5). */
 const writeLog = (log: RotatingLog, line: string): void => {
   try {
     log.write(line);
   } catch (error) {
-    throw fileStorageFailure(error, log.path) ?? error;
+    exitWith(fileStorageFailure(error, log.path) ?? error);
   }
 };
 
