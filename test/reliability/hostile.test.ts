@@ -225,7 +225,7 @@ describe("storage that fails", () => {
         // An output of 1.5 MB: more than the room left once the filler is there.
         "w/big.py": 'from orch import task\ntask.output(blob="x" * 1_500_000)\n',
       });
-      const first = await orchOn(db, "start", file, "--run-id", "r1");
+      const first = await orchOn(db, "start", file, "--run-id", "r1", "--max-line", "4000000");
       expect(first.exitCode, `${first.stdout}\n${first.stderr}`).toBe(5);
       expectNoCrash(first);
       expect(first.stderr).toContain(db);
