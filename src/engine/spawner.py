@@ -18,8 +18,9 @@ spawner -> orch, on stdout, one JSON header per line, "out" followed by SIZE raw
     {"event": "eof", "id": N}                   its stdout is closed, by every process holding it
     {"event": "exited", "id": N, "code": CODE, "signal": NAME}   CODE or NAME is null
 
-When a task exits, whatever is left of its process group is killed before orch hears
-of it. When stdin closes, whether orch ended or died, every task still running is
+When a task exits, whatever is left of its process group is killed, and what its stdout
+pipe holds is relayed, before orch hears of the exit: later output is another process's.
+If its stdout is still held open then, every process of its session is killed too. When stdin closes, whether orch ended or died, every task still running is
 killed with its process group, so a task never outlives the orchestrator reading it.
 """
 
@@ -186,15 +187,28 @@ class Spawner:
         task.stdin_fd = None
 
     def relay(self, task):
+        self.relay_once(task)
+
+    def relay_once(self, task):
+        """Relay one read of the task's stdout; False once nothing more is there now."""
         try:
             data = os.read(task.stdout_fd, READ_SIZE)
         except BlockingIOError:
-            return
+            return False
         if data:
             self.send({"event": "out", "id": task.id, "size": len(data)}, data)
-            return
+            return True
         self.close_stdout(task)
         self.send({"event": "eof", "id": task.id})
+        return False
+
+    def drain(self, task):
+        """Relay what the pipe holds now (at most its largest capacity, 1 MiB), so that
+        what a task wrote before it exited comes before its exit, and what comes after
+        is known to be another process's."""
+        for _ in range(1 + (1 << 20) // READ_SIZE):
+            if task.stdout_fd is None or not self.relay_once(task):
+                return
 
     def close_stdout(self, task):
         self.selector.unregister(task.stdout_fd)
@@ -221,6 +235,10 @@ class Spawner:
             task.exited = True
             # Children it left in its group would hold its stdout open: they end with it.
             kill_group(pid)
+            self.drain(task)
+            if task.stdout_fd is not None:
+                # Still held open: by a process that left the group but not the session.
+                kill_session(pid)
             if os.WIFSIGNALED(status):
                 number = os.WTERMSIG(status)
                 try:
@@ -249,6 +267,20 @@ class Spawner:
 def close_all(*fds):
     for fd in fds:
         os.close(fd)
+
+
+def kill_session(sid):
+    """SIGKILL every process of session `sid` (found through /proc)."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            if int(fields[3]) == sid:
+                os.kill(int(entry), signal.SIGKILL)
+        except (OSError, IndexError, ValueError):
+            pass  # Gone meanwhile, or not ours to signal.
 
 
 def kill_group(pid):

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, writeSync } from "node:fs";
 import { resolve as absolutePath } from "node:path";
 import { type DecodedLine, decodeLine } from "../protocol/decode.js";
 import type { StartMessage } from "../protocol/messages.js";
@@ -109,10 +109,14 @@ export const launchTask = (
     signalGroup(child.pid, "SIGTERM");
     graceTimer = setLongTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
   };
-  // Processes the task left behind in its group end with it. One that escaped
-  // the group (setsid) gets a moment, then its hold on stdout is cut so orch
-  // never waits on it.
-  let orphanTimer: NodeJS.Timeout | undefined;
+  // Processes the task left behind in its group end with it. Its stdout ends
+  // with its exit: what a process that escaped writes later is not committed.
+  void child.lateOutput.then(() =>
+    appendNote(
+      logPath,
+      "warning: stdout written after the task exited (by a process it left behind) is not committed; stopped reading it",
+    ),
+  );
   const ended = child.end.then(async (end) => {
     unanswered?.clear();
     const pid = await child.pid;
@@ -121,13 +125,6 @@ export const launchTask = (
       // The spawner kills what is left of an exited task's group; if it died, orch does.
       if (end.kind === "lost") killGroup(pid, "SIGKILL");
     }
-    orphanTimer = setTimeout(() => {
-      note(
-        "stdout still open after the task exited (a process it started holds it); stopped reading",
-      );
-      child.stopReading();
-      lines.destroy();
-    }, ORPHAN_GRACE_MS);
     return end;
   });
   const timeoutTimer =
@@ -181,7 +178,6 @@ export const launchTask = (
     timeoutTimer?.clear();
     graceTimer?.clear();
     unanswered?.clear();
-    clearTimeout(orphanTimer);
     if (log !== null) closeSync(log);
     log = null;
     if (end.kind === "exited") return { exitCode: end.code, signal: end.signal, killedBecause };
@@ -203,10 +199,17 @@ process.on("exit", () => {
 
 /** How long the spawner has to report that a task it was told to kill has ended. */
 const SPAWNER_ANSWER_MS = 3_000;
-/** How long a task's leftover processes may hold its stdout after it exits. */
-const ORPHAN_GRACE_MS = 2_000;
 /** Non-JSON stdout lines noted with a warning; later ones are logged plainly. */
 const TEXT_WARNINGS = 100;
+
+/** A note in an attempt's log after the attempt ended (its log is closed by then). */
+const appendNote = (logPath: string, text: string): void => {
+  try {
+    appendFileSync(logPath, `[orch] ${text}\n`);
+  } catch {
+    // Nowhere left to say it.
+  }
+};
 
 /** Signal a task's process group once it has a pid (never, if it did not start). */
 const signalGroup = (pid: Promise<number | null>, signal: NodeJS.Signals): void => {
