@@ -20,7 +20,8 @@ spawner -> orch, on stdout, one JSON header per line, "out" followed by SIZE raw
 
 When a task exits, whatever is left of its process group is killed, and what its stdout
 pipe holds is relayed, before orch hears of the exit: later output is another process's.
-If its stdout is still held open then, every process of its session is killed too. When stdin closes, whether orch ended or died, every task still running is
+Every process of its session that outlived it is killed too: the spawner is a child
+subreaper, so those processes are its children once the task has exited. When stdin closes, whether orch ended or died, every task still running is
 killed with its process group, so a task never outlives the orchestrator reading it.
 """
 
@@ -63,6 +64,7 @@ class Spawner:
             s for s in signal.valid_signals()
             if s not in (signal.SIGKILL, signal.SIGSTOP) and signal.getsignal(s) == signal.SIG_IGN
         ]
+        become_subreaper()
         self.selector = selectors.DefaultSelector()
         self.tasks = {}
         self.by_pid = {}
@@ -222,7 +224,8 @@ class Spawner:
                 pass
         except BlockingIOError:
             pass
-        while self.by_pid:
+        # Orphans of tasks are the spawner's children too: reaped here, and ignored.
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -236,9 +239,8 @@ class Spawner:
             # Children it left in its group would hold its stdout open: they end with it.
             kill_group(pid)
             self.drain(task)
-            if task.stdout_fd is not None:
-                # Still held open: by a process that left the group but not the session.
-                kill_session(pid)
+            # Processes that left its group but not its session end with it too.
+            kill_session_orphans(pid, self.by_pid)
             if os.WIFSIGNALED(status):
                 number = os.WTERMSIG(status)
                 try:
@@ -269,18 +271,46 @@ def close_all(*fds):
         os.close(fd)
 
 
-def kill_session(sid):
-    """SIGKILL every process of session `sid` (found through /proc)."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+def become_subreaper():
+    """Orphans of a task are reparented to the spawner, not to init: they can be found
+    among its children (a cheap read, not a scan of every process)."""
+    try:
+        import ctypes
+        PR_SET_CHILD_SUBREAPER = 36
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # Not Linux: only the task's process group is killed at its end.
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(child) for child in f.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def session_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def kill_session_orphans(sid, tasks):
+    """SIGKILL what is left of session `sid` (an exited task's): its processes that are
+    now the spawner's children, and their descendants in that session."""
+    pending = [child for child in children(os.getpid()) if child not in tasks]
+    while pending:
+        pid = pending.pop()
+        if session_of(pid) != sid:
             continue
+        pending.extend(children(pid))
         try:
-            with open("/proc/%s/stat" % entry, "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-            if int(fields[3]) == sid:
-                os.kill(int(entry), signal.SIGKILL)
-        except (OSError, IndexError, ValueError):
-            pass  # Gone meanwhile, or not ours to signal.
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass  # Gone meanwhile.
 
 
 def kill_group(pid):

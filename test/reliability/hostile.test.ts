@@ -390,3 +390,54 @@ print('{"type": "add_node", "id": "x", "run": "leaf.py", "args": ["a\\\\u0000b"]
     expect(a.reason).toMatch(/NUL/);
   }, 60_000);
 });
+
+describe("processes that escape the task", () => {
+  it("protocol lines a double-forked daemon writes after the task exited are not committed", async () => {
+    const sb = scratch();
+    const file = sb.write({
+      "w/workflow.json": workflow("daemon", [{ id: "a", run: "daemon.py" }]),
+      "w/leaf.py": LEAF,
+      "w/daemon.py": `import os, sys, time
+from orch import task
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        with open("daemon.pid", "w") as f:
+            f.write(str(os.getpid()))
+        time.sleep(0.5)
+        sys.stdout.write('{"type": "add_node", "id": "forged", "run": "leaf.py"}\\n')
+        sys.stdout.write('{"type": "output", "values": {"by": "daemon"}}\\n')
+        sys.stdout.flush()
+        time.sleep(30)
+    os._exit(0)
+task.output(by="task")
+`,
+    });
+    const result = await sb.orch("start", file, "--run-id", "r1");
+    const [daemon] = await readPids(join(sb.dir, "w/daemon.pid"));
+    leftovers.push(daemon!);
+    expect(result.exitCode, result.stdout).toBe(0);
+    const done = await status(sb, "r1");
+    expect(done.nodes.map((n) => n.id)).toEqual(["a"]);
+    expect(nodeOf(done, "a").outputs).toEqual({ by: "task" });
+  }, 60_000);
+
+  it("a child that leaves the task's process group but not its session is killed at the task's end", async () => {
+    const sb = scratch();
+    const file = sb.write({
+      "w/workflow.json": workflow("pgid", [{ id: "a", run: "pgid.py" }]),
+      "w/pgid.py": `import os, subprocess, sys
+from orch import task
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], process_group=0) if sys.version_info >= (3, 11) else subprocess.Popen([sys.executable, "-c", "import os, time; os.setpgid(0, 0); time.sleep(60)"])
+with open("child.pid", "w") as f:
+    f.write(str(child.pid))
+task.output(ok=True)
+`,
+    });
+    const result = await sb.orch("start", file, "--run-id", "r1");
+    const [child] = await readPids(join(sb.dir, "w/child.pid"));
+    leftovers.push(child!);
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(await waitFor(() => !isAlive(child!), 10_000), "the child is gone").toBe(true);
+  }, 60_000);
+});
