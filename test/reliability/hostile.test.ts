@@ -12,13 +12,13 @@ import Database from "better-sqlite3";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  type CliResult,
   expectNoCrash,
   finish,
   isAlive,
   MAIN,
   nodeOf,
   openReadOnly,
+  orchOn,
   ROOT,
   readPids,
   scratchSpace,
@@ -53,23 +53,6 @@ const slowChain = (seconds: number) => {
     "w/leaf.py": LEAF,
   });
   return { sb, file, startedFile: join(sb.dir, "w/started") };
-};
-
-/** orch on a database of the test's choosing. */
-const orchOn = async (db: string, ...args: string[]): Promise<CliResult> => {
-  const started = Date.now();
-  const result = await execa("node", [MAIN, ...args, "--db", db], {
-    cwd: ROOT,
-    reject: false,
-    timeout: 170_000,
-  });
-  return {
-    exitCode: result.exitCode ?? -1,
-    signal: result.signal ?? null,
-    stdout: String(result.stdout),
-    stderr: String(result.stderr),
-    seconds: (Date.now() - started) / 1000,
-  };
 };
 
 const integrity = (db: string): unknown => {
