@@ -1,5 +1,5 @@
 import { attemptQueries } from "./attempts.js";
-import { type Db, openDb } from "./db.js";
+import { type Db, openDb, repairSidecars } from "./db.js";
 import { FencedOut, sqliteStorageFailure } from "./failures.js";
 import { FileIdentity } from "./file-identity.js";
 import { historyQueries } from "./history.js";
@@ -92,6 +92,7 @@ export class Store {
 
   close(): void {
     this.db.close();
+    if (this.path !== null) repairSidecars(this.path);
   }
 }
 

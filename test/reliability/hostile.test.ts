@@ -5,7 +5,7 @@
  * lines and params, and strings no process can be given.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
@@ -423,4 +423,39 @@ task.output(ok=True)
     expect(result.exitCode, result.stdout).toBe(0);
     expect(await waitFor(() => !isAlive(child!), 10_000), "the child is gone").toBe(true);
   }, 60_000);
+});
+
+describe("a read-only database", () => {
+  /** As a user other than root (root writes a 0444 file anyway): `nobody` when run as root. */
+  const asUser = (db: string, ...args: string[]) =>
+    process.getuid?.() === 0
+      ? execa("runuser", ["-u", "nobody", "--", "node", MAIN, ...args, "--db", db], {
+          cwd: ROOT,
+          reject: false,
+        })
+      : execa("node", [MAIN, ...args, "--db", db], { cwd: ROOT, reject: false });
+
+  it("orch status leaves no read-only trap behind, and a write to it names the file and what to do", async () => {
+    const sb = scratch();
+    const file = sb.write({
+      "w/workflow.json": workflow("ro", [{ id: "a", run: "leaf.py" }]),
+      "w/leaf.py": LEAF,
+    });
+    if (process.getuid?.() === 0) execFileSync("chown", ["-R", "nobody", sb.dir]);
+    const first = await asUser(sb.db, "start", file, "--run-id", "r1");
+    expect(String(first.stdout)).toContain("run r1 started");
+    chmodSync(sb.db, 0o444);
+    const looked = await asUser(sb.db, "status", "r1");
+    expect(looked.exitCode, String(looked.stderr)).toBe(0);
+
+    const refused = await asUser(sb.db, "start", file, "--run-id", "r2");
+    expect(refused.exitCode).toBe(5);
+    expect(String(refused.stderr)).toContain(sb.db);
+    expect(String(refused.stderr)).toMatch(/read-only.*chmod u\+w/);
+
+    chmodSync(sb.db, 0o644);
+    const again = await asUser(sb.db, "start", file, "--run-id", "r3");
+    expect(String(again.stderr)).not.toMatch(/readonly|read-only/);
+    expect(String(again.stdout)).toContain("run r3 started");
+  }, 120_000);
 });
