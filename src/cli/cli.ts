@@ -2,7 +2,7 @@ import type { CommandModule } from "yargs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ORCH_VERSION } from "../package-root.js";
-import { EXIT, UsageError } from "./errors.js";
+import { EXIT, exitCodeOfFailure } from "./errors.js";
 
 /** A command, its argument type erased: yargs checks the arguments against its builder. */
 const erased = <T>(command: CommandModule<object, T>): CommandModule =>
@@ -72,9 +72,12 @@ export const runCli = async (): Promise<void> => {
     // directory, which is the user's project (or nothing), not orch's.
     .version(ORCH_VERSION)
     .fail((message, error, y) => {
-      if (error instanceof UsageError) {
+      const expected = error ? exitCodeOfFailure(error) : null;
+      if (error && expected !== null) {
         console.error(`orch: ${error.message}`);
-      } else if (error) {
+        process.exit(expected);
+      }
+      if (error) {
         console.error(`orch: internal error: ${error.message}`);
         if (process.env.ORCH_DEBUG) console.error(error.stack);
       } else {

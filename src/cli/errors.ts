@@ -1,9 +1,13 @@
-/** Exit codes of `orch start` (DESIGN §3), used by every command. */
+import { cannotGoOn } from "../store/failures.js";
+
+/** Exit codes of `orch start`, `orch resume` and `orch restart`, used by every command. */
 export const EXIT = {
   ok: 0,
   failed: 1,
   usage: 2,
   terminated: 3,
+  /** This process cannot go on: its storage failed, or another orch took the run over. */
+  storage: 5,
   interrupted: 130,
 } as const;
 
@@ -11,3 +15,10 @@ export const EXIT = {
 export class UsageError extends Error {
   override readonly name = "UsageError";
 }
+
+/** The exit code for an error that ends this process without a run outcome, when it is one orch expects. */
+export const exitCodeOfFailure = (error: unknown): number | null => {
+  if (cannotGoOn(error)) return EXIT.storage;
+  if (error instanceof UsageError) return EXIT.usage;
+  return null;
+};

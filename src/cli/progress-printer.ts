@@ -19,3 +19,6 @@ export const formatProgress = (progress: Progress): string => {
   const reason = progress.reason ? ` — ${progress.reason}` : "";
   return `${clock()}  ${progress.status.padEnd(9)}  ${progress.node}  (${details.join(", ")})${reason}${runningNow(progress.running, progress.inFlight)}`;
 };
+
+/** A line about orch itself rather than a node (waiting for a lock, say), timed like progress. */
+export const formatNotice = (text: string): string => `${clock()}  ${text}`;

@@ -1,4 +1,5 @@
 import type { NodeId } from "../graph/ids.js";
+import { type LongTimer, setLongTimeout } from "../util/long-timer.js";
 
 /**
  * When retrying nodes are due: one timer each, firing `onDue` at the time
@@ -6,7 +7,7 @@ import type { NodeId } from "../graph/ids.js";
  * the run loop waits for among other events, never a sleep.
  */
 export class DueTimers {
-  readonly #timers = new Map<NodeId, NodeJS.Timeout>();
+  readonly #timers = new Map<NodeId, LongTimer>();
 
   constructor(private readonly onDue: (id: NodeId) => void) {}
 
@@ -15,11 +16,11 @@ export class DueTimers {
   }
 
   schedule(id: NodeId, at: string): void {
-    clearTimeout(this.#timers.get(id));
+    this.#timers.get(id)?.clear();
     const delay = Math.max(0, Date.parse(at) - Date.now());
     this.#timers.set(
       id,
-      setTimeout(() => {
+      setLongTimeout(() => {
         this.#timers.delete(id);
         this.onDue(id);
       }, delay),
@@ -27,7 +28,7 @@ export class DueTimers {
   }
 
   clear(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const timer of this.#timers.values()) timer.clear();
     this.#timers.clear();
   }
 }

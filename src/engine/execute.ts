@@ -22,6 +22,11 @@ export interface EngineOptions {
   readonly random?: () => number;
   /** Where each node runs; by default every node is a local process. */
   readonly executors?: ExecutorSet;
+  /**
+   * Called when this process can no longer write the run (another process took
+   * it over, or its storage failed) outside any step that could report it.
+   */
+  readonly onLost: (error: unknown) => void;
 }
 
 export interface RunOutcome {

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
-import split2 from "split2";
 import { type DecodedLine, decodeLine } from "../protocol/decode.js";
 import type { AttemptLog } from "./attempt-log.js";
+import { LineSplitter } from "./line-splitter.js";
 
 /** What the orchestrator does after a line: carry on, or stop the task now. */
 export type LineVerdict =
@@ -42,7 +42,7 @@ export const readLines = (
   };
   const tooLong = () =>
     `stdout line ${lineNumber + 1} is longer than the limit of ${maxLineLength} characters`;
-  const lines = stdout.pipe(split2({ maxLength: maxLineLength }));
+  const lines = stdout.pipe(new LineSplitter(maxLineLength));
   const drained = new Promise<void>((resolve) => {
     lines.on("data", (text: string) => {
       if (stopped) return;

@@ -1,31 +1,38 @@
 import { readFileSync } from "node:fs";
 import type { RunRow } from "../store/rows.js";
+import type { RunOwner } from "../store/runs.js";
 import { now, type Store } from "../store/store.js";
+import { isSameLiveProcess, processStat } from "./process-stat.js";
 
 /** A heartbeat older than this means the owner is gone, whatever now holds its pid. */
 export const OWNER_STALE_MS = 15_000;
 
 export type Claim = { readonly ok: true } | { readonly ok: false; readonly pid: number };
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
+/** This process, as a run records its owner. */
+export const thisProcess = (): RunOwner => ({
+  pid: process.pid,
+  started: processStat(process.pid)?.started ?? null,
+});
 
-/** Is another live orch process executing this run? */
+/**
+ * Is another live orch process executing this run? Its owner is gone once the
+ * process is dead or a zombie, or its pid names a process started at another
+ * time, and that is known at once; an owner that is alive but silent (stopped
+ * with SIGSTOP, say) is gone once its heartbeat is stale.
+ */
 export const liveOwner = (run: RunRow, self = process.pid): number | null => {
   if (run.owner_pid === null || run.owner_pid === self) return null;
   const beat = run.heartbeat_at === null ? 0 : Date.parse(run.heartbeat_at);
-  return isAlive(run.owner_pid) && Date.now() - beat < OWNER_STALE_MS ? run.owner_pid : null;
+  return isSameLiveProcess(run.owner_pid, run.owner_started) && Date.now() - beat < OWNER_STALE_MS
+    ? run.owner_pid
+    : null;
 };
 
 /**
- * Take the run for this process, unless a live process has it, then run `then`
- * in the same transaction — so two processes can never both pass the check.
+ * Take the run for this process under a new epoch, unless a live process has
+ * it, then run `then` in the same transaction — so two processes can never both
+ * pass the check, and the one that loses the run can write nothing more.
  */
 export const claimRun = (store: Store, runId: string, then: () => void = () => {}): Claim =>
   store.transaction(() => {
@@ -33,7 +40,7 @@ export const claimRun = (store: Store, runId: string, then: () => void = () => {
     if (!run) throw new Error(`no run ${runId}`);
     const owner = liveOwner(run);
     if (owner !== null) return { ok: false, pid: owner };
-    store.runs.setRunOwner(runId, process.pid, now());
+    store.claim(runId, thisProcess(), now());
     then();
     return { ok: true };
   });
@@ -57,4 +64,15 @@ export const killLeftoverTask = (runId: string, node: string, pid: number): void
   } catch {
     // Already gone.
   }
+};
+
+/**
+ * Record the run as interrupted and without an owner, now, as a process that
+ * must exit at once does; what was running is made lost by `orch resume`.
+ */
+export const abandonRun = (store: Store, runId: string, reason: string): void => {
+  store.transaction(() => {
+    store.history.append(runId, now(), [{ type: "run_status", status: "interrupted", reason }]);
+    store.runs.releaseRun(runId);
+  });
 };

@@ -6,6 +6,7 @@ import { now } from "../store/store.js";
 import type { LoadedWorkflow } from "../workflow/load.js";
 import { policyOf } from "../workflow/policy.js";
 import { type EngineLimits, keepLimits } from "./limits.js";
+import { thisProcess } from "./ownership.js";
 
 /**
  * The registration phase: a workflow file as the first events of a run — its
@@ -73,6 +74,6 @@ export const registerRun = (
     keepLimits(store, runId, execution.limits);
     store.runs.setRunParallel(runId, execution.parallel);
     store.history.append(runId, at, registrationEvents(loaded, fileLabel));
-    store.runs.setRunOwner(runId, process.pid, at);
+    store.claim(runId, thisProcess(), at);
   });
 };

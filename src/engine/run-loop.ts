@@ -7,6 +7,7 @@ import type { Violation } from "../promises/types.js";
 import type { NodeStatusChanged, RunEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import type { RunStatus } from "../state/run-status.js";
+import { cannotGoOn } from "../store/failures.js";
 import type { AttemptKey } from "../store/history.js";
 import { now } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
@@ -14,6 +15,7 @@ import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
 import { DueTimers } from "./due.js";
 import type { EngineOptions, RunOutcome } from "./execute.js";
+import { startHeartbeat } from "./heartbeat.js";
 import { attemptEnded, RunJournal } from "./journal.js";
 import { launchFor } from "./launch.js";
 import type { LineVerdict } from "./lines.js";
@@ -84,11 +86,8 @@ export class RunLoop {
 
   async execute(): Promise<RunOutcome> {
     const { store, runId } = this.#options;
-    const claim = () => store.transaction(() => store.runs.setRunOwner(runId, process.pid, now()));
-    claim();
     mkdirSync(this.#options.logsDir, { recursive: true, mode: 0o700 });
-    const heartbeat = setInterval(claim, HEARTBEAT_INTERVAL_MS);
-    heartbeat.unref();
+    const heartbeat = startHeartbeat(store, runId, this.#options.onLost);
     const stager = setInterval(() => this.#stageAll(), STAGE_INTERVAL_MS);
     void this.#options.interrupted.then((why) => {
       this.#stopRequest = why;
@@ -267,6 +266,8 @@ export class RunLoop {
         this.#scheduler.committed(session.addedNodes, session.addedEdges),
       );
     } catch (error) {
+      // This process cannot write the run any more: not the task's failure.
+      if (cannotGoOn(error)) throw error;
       this.#failed(
         flight,
         exit,
@@ -390,6 +391,7 @@ export class RunLoop {
       try {
         this.#journal.stage(flight.key, flight.session.takeUnstaged());
       } catch (error) {
+        if (cannotGoOn(error)) this.#options.onLost(error);
         flight.stageError = `orch could not record its mutations: ${errorMessage(error)}`;
         flight.task?.stop(flight.stageError, "now");
       }
@@ -413,7 +415,7 @@ export class RunLoop {
       }
     }
     this.#journal.record([...cancelled, { type: "run_status", status, reason }], () =>
-      store.runs.setRunOwner(runId, null, null),
+      store.runs.releaseRun(runId),
     );
     this.#options.onProgress({ kind: "run", status, reason });
     return { status, reason };

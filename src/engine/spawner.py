@@ -18,8 +18,10 @@ spawner -> orch, on stdout, one JSON header per line, "out" followed by SIZE raw
     {"event": "eof", "id": N}                   its stdout is closed, by every process holding it
     {"event": "exited", "id": N, "code": CODE, "signal": NAME}   CODE or NAME is null
 
-When a task exits, whatever is left of its process group is killed before orch hears
-of it. When stdin closes, whether orch ended or died, every task still running is
+When a task exits, whatever is left of its process group is killed, and what its stdout
+pipe holds is relayed, before orch hears of the exit: later output is another process's.
+Every process of its session that outlived it is killed too: the spawner is a child
+subreaper, so those processes are its children once the task has exited. When stdin closes, whether orch ended or died, every task still running is
 killed with its process group, so a task never outlives the orchestrator reading it.
 """
 
@@ -62,10 +64,13 @@ class Spawner:
             s for s in signal.valid_signals()
             if s not in (signal.SIGKILL, signal.SIGSTOP) and signal.getsignal(s) == signal.SIG_IGN
         ]
+        become_subreaper()
         self.selector = selectors.DefaultSelector()
         self.tasks = {}
         self.by_pid = {}
-        self.requests = b""
+        # The pieces of the request line not ended yet: joined once its newline
+        # arrives, so a request of any size (a node's params) costs its size.
+        self.requests = []
         self.output = bytearray()
         self.wake_read, wake_write = os.pipe()
         os.set_blocking(self.wake_read, False)
@@ -106,8 +111,12 @@ class Spawner:
         chunk = os.read(fd, READ_SIZE)
         if not chunk:
             return False
-        self.requests += chunk
-        *lines, self.requests = self.requests.split(b"\n")
+        if b"\n" not in chunk:
+            self.requests.append(chunk)
+            return True
+        *lines, rest = chunk.split(b"\n")
+        lines[0] = b"".join(self.requests + [lines[0]])
+        self.requests = [rest] if rest else []
         for line in lines:
             request = json.loads(line)
             if request["op"] == "spawn":
@@ -155,7 +164,7 @@ class Spawner:
         close_all(stdin_read, stdout_write)
         os.set_blocking(stdin_write, False)
         os.set_blocking(stdout_read, False)
-        task = Task(task_id, pid, stdout_read, stdin_write, request["stdin"].encode())
+        task = Task(task_id, pid, stdout_read, stdin_write, memoryview(request["stdin"].encode()))
         self.tasks[task_id] = task
         self.by_pid[pid] = task
         self.send({"event": "started", "id": task_id, "pid": pid})
@@ -164,6 +173,7 @@ class Spawner:
 
     def feed_stdin(self, task, _fd=None):
         try:
+            # A memoryview: slicing it copies nothing, however large the start message.
             while task.stdin_bytes:
                 task.stdin_bytes = task.stdin_bytes[os.write(task.stdin_fd, task.stdin_bytes):]
         except BlockingIOError:
@@ -179,15 +189,28 @@ class Spawner:
         task.stdin_fd = None
 
     def relay(self, task):
+        self.relay_once(task)
+
+    def relay_once(self, task):
+        """Relay one read of the task's stdout; False once nothing more is there now."""
         try:
             data = os.read(task.stdout_fd, READ_SIZE)
         except BlockingIOError:
-            return
+            return False
         if data:
             self.send({"event": "out", "id": task.id, "size": len(data)}, data)
-            return
+            return True
         self.close_stdout(task)
         self.send({"event": "eof", "id": task.id})
+        return False
+
+    def drain(self, task):
+        """Relay what the pipe holds now (at most its largest capacity, 1 MiB), so that
+        what a task wrote before it exited comes before its exit, and what comes after
+        is known to be another process's."""
+        for _ in range(1 + (1 << 20) // READ_SIZE):
+            if task.stdout_fd is None or not self.relay_once(task):
+                return
 
     def close_stdout(self, task):
         self.selector.unregister(task.stdout_fd)
@@ -201,7 +224,8 @@ class Spawner:
                 pass
         except BlockingIOError:
             pass
-        while self.by_pid:
+        # Orphans of tasks are the spawner's children too: reaped here, and ignored.
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -214,6 +238,9 @@ class Spawner:
             task.exited = True
             # Children it left in its group would hold its stdout open: they end with it.
             kill_group(pid)
+            self.drain(task)
+            # Processes that left its group but not its session end with it too.
+            kill_session_orphans(pid, self.by_pid)
             if os.WIFSIGNALED(status):
                 number = os.WTERMSIG(status)
                 try:
@@ -242,6 +269,48 @@ class Spawner:
 def close_all(*fds):
     for fd in fds:
         os.close(fd)
+
+
+def become_subreaper():
+    """Orphans of a task are reparented to the spawner, not to init: they can be found
+    among its children (a cheap read, not a scan of every process)."""
+    try:
+        import ctypes
+        PR_SET_CHILD_SUBREAPER = 36
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # Not Linux: only the task's process group is killed at its end.
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(child) for child in f.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def session_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[3])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def kill_session_orphans(sid, tasks):
+    """SIGKILL what is left of session `sid` (an exited task's): its processes that are
+    now the spawner's children, and their descendants in that session."""
+    pending = [child for child in children(os.getpid()) if child not in tasks]
+    while pending:
+        pid = pending.pop()
+        if session_of(pid) != sid:
+            continue
+        pending.extend(children(pid))
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass  # Gone meanwhile.
 
 
 def kill_group(pid):

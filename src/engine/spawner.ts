@@ -33,14 +33,18 @@ export interface SpawnedProcess {
   /** Its stdout, ending when every process holding it has closed it. */
   readonly stdout: Readable;
   readonly end: Promise<ProcessEnd>;
-  /** Stop reading its stdout: a process it left behind holds it open. */
-  stopReading(): void;
+  /**
+   * Resolves if bytes arrive on its stdout after it exited (and the pipe was
+   * drained): another process's, never the task's. orch then stops reading.
+   */
+  readonly lateOutput: Promise<void>;
 }
 
 interface Entry {
   readonly stdout: PassThrough;
   readonly resolvePid: (pid: number | null) => void;
   readonly resolveEnd: (end: ProcessEnd) => void;
+  readonly resolveLate: () => void;
   started: boolean;
   reading: boolean;
   exited: boolean;
@@ -85,10 +89,15 @@ export class Spawner {
     const end = new Promise<ProcessEnd>((resolve) => {
       resolveEnd = resolve;
     });
+    let resolveLate!: () => void;
+    const lateOutput = new Promise<void>((resolve) => {
+      resolveLate = resolve;
+    });
     const entry: Entry = {
       stdout: new PassThrough(),
       resolvePid,
       resolveEnd,
+      resolveLate,
       started: false,
       reading: true,
       exited: false,
@@ -99,18 +108,15 @@ export class Spawner {
     helper.stdin.write(
       `${JSON.stringify({ op: "spawn", id, argv, cwd, env, stdin, stderr: stderrPath })}\n`,
     );
-    return {
-      pid,
-      stdout: entry.stdout,
-      end,
-      stopReading: () => {
-        if (!entry.reading) return;
-        entry.reading = false;
-        entry.stdout.destroy();
-        this.helper?.stdin.write(`${JSON.stringify({ op: "close", id })}\n`);
-        this.forgetIfDone(id, entry);
-      },
-    };
+    return { pid, stdout: entry.stdout, end, lateOutput };
+  }
+
+  /** Stop relaying process `id`'s stdout: a process it left behind holds it open. */
+  private stopReading(id: number, entry: Entry): void {
+    if (!entry.reading) return;
+    entry.reading = false;
+    this.helper?.stdin.write(`${JSON.stringify({ op: "close", id })}\n`);
+    this.forgetIfDone(id, entry);
   }
 
   /**
@@ -121,6 +127,18 @@ export class Spawner {
   close(): void {
     this.closed = true;
     this.helper?.stdin.end();
+  }
+
+  /**
+   * The spawner stopped answering (a task stopped it with SIGSTOP, say): it is
+   * killed, what it was running is reported lost (orch kills those process
+   * groups), and the next spawn starts a new one.
+   */
+  replace(): void {
+    const helper = this.helper;
+    if (helper === null) return;
+    helper.kill("SIGKILL");
+    this.onHelperGone(helper, "stopped answering and was killed");
   }
 
   private startHelper(): SpawnerProcess {
@@ -134,6 +152,11 @@ export class Spawner {
       frame: (frame) => this.onFrame(frame),
       bytes: (id, bytes) => {
         const entry = this.entries.get(id);
+        if (entry?.exited) {
+          entry.resolveLate();
+          this.stopReading(id, entry);
+          return;
+        }
         if (entry?.reading && !entry.stdout.write(bytes)) {
           // Backpressure for every task at once: the spawner then blocks on its stdout.
           helper.stdout.pause();
@@ -183,7 +206,10 @@ export class Spawner {
         this.forgetIfDone(frame.id, entry);
         break;
       case "exited":
+        // The spawner relayed what the pipe held before this frame: the task's
+        // output ends here, whoever still holds the pipe.
         entry.exited = true;
+        entry.stdout.end();
         entry.resolveEnd({ kind: "exited", code: frame.code, signal: frame.signal });
         this.forgetIfDone(frame.id, entry);
     }

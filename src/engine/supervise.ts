@@ -30,9 +30,6 @@ export interface SupervisedAttempt {
   stop(reason: string, mode: "now" | "graceful"): void;
 }
 
-/** How long a task's leftover processes may hold its stdout after it exits. */
-const ORPHAN_GRACE_MS = 2_000;
-
 /**
  * One attempt from start to end: hand it to its executor, read its stdout
  * line by line into `onLine`, stop it when a line says so or its time is up,
@@ -46,24 +43,16 @@ export const superviseAttempt = (spec: Supervision): SupervisedAttempt => {
   const reader = readLines(task.stdout, spec.maxLineLength, log, spec.onLine, (reason) =>
     stopper.stop(reason, "now"),
   );
-  // Processes the task left behind in its group end with it. One that escaped
-  // the group (setsid) gets a moment, then its hold on stdout is cut so orch
-  // never waits on it.
-  let orphan: NodeJS.Timeout | undefined;
-  const ended = task.end.then((end) => {
-    orphan = setTimeout(() => {
-      log.note(
-        "stdout still open after the task exited (a process it started holds it); stopped reading",
-      );
-      task.stopReading();
-      reader.stop();
-    }, ORPHAN_GRACE_MS);
-    return end;
-  });
+  // Processes the task left behind end with it; its stdout ends with its exit,
+  // and what a process that escaped writes later is not committed.
+  void task.lateOutput.then(() =>
+    log.noteAfterEnd(
+      "warning: stdout written after the task exited (by a process it left behind) is not committed; stopped reading it",
+    ),
+  );
   const exit = (async (): Promise<TaskExit> => {
-    const [end] = await Promise.all([ended, reader.drained]);
+    const [end] = await Promise.all([task.end, reader.drained]);
     stopper.ended();
-    clearTimeout(orphan);
     log.close();
     if (end.kind === "exited")
       return { exitCode: end.code, signal: end.signal, stoppedBecause: stopper.reason };

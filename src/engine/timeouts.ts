@@ -1,4 +1,5 @@
 import type { ExecutorTask } from "../executors/executor.js";
+import { type LongTimer, setLongTimeout } from "../util/long-timer.js";
 
 /**
  * Stopping one running task: at once (kill), or gracefully (terminate, then
@@ -6,8 +7,8 @@ import type { ExecutorTask } from "../executors/executor.js";
  */
 export class TaskStopper {
   #reason: string | null = null;
-  #grace: NodeJS.Timeout | undefined;
-  #deadline: NodeJS.Timeout | undefined;
+  #grace: LongTimer | undefined;
+  #deadline: LongTimer | undefined;
 
   constructor(
     private readonly task: ExecutorTask,
@@ -33,13 +34,13 @@ export class TaskStopper {
       return;
     }
     this.task.terminate();
-    this.#grace = setTimeout(() => this.task.kill(), this.killGraceSeconds * 1000);
+    this.#grace = setLongTimeout(() => this.task.kill(), this.killGraceSeconds * 1000);
   }
 
   /** Stop the task gracefully once `seconds` have passed (its `timeout`), unless it ended. */
   limitTo(seconds: number | null): void {
     if (seconds === null) return;
-    this.#deadline = setTimeout(
+    this.#deadline = setLongTimeout(
       () => this.stop(`timed out after ${seconds}s`, "graceful"),
       seconds * 1000,
     );
@@ -47,7 +48,7 @@ export class TaskStopper {
 
   /** The task ended: no timer of it may fire any more. */
   ended(): void {
-    clearTimeout(this.#grace);
-    clearTimeout(this.#deadline);
+    this.#grace?.clear();
+    this.#deadline?.clear();
   }
 }

@@ -56,8 +56,12 @@ export interface ExecutorTask {
   terminate(): void;
   /** Stop it and everything it started, at once. */
   kill(): void;
-  /** Stop reading its stdout (a process it left behind holds it open). */
-  stopReading(): void;
+  /**
+   * Resolves if its stdout is written after its process exited and the pipe
+   * was drained: by a process it left behind, never the task itself. That
+   * output is not read (nothing of it is committed).
+   */
+  readonly lateOutput: Promise<void>;
 }
 
 export interface LeftoverAttempt {

@@ -39,7 +39,11 @@ export class LocalExecutor implements Executor {
     void child.pid.then((pid) => {
       if (pid !== null) LIVE_GROUPS.add(pid);
     });
+    // A spawner that does not report the end of a task it was told to kill (a task
+    // stopped it with SIGSTOP, say) is replaced: the task is then reported lost.
+    let unanswered: NodeJS.Timeout | undefined;
     const end = child.end.then(async (ended): Promise<ExecutorEnd> => {
+      clearTimeout(unanswered);
       const pid = await child.pid;
       if (pid !== null) {
         LIVE_GROUPS.delete(pid);
@@ -58,8 +62,11 @@ export class LocalExecutor implements Executor {
       stdout: child.stdout,
       end,
       terminate: () => signal("SIGTERM"),
-      kill: () => signal("SIGKILL"),
-      stopReading: () => child.stopReading(),
+      kill: () => {
+        signal("SIGKILL");
+        unanswered ??= setTimeout(() => this.#spawner.replace(), SPAWNER_ANSWER_MS);
+      },
+      lateOutput: child.lateOutput,
     };
   }
 
@@ -76,6 +83,9 @@ export class LocalExecutor implements Executor {
     this.#spawner.close();
   }
 }
+
+/** How long the spawner has to report that a task it was told to kill has ended. */
+const SPAWNER_ANSWER_MS = 3_000;
 
 /**
  * Tasks still running: if orch exits without stopping them (an internal error),

@@ -16,7 +16,7 @@ export const DEFAULT_ROTATION: RotatingLogOptions = { maxBytes: 1024 * 1024, kee
  */
 export class RotatingLog {
   constructor(
-    private readonly path: string,
+    readonly path: string,
     private readonly options: RotatingLogOptions = DEFAULT_ROTATION,
   ) {}
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
+import { ProcessStringSchema } from "../workflow/process-string.js";
 import { ParamsSchema } from "../workflow/schema.js";
 
 /** The one line the orchestrator writes to a task's stdin (DESIGN §5). */
@@ -15,8 +16,8 @@ export const StartMessageSchema = z.strictObject({
 export const AddNodeMessageSchema = z.strictObject({
   type: z.literal("add_node"),
   id: NodeIdSchema,
-  run: z.string().min(1),
-  args: z.array(z.string()).default([]),
+  run: ProcessStringSchema.min(1),
+  args: z.array(ProcessStringSchema).default([]),
   params: ParamsSchema.default({}),
   promises: z.array(NodePromiseSchema).default([]),
   ...TaskPolicyShape,

@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.js";
@@ -22,6 +22,7 @@ export const openDb = (path: string, options: { readonly?: boolean } = {}): Db =
     closeSync(openSync(path, "a", 0o600));
     chmodSync(path, 0o600);
   }
+  repairSidecars(path);
   const db = new Database(path);
   enableWal(db);
   db.pragma("synchronous = NORMAL");
@@ -70,5 +71,24 @@ const migrate = (db: Db): void => {
       db.exec(MIGRATIONS[version]!);
       db.pragma(`user_version = ${version + 1}`);
     }).immediate();
+  }
+};
+
+/**
+ * SQLite creates the `-wal` and `-shm` files beside a database with the
+ * database's own mode: reading a 0444 database left them read-only, and every
+ * later write failed until they were removed by hand. Ours are made writable
+ * again (by their owner only), before opening and after closing.
+ */
+export const repairSidecars = (path: string): void => {
+  for (const sidecar of [`${path}-wal`, `${path}-shm`]) {
+    const stat = statSync(sidecar, { throwIfNoEntry: false });
+    if (stat === undefined || stat.uid !== process.getuid?.() || (stat.mode & 0o200) !== 0)
+      continue;
+    try {
+      chmodSync(sidecar, 0o600);
+    } catch {
+      // Not ours to change after all: the write that needs it names the file.
+    }
   }
 };

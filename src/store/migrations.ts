@@ -112,4 +112,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE attempts ADD COLUMN executor TEXT;
   ALTER TABLE attempts ADD COLUMN handle TEXT;
   `,
+  // Ownership is fenced: each claim of a run takes the next epoch, and every
+  // write of the run's state checks it is still this process's. The owner's
+  // start time (from /proc) tells it apart from a later process given its pid.
+  `
+  ALTER TABLE runs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN owner_started INTEGER;
+  `,
 ];

@@ -19,6 +19,10 @@ export const RunRowSchema = z.object({
   limits: z.string().nullable(),
   /** How many tasks may run at once. */
   parallel: z.number().int().positive(),
+  /** Bumped by every claim of the run; a write by an older claimant is refused. */
+  epoch: z.number().int(),
+  /** The owner's start time, in clock ticks since boot (field 22 of /proc/PID/stat). */
+  owner_started: z.number().int().nullable(),
 });
 
 export const NodeRowSchema = z.object({

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { RunStatus } from "../state/run-status.js";
 import type { Db } from "./db.js";
 import { type RunRow, RunRowSchema } from "./rows.js";
@@ -8,6 +9,18 @@ export interface NewRun {
   readonly name: string;
   readonly at: string;
 }
+
+/** Who executes a run: a pid and that process's start time (null where unknown). */
+export interface RunOwner {
+  readonly pid: number;
+  readonly started: number | null;
+}
+
+const RunFenceSchema = z.object({
+  epoch: z.number().int(),
+  owner_pid: z.number().int().nullable(),
+});
+export type RunFence = z.infer<typeof RunFenceSchema>;
 
 export const runQueries = (db: Db) => {
   const insert = db.prepare(
@@ -20,9 +33,13 @@ export const runQueries = (db: Db) => {
   const setStatus = db.prepare(
     "UPDATE runs SET status = @status, reason = @reason, updated_at = @at WHERE id = @id",
   );
-  const setOwner = db.prepare(
-    "UPDATE runs SET owner_pid = @pid, heartbeat_at = @at WHERE id = @id",
+  const claim = db.prepare(
+    `UPDATE runs SET epoch = epoch + 1, owner_pid = @pid, owner_started = @started, heartbeat_at = @at
+     WHERE id = @id RETURNING epoch`,
   );
+  const release = db.prepare("UPDATE runs SET heartbeat_at = NULL WHERE id = ?");
+  const beat = db.prepare("UPDATE runs SET heartbeat_at = ? WHERE id = ?");
+  const fence = db.prepare("SELECT epoch, owner_pid FROM runs WHERE id = ?");
   const setLimits = db.prepare("UPDATE runs SET limits = ? WHERE id = ?");
   const setParallel = db.prepare("UPDATE runs SET parallel = ? WHERE id = ?");
   const parse = (row: unknown): RunRow | undefined =>
@@ -45,9 +62,24 @@ export const runQueries = (db: Db) => {
     setRunParallel: (id: string, parallel: number): void => {
       setParallel.run(parallel, id);
     },
-    /** Claim the run for this process (pid null releases it); `at` is the heartbeat. */
-    setRunOwner: (id: string, pid: number | null, at: string | null): void => {
-      setOwner.run({ id, pid, at });
+    /** Make `owner` the run's owner under a new epoch, which is returned. */
+    claimRun: (id: string, owner: RunOwner, at: string): number =>
+      z.object({ epoch: z.number().int() }).parse(claim.get({ id, ...owner, at })).epoch,
+    /**
+     * The run has no live owner any more. The last one's pid stays: a process
+     * fenced out later is told who took the run over.
+     */
+    releaseRun: (id: string): void => {
+      release.run(id);
+    },
+    /** The owner is alive at `at`. */
+    heartbeat: (id: string, at: string): void => {
+      beat.run(at, id);
+    },
+    /** The run's current epoch and owner, or undefined when there is no such run. */
+    fenceOf: (id: string): RunFence | undefined => {
+      const row = fence.get(id);
+      return row === undefined ? undefined : RunFenceSchema.parse(row);
     },
   };
 };

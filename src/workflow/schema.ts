@@ -2,6 +2,7 @@ import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
+import { ProcessStringSchema } from "./process-string.js";
 
 /** Parameters handed to a task in its start message: any JSON object. */
 export const ParamsSchema = z.record(z.string(), z.unknown());
@@ -10,8 +11,8 @@ export const EdgeSpecSchema = z.strictObject({ from: NodeIdSchema, to: NodeIdSch
 
 export const NodeSpecSchema = z.strictObject({
   id: NodeIdSchema,
-  run: z.string().min(1, "`run` names a Python script relative to the workflow file"),
-  args: z.array(z.string()).default([]),
+  run: ProcessStringSchema.min(1, "`run` names a Python script relative to the workflow file"),
+  args: z.array(ProcessStringSchema).default([]),
   params: ParamsSchema.default({}),
   depends_on: z.array(NodeIdSchema).default([]),
   promises: z.array(NodePromiseSchema).default([]),

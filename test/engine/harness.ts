@@ -49,6 +49,9 @@ export const runOnFake = (
     interrupted,
     random: () => 0.5,
     executors: fakeExecutors(executor),
+    onLost: (error) => {
+      throw error;
+    },
   });
   const doc = () => store.status.statusDocument("r")!;
   const node = (id: string) => doc().nodes.find((n) => n.id === id);

@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { text } from "node:stream/consumers";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolvePython } from "../../src/engine/python.js";
 import { type SpawnedProcess, Spawner, type SpawnRequest } from "../../src/engine/spawner.js";
@@ -130,16 +129,16 @@ describe("the spawner", () => {
     expect(end).toEqual({ kind: "not-started", reason: "spawn /no/such/program ENOENT" });
   });
 
-  it("stops reading a stdout that a leftover process holds open", async () => {
+  it("ends stdout at the exit, though a leftover process holds it open, and reports what that process writes later", async () => {
     const { run } = setup();
-    // The grandchild escapes into a session of its own, keeping stdout open.
+    // The grandchild escapes into a session of its own, keeping stdout open, and writes later.
     const child = run(
-      "import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'], start_new_session=True); print('parent done')",
+      "import subprocess, sys; subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(1); print(\"late\", flush=True); time.sleep(30)'], start_new_session=True); print('parent done')",
     );
-    expect(await child.end).toEqual({ kind: "exited", code: 0, signal: null });
-    const read = text(child.stdout);
-    child.stopReading();
-    await expect(read).rejects.toThrow();
+    const { stdout, end } = await finish(child);
+    expect(end).toEqual({ kind: "exited", code: 0, signal: null });
+    expect(stdout.toString()).toBe("parent done\n");
+    await child.lateOutput;
   });
 
   it("reports the processes in flight as lost when it dies, and starts afresh for the next", async () => {

@@ -1,28 +1,28 @@
 /**
  * Fuzzing the decoding of a task's stdout, without spawning anything: random byte
  * streams, cut into random chunks, go through the same line splitting orch uses
- * (split2 with a maxLength) into `decodeLine`. Whatever the bytes, nothing throws,
+ * (`LineSplitter` with a maxLength) into `decodeLine`. Whatever the bytes, nothing throws,
  * every line is classified, and chunking never changes what the lines are.
  */
 import { Readable } from "node:stream";
 import fc from "fast-check";
-import split2 from "split2";
 import { describe, expect, it } from "vitest";
+import { LineSplitter } from "../../src/engine/line-splitter.js";
 import { type DecodedLine, decodeLine } from "../../src/protocol/decode.js";
 
 interface Split {
   readonly lines: string[];
   readonly decoded: DecodedLine[];
-  /** split2 refused a line longer than maxLength (orch then fails the task). */
+  /** The splitter refused a line longer than maxLength (orch then fails the task). */
   readonly overflow: boolean;
 }
 
-/** Feed `chunks` through split2 and decodeLine, as a task's stdout is. Rejects if decodeLine throws. */
+/** Feed `chunks` through the line splitter and decodeLine, as a task's stdout is. Rejects if decodeLine throws. */
 const splitAndDecode = (chunks: readonly Uint8Array[], maxLength: number): Promise<Split> =>
   new Promise((resolve, reject) => {
     const lines: string[] = [];
     const decoded: DecodedLine[] = [];
-    const splitter = split2({ maxLength });
+    const splitter = new LineSplitter(maxLength);
     splitter.on("data", (text: string) => {
       lines.push(text);
       try {
@@ -124,7 +124,7 @@ describe("decoding a task's stdout", () => {
   });
 
   it("never lets a line longer than maxLength through once it spans chunks", async () => {
-    // split2 checks the unfinished tail of its buffer: a line longer than the limit that is
+    // The splitter checks the unfinished tail of its buffer: a line longer than the limit that is
     // still incomplete when a chunk ends is always refused. (A complete long line inside a
     // single chunk is not caught here: orch must check each line's length itself.)
     await fc.assert(

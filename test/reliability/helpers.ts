@@ -49,6 +49,12 @@ const toResult = (
 const spawnOrch = (db: string, args: readonly string[]) =>
   execa("node", [MAIN, ...args, "--db", db], { cwd: ROOT, reject: false, timeout: 170_000 });
 
+/** Run orch to its end on a database of the caller's choosing (`--db` added). */
+export const orchOn = async (db: string, ...args: string[]): Promise<CliResult> => {
+  const started = Date.now();
+  return toResult(await spawnOrch(db, args), started);
+};
+
 /** orch running in the background: await it for its result. */
 export type OrchChild = ReturnType<typeof spawnOrch>;
 
@@ -73,10 +79,7 @@ export const sandbox = (prefix = "orch-rel-"): Sandbox => {
     dir,
     db,
     spawn,
-    orch: async (...args) => {
-      const started = Date.now();
-      return toResult(await spawn(...args), started);
-    },
+    orch: (...args) => orchOn(db, ...args),
     write: (files) => writeFiles(dir, files),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };

@@ -63,7 +63,7 @@ export class FakeTask {
         this.signals.push("SIGKILL");
         this.exit(null, "SIGKILL");
       },
-      stopReading: () => this.stdout.destroy(),
+      lateOutput: new Promise<void>(() => {}),
     };
   }
 }

@@ -1,12 +1,15 @@
 import { dirname } from "node:path";
 import { type EngineOptions, executeRun, type RunOutcome } from "../../engine/execute.js";
 import { DEFAULT_LIMITS, type EngineLimits } from "../../engine/limits.js";
+import { abandonRun } from "../../engine/ownership.js";
 import { resolvePython } from "../../engine/python.js";
+import type { RotatingLog } from "../../log/rotating-log.js";
+import { fileStorageFailure } from "../../store/failures.js";
 import type { Store } from "../../store/store.js";
 import { errorMessage } from "../../util/error-message.js";
 import { type GlobalArgs, logsDirFor, orchLogFor } from "../context.js";
-import { EXIT, UsageError } from "../errors.js";
-import { formatProgress } from "../progress-printer.js";
+import { EXIT, exitCodeOfFailure, UsageError } from "../errors.js";
+import { formatNotice, formatProgress } from "../progress-printer.js";
 
 export interface ExecutionArgs extends GlobalArgs {
   readonly python?: string | undefined;
@@ -92,7 +95,10 @@ export const prepareExecution = (
   }
 };
 
-/** Run a registered run in the foreground until it ends; SIGINT/SIGTERM interrupt it. */
+/**
+ * Run a registered run in the foreground until it ends. SIGINT/SIGTERM interrupt
+ * it; a second one exits at once, the run recorded `interrupted` if the store lets it.
+ */
 export const runInForeground = async (
   store: Store,
   runId: string,
@@ -100,14 +106,19 @@ export const runInForeground = async (
   setup: ExecutionSetup,
   args: GlobalArgs,
 ): Promise<number> => {
-  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  let signals = 0;
+  let onFirstSignal: (why: string) => void = () => {};
   const interrupted = new Promise<string>((resolve) => {
-    onSignal = (signal) => resolve(`received ${signal}`);
+    onFirstSignal = resolve;
   });
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals === 1) onFirstSignal(`received ${signal}`);
+    else stopAtOnce(store, runId, `received ${signal} again`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const log = orchLogFor(args);
-  log.write(`run ${runId}: executing ${workflowFile} (pid ${process.pid})`);
   // Progress is printed on the next turn of the event loop rather than as it
   // happens: a task's "succeeded" line is then written after the next task has
   // been spawned, off the path from one task's exit to the next one's start.
@@ -115,8 +126,20 @@ export const runInForeground = async (
   const printProgress = (): void => {
     for (const line of unprinted.splice(0)) {
       console.log(line);
-      log.write(`run ${runId}: ${line.slice(line.indexOf("  ") + 2)}`);
+      writeLog(log, `run ${runId}: ${line.slice(line.indexOf("  ") + 2)}`);
     }
+  };
+  const show = (line: string): void => {
+    if (unprinted.push(line) === 1) setImmediate(printProgress);
+  };
+  writeLog(log, `run ${runId}: executing ${workflowFile} (pid ${process.pid})`);
+  store.onLockWait = (seconds) => {
+    unprinted.push(
+      formatNotice(
+        `waiting for the database ${store.path ?? ""}: another process holds its write lock (${seconds.toFixed(0)}s so far)`,
+      ),
+    );
+    printProgress();
   };
   const options: EngineOptions = {
     store,
@@ -126,10 +149,12 @@ export const runInForeground = async (
     logsDir: logsDirFor(args, runId),
     limits: setup.limits,
     parallel: setup.parallel,
-    onProgress: (progress) => {
-      if (unprinted.push(formatProgress(progress)) === 1) setImmediate(printProgress);
-    },
+    onProgress: (progress) => show(formatProgress(progress)),
     interrupted,
+    onLost: (error) => {
+      printProgress();
+      exitWith(error);
+    },
   };
   let outcome: RunOutcome;
   try {
@@ -141,6 +166,32 @@ export const runInForeground = async (
   }
   printSummary(store, runId, outcome);
   return exitCodeFor(outcome);
+};
+
+/** Append to orch's log; a log that cannot be written stops orch, naming it (exit 5). */
+const writeLog = (log: RotatingLog, line: string): void => {
+  try {
+    log.write(line);
+  } catch (error) {
+    exitWith(fileStorageFailure(error, log.path) ?? error);
+  }
+};
+
+/** End this process now because of `error`, with the exit code it calls for. */
+const exitWith = (error: unknown): never => {
+  console.error(`orch: ${errorMessage(error)}`);
+  return process.exit(exitCodeOfFailure(error) ?? EXIT.storage);
+};
+
+/** A second interrupt: record the run as interrupted where the store allows, and exit 130. */
+const stopAtOnce = (store: Store, runId: string, why: string): never => {
+  try {
+    abandonRun(store, runId, why);
+  } catch (error) {
+    console.error(`orch: could not record run ${runId} as interrupted: ${errorMessage(error)}`);
+  }
+  console.log(`run ${runId} interrupted (${why}); resume it with: orch resume ${runId}`);
+  return process.exit(EXIT.interrupted);
 };
 
 const exitCodeFor = (outcome: RunOutcome): number => {
