@@ -1,4 +1,4 @@
-/** Exit codes of `orch start` (DESIGN §3), used by every command. */
+/** Exit codes of `orch start`, used by every command. */
 export const EXIT = {
   ok: 0,
   failed: 1,

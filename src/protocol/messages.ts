@@ -4,7 +4,7 @@ import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
 import { ParamsSchema } from "../workflow/schema.js";
 
-/** The one line the orchestrator writes to a task's stdin (DESIGN §5). */
+/** The one line the orchestrator writes to a task's stdin. */
 export const StartMessageSchema = z.strictObject({
   type: z.literal("start"),
   run_id: z.string(),

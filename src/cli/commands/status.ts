@@ -20,7 +20,7 @@ const ofRun = <T>(
   return value;
 };
 
-/** The `orch status --json` text of a run (DESIGN §3), as SQLite builds it. */
+/** The `orch status --json` text of a run, as SQLite builds it. */
 export const statusJson = (store: Store, runId: string | undefined): string =>
   ofRun(store, runId, store.status.statusJson);
 
