@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
 import { ParamsSchema } from "../workflow/schema.js";
 
@@ -15,7 +16,7 @@ export const StartMessageSchema = z.strictObject({
 export const AddNodeMessageSchema = z.strictObject({
   type: z.literal("add_node"),
   id: NodeIdSchema,
-  run: z.string().min(1),
+  run: PlainStringSchema.min(1),
   args: z.array(z.string()).default([]),
   params: ParamsSchema.default({}),
   promises: z.array(NodePromiseSchema).default([]),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
 
 /** Parameters handed to a task in its start message: any JSON object. */
@@ -10,7 +11,7 @@ export const EdgeSpecSchema = z.strictObject({ from: NodeIdSchema, to: NodeIdSch
 
 export const NodeSpecSchema = z.strictObject({
   id: NodeIdSchema,
-  run: z.string().min(1, "`run` names a Python script relative to the workflow file"),
+  run: PlainStringSchema.min(1, "`run` names a Python script relative to the workflow file"),
   args: z.array(z.string()).default([]),
   params: ParamsSchema.default({}),
   depends_on: z.array(NodeIdSchema).default([]),
@@ -20,7 +21,7 @@ export const NodeSpecSchema = z.strictObject({
 
 export const WorkflowSchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().min(1),
+  name: PlainStringSchema.min(1),
   nodes: z.array(NodeSpecSchema).min(1, "a workflow needs at least one node"),
   edges: z.array(EdgeSpecSchema).default([]),
   promises: z.array(PromiseSchema).default([]),

@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, type EngineLimits } from "../../engine/limits.js";
 import { resolvePython } from "../../engine/python.js";
 import type { Store } from "../../store/store.js";
 import { errorMessage } from "../../util/error-message.js";
+import { printable } from "../../util/printable.js";
 import { type GlobalArgs, logsDirFor, orchLogFor } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { formatProgress } from "../progress-printer.js";
@@ -91,7 +92,7 @@ export const runInForeground = async (
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const log = orchLogFor(args);
-  log.write(`run ${runId}: executing ${workflowFile} (pid ${process.pid})`);
+  log.write(`run ${runId}: executing ${printable(workflowFile)} (pid ${process.pid})`);
   // Progress is printed on the next turn of the event loop rather than as it
   // happens: a task's "succeeded" line is then written after the next task has
   // been spawned, off the path from one task's exit to the next one's start.
@@ -145,6 +146,7 @@ const printSummary = (store: Store, runId: string, outcome: RunOutcome): void =>
     .map(({ status, n }) => `${n} ${status}`)
     .join(", ");
   console.log(`run ${runId} ${outcome.status}: ${parts}`);
-  if (outcome.status === "terminated" && outcome.reason) console.log(`reason: ${outcome.reason}`);
+  if (outcome.status === "terminated" && outcome.reason)
+    console.log(`reason: ${printable(outcome.reason)}`);
   if (outcome.status === "interrupted") console.log(`resume it with: orch resume ${runId}`);
 };
