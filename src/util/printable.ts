@@ -4,7 +4,9 @@ import { z } from "zod";
  * C0 and C1 control characters, DEL, and the Unicode line and paragraph
  * separators: what can end a line, move the cursor or drive a terminal.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const HAS_CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };

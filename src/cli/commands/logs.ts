@@ -5,10 +5,10 @@ import type { AttemptRow, RunRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import { printable } from "../../util/printable.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
-import { UsageError } from "../errors.js";
+import { required, UsageError } from "../errors.js";
 
 interface LogsArgs extends GlobalArgs {
-  readonly run: string;
+  readonly run?: string | undefined;
   readonly node?: string | undefined;
   readonly follow?: boolean | undefined;
 }
@@ -78,11 +78,11 @@ const stillGoing = (store: Store, run: RunRow, node: string | undefined): boolea
 };
 
 export const logsCommand: CommandModule<object, LogsArgs> = {
-  command: "logs <run> [node]",
+  command: "logs [run] [node]",
   describe: "what the task(s) wrote to stderr, and their protocol log messages",
   builder: (y) =>
     y
-      .positional("run", { type: "string", demandOption: true, describe: "the run id" })
+      .positional("run", { type: "string", describe: "the run id" })
       .positional("node", { type: "string", describe: "only this node" })
       .option("follow", {
         alias: "f",
@@ -90,9 +90,10 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
         describe: "keep printing what is written until the node (or the run) ends",
       }) as never,
   handler: async (args) => {
+    const runId = required(args.run, "RUN", "orch logs RUN [NODE] [--follow]");
     const store = openStore(args, { readonly: true });
     try {
-      const run = findRun(store, args.run);
+      const run = findRun(store, runId);
       const attempts = attemptsOf(store, run, args.node);
       if (args.node !== undefined && attempts.length === 0 && !args.follow) {
         const known = store.graph.listNodes(run.id).some((n) => n.id === args.node);
