@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   graph: async () => erased((await import("./commands/graph.js")).graphCommand),
   validate: async () => erased((await import("./commands/validate.js")).validateCommand),
   resume: async () => erased((await import("./commands/resume.js")).resumeCommand),
+  init: async () => erased((await import("./commands/init.js")).initCommand),
 };
 
 // A reader that stops early (`orch status --json | head`) closes the pipe: what
