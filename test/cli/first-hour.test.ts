@@ -208,29 +208,40 @@ describe("following a run", () => {
       "    time.sleep(0.3)",
     ].join("\n"),
   );
-  const start = (box: ReturnType<typeof sandbox>) => {
+  /** A run `r` of the gated task, once its `line 0` is in the log. */
+  const startGated = async () => {
+    const box = sandbox();
     const file = box.write({
       "wf.json": JSON.stringify({ name: "slow", nodes: [{ id: "A", run: "tasks/a.py" }] }),
       "tasks/a.py": gated,
     });
-    return box.spawnOrch("start", file, "--run-id", "r");
-  };
-  const waitFor = async (box: ReturnType<typeof sandbox>, text: string) => {
-    while (!(await box.orch("logs", "r", "A")).stdout.includes(text));
+    const run = box.spawnOrch("start", file, "--run-id", "r");
+    while (!(await box.orch("logs", "r", "A")).stdout.includes("line 0"));
+    return { box, run };
   };
 
-  it("orch logs RUN NODE --follow prints the log as it grows and ends with the node", async () => {
-    const box = sandbox();
-    const run = start(box);
-    await waitFor(box, "line 0");
-    const follow = box.spawnOrch("logs", "r", "A", "--follow");
+  /** Once `process` has printed `text`, let the task go on; then wait for `process` to end. */
+  const releasedOnceShown = async (
+    box: ReturnType<typeof sandbox>,
+    process: ReturnType<ReturnType<typeof sandbox>["spawnOrch"]>,
+    text: string,
+  ) => {
     await new Promise<void>((resolve) => {
-      follow.stdout?.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("line 0")) resolve();
+      process.stdout?.on("data", (chunk: Buffer) => {
+        if (chunk.toString().includes(text)) resolve();
       });
     });
     writeFileSync(join(box.dir, "go"), "");
-    const followed = await follow;
+    return await process;
+  };
+
+  it("orch logs RUN NODE --follow prints the log as it grows and ends with the node", async () => {
+    const { box, run } = await startGated();
+    const followed = await releasedOnceShown(
+      box,
+      box.spawnOrch("logs", "r", "A", "--follow"),
+      "line 0",
+    );
     expect(followed.exitCode, String(followed.stderr)).toBe(0);
     const lines = String(followed.stdout).split("\n");
     expect(lines[0]).toBe("== A attempt 1 (running) ==");
@@ -239,17 +250,12 @@ describe("following a run", () => {
   });
 
   it("orch status RUN --watch prints the table until the run ends", async () => {
-    const box = sandbox();
-    const run = start(box);
-    await waitFor(box, "line 0");
-    const watch = box.spawnOrch("status", "r", "--watch");
-    await new Promise<void>((resolve) => {
-      watch.stdout?.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("running")) resolve();
-      });
-    });
-    writeFileSync(join(box.dir, "go"), "");
-    const watched = await watch;
+    const { box, run } = await startGated();
+    const watched = await releasedOnceShown(
+      box,
+      box.spawnOrch("status", "r", "--watch"),
+      "running",
+    );
     expect(watched.exitCode, String(watched.stderr)).toBe(0);
     const tables = String(watched.stdout).trim().split("\n\n");
     expect(tables[0]).toMatch(/^run r {2}slow {2}running\n/);
