@@ -2,7 +2,7 @@
 NPM ?= npm
 DEMO_DB ?= .orch/demo.db
 
-.PHONY: setup build demo test lint schemas bench bench-smoke crash-test clean
+.PHONY: setup build install demo test lint schemas bench bench-smoke crash-test clean
 
 # `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages
 # (Biome's binaries) out of the lock file, and `npm ci` then refuses it.
@@ -17,14 +17,27 @@ build: setup
 schemas: build
 	node dist/scripts/generate-schemas.js schemas
 
+# `orch` on the PATH: npm's global bin (`npm prefix -g`; set npm_config_prefix to
+# install elsewhere). The package is linked, not copied: a rebuild here is what runs.
+install: build
+	$(NPM) install --global --ignore-scripts --no-audit --no-fund .
+	@echo "installed: $$(command -v orch || echo "$$($(NPM) prefix -g)/bin/orch (add $$($(NPM) prefix -g)/bin to PATH)")"
+
+ORCH := node dist/cli/orch.js
+
 # The main job: run the random-map example and draw its graph.
 demo: build
-	npx orch validate fixtures/map/workflow.json
-	npx orch graph fixtures/map/workflow.json --out map-before.svg
-	npx orch start fixtures/map/workflow.json --db $(DEMO_DB)
-	npx orch status --db $(DEMO_DB)
-	npx orch graph --db $(DEMO_DB) --out map-run.svg
-	@echo "open map-before.svg (every graph the run could become) and map-run.svg (what it became)"
+	@echo "== 1/5 check the workflow and its promises: orch validate fixtures/map/workflow.json"
+	@$(ORCH) validate fixtures/map/workflow.json
+	@echo "== 2/5 draw every graph the run could become: orch graph fixtures/map/workflow.json --out map-before.svg"
+	@$(ORCH) graph fixtures/map/workflow.json --out map-before.svg
+	@echo "== 3/5 run it (A adds a random number of M nodes): orch start fixtures/map/workflow.json"
+	@$(ORCH) start fixtures/map/workflow.json --db $(DEMO_DB)
+	@echo "== 4/5 what happened: orch status"
+	@$(ORCH) status --db $(DEMO_DB)
+	@echo "== 5/5 draw what the run became: orch graph --out map-run.svg"
+	@$(ORCH) graph --db $(DEMO_DB) --out map-run.svg
+	@echo "wrote map-before.svg (every graph the run could become) and map-run.svg (what it became)"
 
 lint: build
 	npx biome check .

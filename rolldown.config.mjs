@@ -11,14 +11,6 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { defineConfig } from "rolldown";
 
-const STRING_WIDTH = /[\\/]node_modules[\\/](?:.+[\\/])?string-width[\\/]index\.js$/;
-// What string-width builds as it loads; a lazy table is assigned with `??=`.
-const EAGER_TABLES = /(?<!\?\?)= new Intl\.Segmenter\(|\/\^\\p\{RGI_Emoji\}\$\/v/;
-const LAZY_SEGMENTER =
-  "{ segment(text) { return (this.built ??= new Intl.Segmenter()).segment(text); } }";
-const LAZY_EMOJI_REGEX =
-  '{ test(text) { return (this.built ??= new RegExp("^\\\\p{RGI_Emoji}$", "v")).test(text); } }';
-
 export default defineConfig({
   input: { orch: "dist/src/cli/main.js" },
   platform: "node",
@@ -30,25 +22,6 @@ export default defineConfig({
   // through import.meta, which CommonJS lacks: it becomes {}, which is fine.
   checks: { emptyImportMeta: false },
   plugins: [
-    {
-      // string-width, with which yargs and cliui lay out help text, builds an
-      // Intl.Segmenter and a /v RegExp of every RGI emoji as its module loads:
-      // ~20 ms of ICU tables on every command, `orch status` polled during a run
-      // included, though only --help and usage errors measure any text. Both are
-      // built on first use instead; a string-width that changes its code gets a
-      // warning here, and runs as it did.
-      name: "lazy-string-width",
-      transform(code, id) {
-        if (!STRING_WIDTH.test(id)) return null;
-        const lazy = code
-          .replaceAll("new Intl.Segmenter()", LAZY_SEGMENTER)
-          .replaceAll("/^\\p{RGI_Emoji}$/v", LAZY_EMOJI_REGEX);
-        if (EAGER_TABLES.test(lazy))
-          this.warn(`${id} still builds text tables as it loads: check lazy-string-width`);
-        // Only within lines: the source map of the module still holds.
-        return { code: lazy, map: null };
-      },
-    },
     {
       // `npx orch` executes the bin itself (its #! line): it must be executable,
       // and a file written by the bundler is not.

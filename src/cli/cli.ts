@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   graph: async () => erased((await import("./commands/graph.js")).graphCommand),
   validate: async () => erased((await import("./commands/validate.js")).validateCommand),
   resume: async () => erased((await import("./commands/resume.js")).resumeCommand),
+  init: async () => erased((await import("./commands/init.js")).initCommand),
 };
 
 // A reader that stops early (`orch status --json | head`) closes the pipe: what
@@ -33,22 +34,6 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 // Nowhere left to say that stderr failed.
 process.stderr.on("error", () => {});
-
-/**
- * yargs renders a command's whole help text once its handler has started, in
- * case the handler asks for it (orch's never do): ~13 ms of measuring strings
- * on every invocation, a tenth of an `orch status` polled during a run. It is
- * skipped through yargs' internal methods when they are there; if a later yargs
- * has none, nothing changes. `--help` and usage errors render help as before.
- */
-const skipHelpRendering = (cli: object): void => {
-  type Internal = { getInternalMethods?: () => { getUsageInstance?: () => object } };
-  const usage: { cacheHelpMessage?: unknown } | undefined = (cli as Internal)
-    .getInternalMethods?.()
-    .getUsageInstance?.();
-  if (usage !== undefined && typeof usage.cacheHelpMessage === "function")
-    usage.cacheHelpMessage = () => {};
-};
 
 /** Parse the command line and run the command it names. */
 export const runCli = async (): Promise<void> => {
@@ -87,6 +72,5 @@ export const runCli = async (): Promise<void> => {
       process.exit(EXIT.usage);
     });
 
-  skipHelpRendering(cli);
   await cli.parseAsync();
 };

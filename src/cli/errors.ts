@@ -22,3 +22,13 @@ export const exitCodeOfFailure = (error: unknown): number | null => {
   if (error instanceof UsageError) return EXIT.usage;
   return null;
 };
+
+/**
+ * An argument the command cannot do without. Checked here, not by yargs: yargs
+ * reports a missing argument before an unknown flag, so `orch logs --follw RUN`
+ * would say that RUN is missing rather than that `--follw` is unknown.
+ */
+export const required = <T>(value: T | undefined, what: string, usage: string): T => {
+  if (value === undefined) throw new UsageError(`missing ${what}: ${usage}`);
+  return value;
+};

@@ -1,4 +1,5 @@
 import type { Progress } from "../engine/progress.js";
+import { printable } from "../util/printable.js";
 
 /** Which tasks run now, when more than one may: `[running 3: a, b, c]`. */
 const runningNow = (running: readonly string[], inFlight: number): string => {
@@ -9,15 +10,18 @@ const runningNow = (running: readonly string[], inFlight: number): string => {
 
 const clock = (): string => new Date().toTimeString().slice(0, 8);
 
-/** One line per state change: time, node, state, attempt and duration. */
+/**
+ * One line per state change: time, node, state, attempt and duration. What a
+ * task wrote (a reason quotes it) is escaped: it cannot forge another line.
+ */
 export const formatProgress = (progress: Progress): string => {
   if (progress.kind === "run") {
-    return `${clock()}  run ${progress.status}${progress.reason ? `: ${progress.reason}` : ""}`;
+    return `${clock()}  run ${progress.status}${progress.reason ? `: ${printable(progress.reason)}` : ""}`;
   }
   const details = [`attempt ${progress.attempt}`];
   if (progress.seconds !== null) details.push(`${progress.seconds.toFixed(2)}s`);
-  const reason = progress.reason ? ` — ${progress.reason}` : "";
-  return `${clock()}  ${progress.status.padEnd(9)}  ${progress.node}  (${details.join(", ")})${reason}${runningNow(progress.running, progress.inFlight)}`;
+  const reason = progress.reason ? ` — ${printable(progress.reason)}` : "";
+  return `${clock()}  ${progress.status.padEnd(9)}  ${printable(progress.node)}  (${details.join(", ")})${reason}${runningNow(progress.running.map(printable), progress.inFlight)}`;
 };
 
 /** A line about orch itself rather than a node (waiting for a lock, say), timed like progress. */

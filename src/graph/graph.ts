@@ -201,7 +201,7 @@ export class Graph {
     return this.#reach(id, this.#pred);
   }
 
-  /** `id` and every node it created, transitively: its scope (DESIGN §2). */
+  /** `id` and every node it created, transitively: its scope. */
   scope(id: NodeId): NodeId[] {
     const out: NodeId[] = [];
     const stack = [id];

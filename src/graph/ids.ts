@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Node ids are unique in a run: 1–128 letters, digits and `._:-` (DESIGN §4). */
+/** Node ids are unique in a run: 1–128 letters, digits and `._:-`. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export const NodeIdSchema = z

@@ -27,7 +27,7 @@ export const describeMutation = (m: Mutation): string =>
     : `${m.source} added edge ${m.from} -> ${m.to}`;
 
 /**
- * Structural checks on a mutation the moment it arrives (DESIGN §5). Returns what
+ * Structural checks on a mutation the moment it arrives. Returns what
  * is wrong, or null. These fail the task; promises are checked separately.
  */
 export const structuralError = (graph: Graph, m: Mutation): string | null => {

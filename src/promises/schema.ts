@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { PlainStringSchema } from "../util/printable.js";
 
 /**
- * The promise language of DESIGN §6. Every rule is optional; all rules of one
+ * The promise language (docs/promises.md). Every rule is optional; all rules of one
  * promise must hold for every mutation whose source is in the promise's scope.
  * Semantic checks that need the graph (globs compile, template edges name a slot
  * or a node, scopes name a node) live in `validate.ts`.
@@ -57,7 +58,7 @@ export const NodesRuleSchema = z.union(
     z.strictObject(
       {
         ids: z.array(IdGlobSchema).optional(),
-        run: z.array(z.string().min(1)).optional(),
+        run: z.array(PlainStringSchema.min(1)).optional(),
         max: z
           .number({ error: "max is a number of nodes" })
           .int("max is a whole number of nodes")
@@ -90,7 +91,7 @@ export const SlotCountSchema = z.enum(["1", "?", "*", "+"], {
 export const TemplateSlotSchema = z.strictObject(
   {
     id: IdGlobSchema,
-    run: z.string().min(1),
+    run: PlainStringSchema.min(1),
     count: SlotCountSchema.default("1"),
   },
   { error: unknownKeys("a template slot", "id, run and count") },

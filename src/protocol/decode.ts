@@ -14,7 +14,7 @@ export type DecodedLine =
 /** A line that does not start like JSON is text: no need to try parsing it. */
 const JSON_START = /^[{["\d-]|^(?:true|false|null)/;
 
-/** Decode one stdout line (without its newline) of a task (DESIGN §5). */
+/** Decode one stdout line (without its newline) of a task. */
 export const decodeLine = (text: string, line: number): DecodedLine => {
   const trimmed = text.trim();
   if (trimmed === "") return { kind: "blank", line };

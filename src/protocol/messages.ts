@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
-import { ProcessStringSchema } from "../workflow/process-string.js";
+import { ProcessStringSchema, refuseProcessProblems } from "../workflow/process-string.js";
 import { ParamsSchema } from "../workflow/schema.js";
 
-/** The one line the orchestrator writes to a task's stdin (DESIGN §5). */
+/** The one line the orchestrator writes to a task's stdin. */
 export const StartMessageSchema = z.strictObject({
   type: z.literal("start"),
   run_id: z.string(),
@@ -16,7 +17,7 @@ export const StartMessageSchema = z.strictObject({
 export const AddNodeMessageSchema = z.strictObject({
   type: z.literal("add_node"),
   id: NodeIdSchema,
-  run: ProcessStringSchema.min(1),
+  run: PlainStringSchema.min(1).superRefine(refuseProcessProblems),
   args: z.array(ProcessStringSchema).default([]),
   params: ParamsSchema.default({}),
   promises: z.array(NodePromiseSchema).default([]),

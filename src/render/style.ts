@@ -1,5 +1,6 @@
 import type { Color } from "ts-graphviz";
 import type { NodeStatus } from "../graph/graph.js";
+import { printable } from "../util/printable.js";
 
 /** The look of `orch graph`: one palette, used by the nodes and the legend alike. */
 
@@ -30,15 +31,20 @@ export const FONT = "Helvetica,Arial,sans-serif";
 /** Escapes text for a Graphviz HTML-like label; a newline becomes a line break. */
 export const html = (text: string): string =>
   text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;")
-    .replace(/\r?\n/g, "<br/>");
+    .split(/\r?\n/)
+    .map((line) =>
+      // Graphviz drops a label holding other control characters, or fails on a NUL.
+      printable(line)
+        .replace(/&/g, "&amp;")
+        .replace(/</g, "&lt;")
+        .replace(/>/g, "&gt;")
+        .replace(/"/g, "&quot;")
+        .replace(/'/g, "&#39;"),
+    )
+    .join("<br/>");
 
 /** Escapes text for a Graphviz escString attribute (tooltips): ts-graphviz quotes `"` but not `\`. */
-export const escString = (text: string): string => text.replace(/\\/g, "\\\\");
+export const escString = (text: string): string => printable(text).replace(/\\/g, "\\\\");
 
 /** Cells get room to spare: Graphviz measures text with its own font metrics, viewers use theirs. */
 const cell = (content: string, attrs: string): string =>

@@ -1,4 +1,4 @@
-/** A run's status (DESIGN §3). Its own module, so readers of a run need not load the event schemas. */
+/** A run's status. Its own module, so readers of a run need not load the event schemas. */
 export const RUN_STATUSES = [
   "running",
   "succeeded",

@@ -5,7 +5,7 @@ import { MIGRATIONS } from "./migrations.js";
 
 export type Db = Database.Database;
 
-/** Where the database lives: `--db`, else `$ORCH_DB`, else `.orch/orch.db` here (DESIGN §3). */
+/** Where the database lives: `--db`, else `$ORCH_DB`, else `.orch/orch.db` here. */
 export const resolveDbPath = (flag: string | undefined, env = process.env): string =>
   flag ?? env.ORCH_DB ?? ".orch/orch.db";
 

@@ -66,7 +66,7 @@ export const EventRowSchema = z.object({
 });
 
 /**
- * The `orch status --json` document (DESIGN §3). SQLite builds it as JSON text
+ * The `orch status --json` document. SQLite builds it as JSON text
  * (see `statusQueries`), checking every value against these schemas as it goes.
  */
 export const RunStateSchema = RunRowSchema.pick({

@@ -30,7 +30,7 @@ const provisionalNode = (event: NodeAdded): NodeState => ({
 /**
  * The `orch status --json` document of a run as SQLite writes it: its nodes and
  * edges in creation order, those a running task has added so far marked
- * provisional (DESIGN §5), each node with every attempt, oldest first. One
+ * provisional, each node with every attempt, oldest first. One
  * statement, so a commit of the live run cannot fall between its parts.
  *
  * Creation order comes from scanning the `(run_id, seq)` indexes, which

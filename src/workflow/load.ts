@@ -3,10 +3,12 @@ import { dirname, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { Graph } from "../graph/graph.js";
 import { validatePromise } from "../promises/validate.js";
+import { duplicateKeys } from "../util/duplicate-keys.js";
 import { errorMessage } from "../util/error-message.js";
 import { type Issue, zodIssues } from "../util/issues.js";
 import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { type Workflow, WorkflowSchema } from "./schema.js";
+import { LooseWorkflowSchema, type WorkflowSkeleton } from "./skeleton.js";
 
 /** One problem in a workflow file: where (a JSON path, or line:column) and what was expected. */
 export type WorkflowIssue = Issue;
@@ -26,27 +28,68 @@ export type LoadResult =
 export const formatIssues = (file: string, issues: readonly WorkflowIssue[]): string =>
   issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ""}${i.message}`).join("\n");
 
-/** Read, parse and fully validate a workflow file; every problem is listed, none thrown. */
+/**
+ * Read, parse and fully validate a workflow file; every problem is listed, none
+ * thrown. Schema errors and graph errors (unknown nodes, cycles, bad promises)
+ * come together, so one pass shows them all.
+ */
 export const loadWorkflow = (path: string): LoadResult => {
   const file = resolve(path);
   const fail = (issues: WorkflowIssue[]): LoadResult => ({ ok: false, file: path, issues });
-  let text: string;
-  try {
-    if (statSync(file).isDirectory())
-      return fail([{ path: "", message: "is a directory, expected a workflow JSON file" }]);
-    text = readFileSync(file, "utf8");
-  } catch {
-    return fail([{ path: "", message: "cannot read the file (does it exist?)" }]);
-  }
-  const parsed = parseJson(text);
+  const read = readText(file);
+  if (!read.ok) return fail([read.issue]);
+  const parsed = parseJson(read.text);
   if (!parsed.ok) return fail([parsed.issue]);
   const result = WorkflowSchema.safeParse(parsed.value);
-  if (!result.success) return fail(zodIssues(result.error));
   const dir = dirname(file);
-  const issues = semanticIssues(result.data, dir);
-  return issues.length > 0
+  const issues = [
+    ...duplicateKeys(read.text),
+    ...(result.success ? [] : zodIssues(result.error, "", WorkflowSchema)),
+    ...semanticIssues(result.success ? result.data : LooseWorkflowSchema.parse(parsed.value), dir),
+  ];
+  return issues.length > 0 || !result.success
     ? fail(issues)
     : { ok: true, value: { file, dir, workflow: result.data } };
+};
+
+type ReadResult = { ok: true; text: string } | { ok: false; issue: WorkflowIssue };
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: "file not found",
+  ELOOP: "is a loop of symbolic links, not a file",
+  EACCES: "permission denied: orch cannot read it",
+  EISDIR: "is a directory, expected a workflow JSON file",
+};
+
+/** The file as UTF-8 text, or what it is instead (missing, a loop, UTF-16, binary). */
+const readText = (file: string): ReadResult => {
+  const fail = (message: string): ReadResult => ({ ok: false, issue: { path: "", message } });
+  let bytes: Buffer;
+  try {
+    if (statSync(file).isDirectory()) return fail(READ_ERRORS.EISDIR!);
+    bytes = readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    return fail(READ_ERRORS[code] ?? `cannot read the file: ${errorMessage(error)}`);
+  }
+  const encoding = unicodeEncodingOf(bytes);
+  if (encoding !== null)
+    return fail(`is ${encoding} text; a workflow file must be UTF-8 (save it as UTF-8)`);
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return fail("is not UTF-8 text (a binary file?); a workflow file must be UTF-8 JSON");
+  }
+};
+
+/** UTF-16 or UTF-32, told by a byte-order mark or by the zero bytes around ASCII. */
+const unicodeEncodingOf = (bytes: Buffer): string | null => {
+  const [b0, b1, b2, b3] = bytes;
+  if (b0 === 0xff && b1 === 0xfe) return b2 === 0 && b3 === 0 ? "UTF-32" : "UTF-16";
+  if (b0 === 0 && b1 === 0 && b2 === 0xfe && b3 === 0xff) return "UTF-32";
+  if (b0 === 0xfe && b1 === 0xff) return "UTF-16";
+  if (bytes.length >= 2 && (b0 === 0) !== (b1 === 0)) return "UTF-16";
+  return null;
 };
 
 /** Parse JSON strictly; on a syntax error, say where (line and column) and what. */
@@ -108,7 +151,7 @@ const JSON_ERRORS: Record<string, string> = {
   EmptyFile: "the file is empty",
 };
 
-const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
+const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[] => {
   const issues: WorkflowIssue[] = [];
   const ids = new Set<string>();
   // Many nodes often share one script: each file is looked at once.
@@ -122,26 +165,27 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
     return exists;
   };
   workflow.nodes.forEach((node, i) => {
+    if (node === null) return;
     if (ids.has(node.id))
       issues.push({ path: `nodes[${i}].id`, message: `duplicate node id ${node.id}` });
     ids.add(node.id);
-    if (!scriptExists(resolve(dir, node.run))) {
+    if (node.run !== null && !scriptExists(resolve(dir, node.run))) {
       issues.push({ path: `nodes[${i}].run`, message: `file not found: ${node.run}` });
     }
   });
   const edges: { from: string; to: string; path: string }[] = [];
   workflow.nodes.forEach((node, i) => {
-    node.depends_on.forEach((from, j) => {
-      edges.push({ from, to: node.id, path: `nodes[${i}].depends_on[${j}]` });
+    node?.depends_on.forEach((from, j) => {
+      if (from !== null) edges.push({ from, to: node.id, path: `nodes[${i}].depends_on[${j}]` });
     });
   });
   workflow.edges.forEach((edge, i) => {
-    edges.push({ ...edge, path: `edges[${i}]` });
+    if (edge !== null) edges.push({ ...edge, path: `edges[${i}]` });
   });
   const graph = new Graph();
   for (const node of workflow.nodes) {
-    if (!graph.has(node.id))
-      graph.addNode({ id: node.id, run: node.run, args: [], params: {}, createdBy: null });
+    if (node !== null && !graph.has(node.id))
+      graph.addNode({ id: node.id, run: node.run ?? "", args: [], params: {}, createdBy: null });
   }
   for (const edge of edges) {
     const unknown = [edge.from, edge.to].find((id) => !ids.has(id));
@@ -160,12 +204,14 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
   }
   const nodeExists = (id: string) => ids.has(id);
   workflow.promises.forEach((promise, i) => {
+    if (promise === null) return;
     issues.push(
       ...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false }),
     );
   });
   workflow.nodes.forEach((node, i) => {
-    node.promises.forEach((promise, j) => {
+    node?.promises.forEach((promise, j) => {
+      if (promise === null) return;
       issues.push(
         ...validatePromise(promise, {
           path: `nodes[${i}].promises[${j}]`,

@@ -14,7 +14,9 @@ export const processStringProblem = (text: string): string | null => {
  * A string that becomes part of a task's command line (its script or an
  * argument): refused where it arrives rather than crashing the spawner later.
  */
-export const ProcessStringSchema = z.string().superRefine((text, ctx) => {
+export const refuseProcessProblems = (text: string, ctx: z.RefinementCtx): void => {
   const problem = processStringProblem(text);
   if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
-});
+};
+
+export const ProcessStringSchema = z.string().superRefine(refuseProcessProblems);

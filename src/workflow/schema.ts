@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
-import { ProcessStringSchema } from "./process-string.js";
+import { ProcessStringSchema, refuseProcessProblems } from "./process-string.js";
 
 /** Parameters handed to a task in its start message: any JSON object. */
 export const ParamsSchema = z.record(z.string(), z.unknown());
@@ -11,7 +12,10 @@ export const EdgeSpecSchema = z.strictObject({ from: NodeIdSchema, to: NodeIdSch
 
 export const NodeSpecSchema = z.strictObject({
   id: NodeIdSchema,
-  run: ProcessStringSchema.min(1, "`run` names a Python script relative to the workflow file"),
+  run: PlainStringSchema.min(
+    1,
+    "`run` names a Python script relative to the workflow file",
+  ).superRefine(refuseProcessProblems),
   args: z.array(ProcessStringSchema).default([]),
   params: ParamsSchema.default({}),
   depends_on: z.array(NodeIdSchema).default([]),
@@ -21,7 +25,7 @@ export const NodeSpecSchema = z.strictObject({
 
 export const WorkflowSchema = z.strictObject({
   $schema: z.string().optional(),
-  name: z.string().min(1),
+  name: PlainStringSchema.min(1),
   nodes: z.array(NodeSpecSchema).min(1, "a workflow needs at least one node"),
   edges: z.array(EdgeSpecSchema).default([]),
   promises: z.array(PromiseSchema).default([]),

@@ -1,6 +1,6 @@
 """orch: the Python SDK for tasks run by the orch workflow orchestrator.
 
-A task is a Python script that orch runs as a subprocess (DESIGN §5)::
+A task is a Python script that orch runs as a subprocess::
 
     from orch import task                 # reads the start message on first use
 

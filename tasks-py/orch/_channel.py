@@ -1,7 +1,7 @@
 """The protocol channel: a private copy of the task's original stdout.
 
 The orchestrator reads the task's stdout as newline-delimited JSON messages
-(DESIGN §5). So that ``print()`` in a task, or anything a child process of the
+(docs/protocol.md). So that ``print()`` in a task, or anything a child process of the
 task writes to fd 1, cannot corrupt that stream, :func:`install` runs once when
 the SDK is imported and
 

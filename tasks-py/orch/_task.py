@@ -180,7 +180,7 @@ class Task:
 
     Use the module-level singleton: ``from orch import task``. Nothing is read
     until first use: the first attribute access or method call reads the one
-    start message the orchestrator writes to stdin (DESIGN §5)::
+    start message the orchestrator writes to stdin::
 
         {"type": "start", "run_id": "...", "node": {"id": "...", "params": {...}}, "attempt": 1}
 
@@ -334,7 +334,7 @@ class Task:
     def promise(self, scope: str = "$self", **rules: Any) -> None:
         """Promise ``rules`` for ``scope`` (``"$self"``, a node id or ``"*"``).
 
-        The rules are sent as given (DESIGN §6), e.g.
+        The rules are sent as given (docs/promises.md), e.g.
         ``task.promise(nodes={"ids": ["M-*"], "max": 5}, no_edges_to=["end"])``.
         """
         check_rule_keys(rules, _PROMISE_RESERVED, "promise()")

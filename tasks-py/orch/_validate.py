@@ -24,7 +24,7 @@ __all__ = [
     "check_level",
 ]
 
-#: Node ids: 1-128 letters, digits and ``._:-`` (DESIGN §4).
+#: Node ids: 1-128 letters, digits and ``._:-``.
 NODE_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 #: The levels a ``log`` message may carry.

@@ -2,7 +2,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./helpers.js";
 
-// DESIGN §3: after the README's setup, `npx orch …` works from the repository root.
+// After the README's setup, `npx orch …` works from the repository root.
 describe("npx orch", () => {
   it("runs the built bin as users do, through its #! line", async () => {
     const result = await execa("npx", ["--no-install", "orch", "--version"], {

@@ -1,7 +1,7 @@
 import { BRANCH_PROMISE, mapPromise, STATIC_PROMISE } from "../support/seed-promises.js";
 import type { WorkflowSpec } from "./run.js";
 
-/** DESIGN §6's examples, as the tests build them. */
+/** The promise examples of docs/promises.md, as the tests build them. */
 
 export const STATIC: WorkflowSpec = {
   nodes: ["start", "left", "right", "end"],

@@ -4,7 +4,7 @@ import type { Graph, GraphEdge, GraphNode } from "../../src/graph/graph.js";
 import type { PromiseRecord, RuleName } from "../../src/promises/types.js";
 
 /**
- * A brute-force reading of DESIGN §6, independent of the book: it recomputes a
+ * A brute-force reading of the promise language, independent of the book: it recomputes a
  * scope's additions from the graph (creator chains, not the book's sets) and
  * checks each rule directly; for `shape` it searches every assignment of the
  * added nodes to slots instead of assigning greedily.

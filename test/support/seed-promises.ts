@@ -1,6 +1,6 @@
 import type { PromiseDef, SlotCount } from "../../src/promises/schema.js";
 
-/** DESIGN §6's examples, shared by the promise, envelope and validation tests. */
+/** The promise examples of docs/promises.md, shared by the promise, envelope and validation tests. */
 
 export const STATIC_PROMISE = { scope: "*", nodes: false, edges: false } satisfies PromiseDef;
 

@@ -7,6 +7,7 @@ import type { RotatingLog } from "../../log/rotating-log.js";
 import { fileStorageFailure } from "../../store/failures.js";
 import type { Store } from "../../store/store.js";
 import { errorMessage } from "../../util/error-message.js";
+import { printable } from "../../util/printable.js";
 import { type GlobalArgs, logsDirFor, orchLogFor } from "../context.js";
 import { EXIT, exitCodeOfFailure, UsageError } from "../errors.js";
 import { formatNotice, formatProgress } from "../progress-printer.js";
@@ -132,7 +133,7 @@ export const runInForeground = async (
   const show = (line: string): void => {
     if (unprinted.push(line) === 1) setImmediate(printProgress);
   };
-  writeLog(log, `run ${runId}: executing ${workflowFile} (pid ${process.pid})`);
+  writeLog(log, `run ${runId}: executing ${printable(workflowFile)} (pid ${process.pid})`);
   store.onLockWait = (seconds) => {
     unprinted.push(
       formatNotice(
@@ -213,6 +214,7 @@ const printSummary = (store: Store, runId: string, outcome: RunOutcome): void =>
     .map(({ status, n }) => `${n} ${status}`)
     .join(", ");
   console.log(`run ${runId} ${outcome.status}: ${parts}`);
-  if (outcome.status === "terminated" && outcome.reason) console.log(`reason: ${outcome.reason}`);
+  if (outcome.status === "terminated" && outcome.reason)
+    console.log(`reason: ${printable(outcome.reason)}`);
   if (outcome.status === "interrupted") console.log(`resume it with: orch resume ${runId}`);
 };

@@ -6,11 +6,11 @@ import { RunState } from "../../state/run-state.js";
 import type { HistoryBound } from "../../store/history.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
-import { UsageError } from "../errors.js";
+import { required, UsageError } from "../errors.js";
 
 interface GraphArgs extends GlobalArgs {
   readonly target?: string | undefined;
-  readonly out: string;
+  readonly out?: string | undefined;
   readonly expand?: boolean | undefined;
   readonly at?: string | undefined;
 }
@@ -34,8 +34,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       .positional("target", { type: "string", describe: "a run id or a WORKFLOW.json" })
       .option("out", {
         type: "string",
-        demandOption: true,
-        describe: "output file: .svg, .dot or .json",
+        describe: "output file: .svg, .dot or .json (required)",
       })
       .option("expand", {
         type: "boolean",
@@ -50,7 +49,8 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     // that the other commands do not need.
     const { computeEnvelope } = await import("../../envelope/envelope.js");
     const { formatFromPath, renderEnvelope } = await import("../../render/index.js");
-    const format = formatFromPath(args.out);
+    const out = required(args.out, "--out FILE", "orch graph [RUN | WORKFLOW.json] --out FILE");
+    const format = formatFromPath(out);
     let state: RunState;
     let title: string;
     if (args.target !== undefined && isWorkflowFile(args.target)) {
@@ -77,11 +77,11 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       }
     }
     const envelope = computeEnvelope(state.graph, state.book, { expand: args.expand ?? false });
-    writeFileSync(args.out, await renderEnvelope(envelope, format, { title }));
+    writeFileSync(out, await renderEnvelope(envelope, format, { title }));
     const nodes = envelope.nodes.reduce((n, node) => n + node.count, 0);
     const stacks = nodes === envelope.nodes.length ? "" : ` (drawn as ${envelope.nodes.length})`;
     console.log(
-      `${args.out}: ${nodes} nodes${stacks}, ${envelope.edges.length} edges, ${envelope.wildcards.length} wildcards`,
+      `${out}: ${nodes} nodes${stacks}, ${envelope.edges.length} edges, ${envelope.wildcards.length} wildcards`,
     );
   },
 };

@@ -2,7 +2,7 @@ import type { CommandModule } from "yargs";
 import { keepLimits, limitsOfRun } from "../../engine/limits.js";
 import { prepareResume } from "../../engine/resume.js";
 import { findRun, openStore } from "../context.js";
-import { UsageError } from "../errors.js";
+import { required, UsageError } from "../errors.js";
 import {
   type ExecutionArgs,
   executionOptions,
@@ -15,16 +15,17 @@ interface ResumeArgs extends ExecutionArgs {
 }
 
 export const resumeCommand: CommandModule<object, ResumeArgs> = {
-  command: "resume <run>",
+  command: "resume [run]",
   describe: "carry on an interrupted run from what was committed",
   builder: (y) =>
     y
-      .positional("run", { type: "string", demandOption: true, describe: "the run id" })
+      .positional("run", { type: "string", describe: "the run id" })
       .options(executionOptions) as never,
   handler: async (args) => {
+    const runId = required(args.run, "RUN", "orch resume RUN");
     const store = openStore(args);
     try {
-      const run = findRun(store, args.run);
+      const run = findRun(store, runId);
       if (run.status !== "running" && run.status !== "interrupted") {
         throw new UsageError(
           `run ${run.id} has ended (${run.status}); only running or interrupted runs can be resumed`,

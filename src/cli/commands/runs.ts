@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { resolveDbPath } from "../../store/db.js";
+import { printable } from "../../util/printable.js";
 import { type GlobalArgs, openStore, printJson } from "../context.js";
 
 interface RunsArgs extends GlobalArgs {
@@ -35,10 +36,21 @@ export const runsCommand: CommandModule<object, RunsArgs> = {
         printJson(runs);
         return;
       }
-      if (runs.length === 0) console.log("no runs yet");
-      for (const run of runs) {
-        console.log(`${run.id}  ${run.status.padEnd(11)}  ${run.created_at}  ${run.name}`);
+      if (runs.length === 0) {
+        console.log("no runs yet");
+        return;
       }
+      const ids = runs.map((run) => printable(run.id));
+      const width = ids.reduce((w, id) => Math.max(w, id.length), "RUN".length);
+      const created = runs[0]!.created_at.length;
+      console.log(
+        `${"RUN".padEnd(width)}  ${"STATUS".padEnd(11)}  ${"CREATED".padEnd(created)}  NAME`,
+      );
+      runs.forEach((run, i) => {
+        console.log(
+          `${ids[i]!.padEnd(width)}  ${run.status.padEnd(11)}  ${run.created_at.padEnd(created)}  ${printable(run.name)}`,
+        );
+      });
     } finally {
       store.close();
     }

@@ -1,12 +1,39 @@
+import { setTimeout } from "node:timers/promises";
 import type { CommandModule } from "yargs";
 import type { StatusDocument } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import { findRun, type GlobalArgs, openStore, printJsonText } from "../context.js";
+import { statusTable } from "../status-table.js";
 
 interface StatusArgs extends GlobalArgs {
   readonly run?: string | undefined;
   readonly json?: boolean | undefined;
+  readonly watch?: boolean | undefined;
 }
+
+/** How often `--watch` reads the run again. */
+const WATCH_INTERVAL_MS = 1000;
+/** Cursor home and clear screen: each redraw replaces the last on a terminal. */
+const CLEAR_SCREEN = "\u001b[H\u001b[2J";
+
+/**
+ * Print the table again whenever it changes, until the run is no longer
+ * `running`: redrawn in place on a terminal, one table after another otherwise.
+ */
+const watch = async (store: Store, runId: string | undefined): Promise<void> => {
+  const run = findRun(store, runId);
+  let shown = "";
+  for (;;) {
+    const doc = statusDocument(store, run.id);
+    const table = statusTable(doc);
+    if (table !== shown) {
+      process.stdout.write(process.stdout.isTTY ? `${CLEAR_SCREEN}${table}` : `${table}\n`);
+      shown = table;
+    }
+    if (doc.run.status !== "running") return;
+    await setTimeout(WATCH_INTERVAL_MS);
+  }
+};
 
 /** What `read` gives for the run a command names (or the latest one). */
 const ofRun = <T>(
@@ -20,7 +47,7 @@ const ofRun = <T>(
   return value;
 };
 
-/** The `orch status --json` text of a run (DESIGN §3), as SQLite builds it. */
+/** The `orch status --json` text of a run, as SQLite builds it. */
 export const statusJson = (store: Store, runId: string | undefined): string =>
   ofRun(store, runId, store.status.statusJson);
 
@@ -32,40 +59,29 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
   command: "status [run]",
   describe: "the run's state and every node's state (default: the latest run)",
   builder: (y) =>
-    y.positional("run", { type: "string", describe: "the run id" }).option("json", {
-      type: "boolean",
-      describe: "print one JSON object (indented on a terminal, compact otherwise)",
-    }) as never,
-  handler: (args) => {
+    y
+      .positional("run", { type: "string", describe: "the run id" })
+      .option("json", {
+        type: "boolean",
+        describe: "print one JSON object (indented on a terminal, compact otherwise)",
+      })
+      .option("watch", {
+        type: "boolean",
+        describe: "redraw the table until the run ends",
+        conflicts: "json",
+      }) as never,
+  handler: async (args) => {
     const store = openStore(args, { readonly: true });
     try {
+      if (args.watch) {
+        await watch(store, args.run);
+        return;
+      }
       if (args.json) {
         printJsonText(statusJson(store, args.run));
         return;
       }
-      const doc = statusDocument(store, args.run);
-      const lines = [
-        `run ${doc.run.id}  ${doc.run.name}  ${doc.run.status}  (parallel ${doc.run.parallel})`,
-      ];
-      if (doc.run.reason) lines.push(`reason: ${doc.run.reason}`);
-      const width = doc.nodes.reduce((w, n) => Math.max(w, n.id.length), 4);
-      lines.push(`${"NODE".padEnd(width)}  ${"STATUS".padEnd(9)}  ATTEMPTS  CREATED BY`);
-      for (const node of doc.nodes) {
-        const line = `${node.id.padEnd(width)}  ${node.status.padEnd(9)}  ${String(node.attempts).padEnd(8)}  ${node.created_by ?? "-"}`;
-        const notes = [
-          ...(node.provisional ? [`provisional until ${node.created_by} succeeds`] : []),
-          ...(node.next_attempt_at ? [`next attempt at ${node.next_attempt_at}`] : []),
-          ...(node.reason ? [node.reason] : []),
-        ];
-        lines.push(notes.length > 0 ? `${line}  (${notes.join("; ")})` : line);
-        if (node.history.length > 1) {
-          for (const a of node.history) {
-            const end = a.reason ? `: ${a.reason}` : "";
-            lines.push(`${" ".repeat(width)}    attempt ${a.attempt} ${a.status}${end}`);
-          }
-        }
-      }
-      process.stdout.write(`${lines.join("\n")}\n`);
+      process.stdout.write(statusTable(statusDocument(store, args.run)));
     } finally {
       store.close();
     }

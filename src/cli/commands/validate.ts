@@ -1,17 +1,19 @@
 import type { CommandModule } from "yargs";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
-import { UsageError } from "../errors.js";
+import { required, UsageError } from "../errors.js";
 
 interface ValidateArgs {
-  readonly workflow: string;
+  readonly workflow?: string | undefined;
 }
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
-  command: "validate <workflow>",
+  command: "validate [workflow]",
   describe: "check a workflow file (and its promises) without running it",
-  builder: (y) => y.positional("workflow", { type: "string", demandOption: true }) as never,
+  builder: (y) =>
+    y.positional("workflow", { type: "string", describe: "the workflow JSON file" }) as never,
   handler: (args) => {
-    const loaded = loadWorkflow(args.workflow);
+    const file = required(args.workflow, "WORKFLOW", "orch validate WORKFLOW.json");
+    const loaded = loadWorkflow(file);
     if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
     const { workflow } = loaded.value;
     const edges =
@@ -19,7 +21,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
     const promises =
       workflow.promises.length + workflow.nodes.reduce((n, node) => n + node.promises.length, 0);
     console.log(
-      `${args.workflow}: ok — ${workflow.name}: ${workflow.nodes.length} nodes, ${edges} edges, ${promises} promises`,
+      `${file}: ok — ${workflow.name}: ${workflow.nodes.length} nodes, ${edges} edges, ${promises} promises`,
     );
   },
 };
