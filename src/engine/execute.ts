@@ -14,8 +14,8 @@ import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
 import type { EngineLimits } from "./limits.js";
 import type { ProgressListener } from "./progress.js";
+import { RunSpawners } from "./run-spawners.js";
 import { Scheduler } from "./scheduler.js";
-import { Spawner } from "./spawner.js";
 import { launchTask, type RunningTask, type TaskExit } from "./task-process.js";
 
 export interface EngineOptions {
@@ -129,7 +129,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     const script = resolve(options.dir, node.run);
     const task = existsSync(script)
       ? launchTask(
-          spawner,
+          spawners.for(state.policy(id).warm),
           {
             python: options.python,
             script,
@@ -364,7 +364,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     }
   };
 
-  const spawner = new Spawner(options.python);
+  const spawners = new RunSpawners(options.python, options.dir, inherited, state.preload);
   try {
     for (;;) {
       if (stopRequest !== null) return endRun("interrupted", stopRequest);
@@ -376,7 +376,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
     return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
   } finally {
-    spawner.close();
+    spawners.close();
   }
 };
 

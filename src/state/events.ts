@@ -3,6 +3,7 @@ import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema } from "../promises/schema.js";
 import { TaskPolicySchema } from "../workflow/policy.js";
+import { ModuleNameSchema } from "../workflow/schema.js";
 import { RUN_STATUSES } from "./run-status.js";
 
 /**
@@ -60,6 +61,12 @@ export const DefaultsSetSchema = z.strictObject({
   policy: TaskPolicySchema,
 });
 
+/** The modules warm tasks' interpreter imports once, recorded at registration. */
+export const PreloadSetSchema = z.strictObject({
+  type: z.literal("preload"),
+  modules: z.array(ModuleNameSchema),
+});
+
 export const RunStatusChangedSchema = z.strictObject({
   type: z.literal("run_status"),
   status: z.enum(RUN_STATUSES),
@@ -73,6 +80,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   NodeStatusChangedSchema,
   OutputStoredSchema,
   DefaultsSetSchema,
+  PreloadSetSchema,
   RunStatusChangedSchema,
 ]);
 

@@ -22,6 +22,7 @@ export class RunState {
   readonly outputs = new Map<NodeId, Readonly<Record<string, unknown>>>();
   readonly policies = new Map<NodeId, TaskPolicy>();
   defaults: TaskPolicy = {};
+  preload: readonly string[] = [];
   status: RunStatus = "running";
   reason: string | null = null;
 
@@ -92,6 +93,9 @@ export class RunState {
         return NONE;
       case "defaults":
         this.defaults = event.policy;
+        return NONE;
+      case "preload":
+        this.preload = event.modules;
         return NONE;
       case "run_status":
         this.status = event.status;
