@@ -41,7 +41,10 @@ def main():
     out_fd = os.dup(1)
     sys.path[0] = os.getcwd()
     for module in ["orch", *sys.argv[1:]]:
-        __import__(module)
+        try:
+            __import__(module)
+        except Exception as error:  # noqa: BLE001 - any failure of a preload is reported the same way
+            sys.exit("cannot preload module %r: %s: %s" % (module, type(error).__name__, error))
     starter = WarmStarter(out_fd)
     try:
         starter.serve()

@@ -73,6 +73,27 @@ describe("warm tasks through the CLI", () => {
     expect(cmdline.warm).toMatch(/warm_starter\.py$/);
   });
 
+  it("fail, saying which module, when a preload cannot be imported; cold tasks still run", async () => {
+    const { orch, write } = sandbox();
+    const wf = write({
+      "wf.json": JSON.stringify({
+        name: "bad-preload",
+        preload: ["no_such_module_here"],
+        nodes: [
+          { id: "warm", run: "t.py", warm: true },
+          { id: "cold", run: "t.py" },
+        ],
+      }),
+      "t.py": pyTask("task.output(ok=True)"),
+    });
+    expect((await orch("start", wf)).exitCode).toBe(1);
+    const doc = await status(orch);
+    expect(nodeStatus(doc)).toEqual({ warm: "failed", cold: "succeeded" });
+    expect(doc.nodes[0]!.reason).toMatch(
+      /cannot preload module 'no_such_module_here': ModuleNotFoundError/,
+    );
+  });
+
   it("time out with their whole process group", async () => {
     const { dir, orch, write } = sandbox();
     const wf = write({
