@@ -7,7 +7,7 @@ import type { TaskMessage } from "../protocol/messages.js";
 import type { MutationEvent } from "../state/events.js";
 import type { RunState } from "../state/run-state.js";
 import { policyOf } from "../workflow/policy.js";
-import { CONTINUE, type LineVerdict } from "./task-process.js";
+import { CONTINUE, type LineVerdict } from "./lines.js";
 
 export interface AttemptLimits {
   /** Most nodes a run may hold. */
@@ -22,9 +22,10 @@ export interface AttemptLimits {
  * the run state as provisional. Nothing here touches the store.
  */
 export class AttemptSession {
-  /** Accepted mutations not yet handed to the store, in order (see `takeUnstaged`). */
-  #unstaged: MutationEvent[] = [];
-  #accepted = 0;
+  /** Every accepted mutation, in order: what a commit appends to the history. */
+  readonly mutations: MutationEvent[] = [];
+  /** How many of `mutations` were handed to the store to stage (see `takeUnstaged`). */
+  #staged = 0;
   /** Nodes and edges the attempt added, in order: what a commit makes permanent. */
   readonly addedNodes: NodeId[] = [];
   readonly addedEdges: (readonly [NodeId, NodeId])[] = [];
@@ -40,8 +41,8 @@ export class AttemptSession {
 
   /** The accepted mutations since the last call, for the store to stage. */
   takeUnstaged(): MutationEvent[] {
-    const batch = this.#unstaged;
-    this.#unstaged = [];
+    const batch = this.mutations.slice(this.#staged);
+    this.#staged = this.mutations.length;
     return batch;
   }
 
@@ -115,7 +116,7 @@ export class AttemptSession {
   }
 
   #propose(event: MutationEvent): LineVerdict {
-    if (this.#accepted >= this.limits.maxMutations) {
+    if (this.mutations.length >= this.limits.maxMutations) {
       return {
         stop: true,
         reason: `more than ${this.limits.maxMutations} mutations from one task (--max-mutations)`,
@@ -135,8 +136,7 @@ export class AttemptSession {
       this.violations = broken;
       return { stop: true, reason: "it broke a promise" };
     }
-    this.#accepted += 1;
-    this.#unstaged.push(event);
+    this.mutations.push(event);
     if (event.type === "node_added") this.addedNodes.push(event.id);
     else if (event.type === "edge_added") this.addedEdges.push([event.from, event.to]);
     return CONTINUE;

@@ -11,6 +11,10 @@ export type Progress =
       readonly attempt: number;
       readonly seconds: number | null;
       readonly reason: string | null;
+      /** With more than one task at a time: the nodes running now (the first few). */
+      readonly running: readonly NodeId[];
+      /** How many tasks are running now. */
+      readonly inFlight: number;
     }
   | { readonly kind: "run"; readonly status: RunStatus; readonly reason: string | null };
 

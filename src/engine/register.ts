@@ -58,20 +58,21 @@ export const stateBeforeRun = (loaded: LoadedWorkflow, fileLabel: string): RunSt
   RunState.replay(registrationEvents(loaded, fileLabel));
 
 /**
- * Register a new run, owned by this process: the run row with the limits it
- * executes with, and its registration events, in one transaction.
+ * Register a new run, owned by this process: the run row with the limits and
+ * parallelism it executes with, and its registration events, in one transaction.
  */
 export const registerRun = (
   store: Store,
   loaded: LoadedWorkflow,
   runId: string,
   fileLabel: string,
-  limits: EngineLimits,
+  execution: { readonly limits: EngineLimits; readonly parallel: number },
 ): void => {
   const at = now();
   store.transaction(() => {
     store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
-    keepLimits(store, runId, limits);
+    keepLimits(store, runId, execution.limits);
+    store.runs.setRunParallel(runId, execution.parallel);
     store.history.append(runId, at, registrationEvents(loaded, fileLabel));
     store.runs.setRunOwner(runId, process.pid, at);
   });

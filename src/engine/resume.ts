@@ -31,16 +31,18 @@ export const prepareResume = (store: Store, runId: string): Claim => {
         });
       }
     }
-    store.history.discardStaged(runId);
-    for (const attempt of store.attempts.runningAttempts(runId)) {
-      store.attempts.finishAttempt(runId, attempt.node_id, attempt.attempt, at, {
-        status: "lost",
-        exitCode: null,
-        signal: null,
-        reason: "lost: the orchestrator stopped while it ran",
-      });
-    }
+    store.history.discardAllStaged(runId);
+    const lost: RunEvent[] = store.attempts.runningAttempts(runId).map((attempt) => ({
+      type: "attempt_ended",
+      id: attempt.node_id,
+      attempt: attempt.attempt,
+      status: "lost",
+      exit_code: null,
+      signal: null,
+      reason: "lost: the orchestrator stopped while it ran",
+    }));
     store.history.append(runId, at, [
+      ...lost,
       ...reopened,
       { type: "run_status", status: "running", reason: null },
     ]);

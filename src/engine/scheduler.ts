@@ -2,9 +2,9 @@ import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 
 /**
- * Which node runs next: a pending node whose predecessors all succeeded, the
- * earliest created first. Counts unmet predecessors per node so picking the
- * next node never scans the graph.
+ * Which node runs next: a pending node whose predecessors all succeeded, or a
+ * retrying one whose next attempt is due, the earliest created first. Counts
+ * unmet predecessors per node so picking the next node never scans the graph.
  */
 export class Scheduler {
   readonly #unmet = new Map<NodeId, number>();
@@ -34,13 +34,19 @@ export class Scheduler {
     }
   }
 
+  /** A retrying node's next attempt is due: it is ready again. */
+  due(id: NodeId): void {
+    this.#ready.push(this.graph.node(id)!.seq, id);
+  }
+
   /** The next node to run, or undefined when nothing is ready. */
   next(): NodeId | undefined {
     for (;;) {
       const id = this.#ready.pop();
       if (id === undefined) return undefined;
       const node = this.graph.node(id);
-      if (node?.status === "pending" && this.#unmet.get(id) === 0) return id;
+      const runnable = node?.status === "pending" || node?.status === "retrying";
+      if (runnable && this.#unmet.get(id) === 0) return id;
     }
   }
 

@@ -3,20 +3,26 @@ import type { NodeId } from "./ids.js";
 export const NODE_STATUSES = [
   "pending",
   "running",
+  "retrying",
+  "waiting",
   "succeeded",
   "failed",
   "blocked",
+  "skipped",
   "cancelled",
 ] as const;
 export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 /** A node that will never run (again) in this run. */
 export const isSettled = (status: NodeStatus): boolean =>
-  status === "succeeded" || status === "failed" || status === "blocked" || status === "cancelled";
+  status === "succeeded" ||
+  status === "failed" ||
+  status === "blocked" ||
+  status === "skipped" ||
+  status === "cancelled";
 
-/** A node can still add to the graph while it has not finished: pending or running. */
-export const canStillMutate = (status: NodeStatus): boolean =>
-  status === "pending" || status === "running";
+/** A node can still add to the graph while it has not finished: it may run (again). */
+export const canStillMutate = (status: NodeStatus): boolean => !isSettled(status);
 
 export interface GraphNode {
   readonly id: NodeId;
@@ -25,8 +31,11 @@ export interface GraphNode {
   readonly params: Readonly<Record<string, unknown>>;
   /** The node whose task added this one; null for nodes of the workflow file. */
   readonly createdBy: NodeId | null;
-  /** Creation order, 0-based: ties between ready nodes are broken by it. */
-  readonly seq: number;
+  /**
+   * Creation order: ties between ready nodes are broken by it. A provisional
+   * node takes its place when it commits, so that the order is commit order.
+   */
+  seq: number;
   status: NodeStatus;
   attempts: number;
   /** Added by a task that is still running: shown, not committed. */
@@ -57,6 +66,7 @@ export class Graph {
   readonly #created = new Map<NodeId, NodeId[]>();
   readonly #order = new Map<NodeId, number>();
   #nextOrder = 0;
+  #nextSeq = 0;
 
   get size(): number {
     return this.#nodes.size;
@@ -109,7 +119,7 @@ export class Graph {
       args: spec.args,
       params: spec.params,
       createdBy: spec.createdBy,
-      seq: this.#nodes.size,
+      seq: this.#nextSeq++,
       status: spec.status ?? "pending",
       attempts: spec.attempts ?? 0,
       provisional: spec.provisional ?? false,
@@ -135,6 +145,38 @@ export class Graph {
     adjacency(this.#succ, from).add(to);
     adjacency(this.#pred, to).add(from);
     return edge;
+  }
+
+  /** A provisional node became committed: it takes its place in creation order. */
+  commitNode(id: NodeId): void {
+    const node = this.#nodes.get(id)!;
+    node.provisional = false;
+    node.seq = this.#nextSeq++;
+  }
+
+  /** Takes back edge `from -> to`; the topological order stays valid without it. */
+  removeEdge(from: NodeId, to: NodeId): void {
+    if (!this.#edges.delete(edgeKey(from, to))) throw new Error(`no edge ${from} -> ${to}`);
+    this.#succ.get(from)?.delete(to);
+    this.#pred.get(to)?.delete(from);
+  }
+
+  /** Takes back node `id`, which must have no edges left and have created no node still here. */
+  removeNode(id: NodeId): void {
+    const node = this.#nodes.get(id);
+    if (!node) throw new Error(`no node ${id}`);
+    if (this.successors(id).size > 0 || this.predecessors(id).size > 0)
+      throw new Error(`node ${id} still has edges`);
+    if (this.createdBy(id).length > 0) throw new Error(`node ${id} still has nodes it created`);
+    this.#nodes.delete(id);
+    this.#order.delete(id);
+    this.#succ.delete(id);
+    this.#pred.delete(id);
+    this.#created.delete(id);
+    if (node.createdBy !== null) {
+      const siblings = this.#created.get(node.createdBy)!;
+      siblings.splice(siblings.indexOf(id), 1);
+    }
   }
 
   /**

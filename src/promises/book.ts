@@ -64,9 +64,14 @@ export class PromiseBook {
     }
   }
 
+  /** How many promises were ever made: the id the next one gets. */
+  get made(): number {
+    return this.#promises.length;
+  }
+
   /** Every promise made, in the order made, including one that was broken as it was made. */
   all(): readonly PromiseRecord[] {
-    return this.#promises.map((state) => state.record);
+    return this.#promises.filter((state) => !state.withdrawn).map((state) => state.record);
   }
 
   /** The promises in force for `node`: run-wide, its own and every scope it is in, in the order made. */
@@ -130,6 +135,37 @@ export class PromiseBook {
       this.#nodes.set(m.id, { set, open: true });
       this.#openNodes++;
       for (const state of set) state.open++;
+    }
+  }
+
+  /**
+   * Takes back what one attempt added, while its nodes are still in the graph:
+   * the promises it made (by id) and its mutations. Every promise that counted
+   * those mutations forgets its additions and replays what is left of them.
+   */
+  takeBack(mutations: readonly Mutation[], promises: readonly number[]): void {
+    for (const id of promises) this.#withdraw(this.#promises[id]!);
+    const gone = new Set(mutations.map(mutationKey));
+    const affected = new Set<PromiseState>(this.#global);
+    for (const m of mutations) {
+      for (const state of this.#setOf(m.source)) affected.add(state);
+      if (m.kind !== "add_node") continue;
+      const entry = this.#nodes.get(m.id);
+      if (entry?.open) {
+        this.#openNodes--;
+        for (const state of entry.set) state.open--;
+      }
+      this.#nodes.delete(m.id);
+    }
+    const kept = this.#log.filter((m) => !gone.has(mutationKey(m)));
+    this.#log.length = 0;
+    this.#logBySource.clear();
+    for (const m of kept) this.#logMutation(m);
+    for (const state of affected) {
+      if (state.withdrawn) continue;
+      state.forgetAdditions();
+      const members = state.isGlobal ? null : this.#graph.scope(state.record.scope);
+      for (const m of this.#pastAdditions(members)) state.apply(m, this.#graph, false);
     }
   }
 
@@ -223,6 +259,24 @@ export class PromiseBook {
     }
   }
 
+  /** A promise taken back: out of every set that holds it. */
+  #withdraw(state: PromiseState): void {
+    state.withdrawn = true;
+    state.inForce = false;
+    const global = this.#global.indexOf(state);
+    if (global >= 0) this.#global.splice(global, 1);
+    const copies = new Map<PromiseSet, PromiseSet>();
+    for (const entry of this.#nodes.values()) {
+      if (!entry.set.includes(state)) continue;
+      let next = copies.get(entry.set);
+      if (!next) {
+        next = entry.set.filter((s) => s !== state);
+        copies.set(entry.set, next);
+      }
+      entry.set = next;
+    }
+  }
+
   /** A node created by a task before this book existed: logged as its creator's addition. */
   #admit(node: GraphNode): void {
     this.#logMutation({
@@ -260,6 +314,9 @@ export class PromiseBook {
     return EMPTY_SET;
   }
 }
+
+const mutationKey = (m: Mutation): string =>
+  m.kind === "add_node" ? `node ${m.id}` : `edge ${m.from}\u0000${m.to}`;
 
 /** Two id-ordered lists merged by id. */
 const mergeById = (a: readonly PromiseState[], b: readonly PromiseState[]): PromiseState[] => {

@@ -56,7 +56,9 @@ export class PromiseState {
   /** The final shape check has run. */
   finalChecked = false;
   addedNodes = 0;
-  readonly shape: ShapeTracker | null;
+  /** Taken back with the attempt that made it: never in force, not listed. */
+  withdrawn = false;
+  shape: ShapeTracker | null;
   readonly #nodes: NodesCheck | false | null;
   readonly #edges: readonly EdgeMatcher[] | false | null;
   readonly #noFrom: IdMatcher | null;
@@ -97,6 +99,13 @@ export class PromiseState {
       this.#added?.add(m.id);
     }
     this.shape?.apply(m, this.shape.plan(m, graph, live));
+  }
+
+  /** Forget what the scope added, for the book to replay what is left of it. */
+  forgetAdditions(): void {
+    this.addedNodes = 0;
+    this.#added?.clear();
+    if (this.record.rules.shape) this.shape = new ShapeTracker(this.record.rules.shape);
   }
 
   /** A shape violation found without a mutation (at completion, or when made). */

@@ -12,9 +12,12 @@ export interface Swatch {
 export const STATUS_STYLE: Readonly<Record<NodeStatus, Swatch>> = {
   pending: { fill: "#f8fafc", line: "#94a3b8", text: "#334155" },
   running: { fill: "#dbeafe", line: "#2563eb", text: "#1e3a8a" },
+  retrying: { fill: "#fef9c3", line: "#ca8a04", text: "#713f12" },
+  waiting: { fill: "#e0f2fe", line: "#0284c7", text: "#0c4a6e" },
   succeeded: { fill: "#dcfce7", line: "#16a34a", text: "#14532d" },
   failed: { fill: "#fee2e2", line: "#dc2626", text: "#7f1d1d" },
   blocked: { fill: "#ffedd5", line: "#ea580c", text: "#7c2d12" },
+  skipped: { fill: "#f8fafc", line: "#cbd5e1", text: "#94a3b8" },
   cancelled: { fill: "#f1f5f9", line: "#64748b", text: "#64748b" },
 };
 

@@ -4,6 +4,7 @@ import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema } from "../promises/schema.js";
 import { TaskPolicySchema } from "../workflow/policy.js";
 import { ModuleNameSchema } from "../workflow/schema.js";
+import { ATTEMPT_STATUSES } from "./attempt-status.js";
 import { RUN_STATUSES } from "./run-status.js";
 
 /**
@@ -47,6 +48,29 @@ export const NodeStatusChangedSchema = z.strictObject({
   status: z.enum(NODE_STATUSES),
   attempt: z.number().int().nonnegative(),
   reason: z.string().nullable(),
+  /** When a `retrying` node's next attempt is due (ISO 8601, UTC). */
+  next_attempt_at: z.string().optional(),
+});
+
+/** An attempt's process runs: where (executor and its handle) and where its log goes. */
+export const AttemptStartedSchema = z.strictObject({
+  type: z.literal("attempt_started"),
+  id: NodeIdSchema,
+  attempt: z.number().int().positive(),
+  executor: z.string(),
+  /** What the executor knows it by (the local executor: its pid); null if it never started. */
+  handle: z.string().nullable(),
+  log: z.string(),
+});
+
+export const AttemptEndedSchema = z.strictObject({
+  type: z.literal("attempt_ended"),
+  id: NodeIdSchema,
+  attempt: z.number().int().positive(),
+  status: z.enum(ATTEMPT_STATUSES).exclude(["running"]),
+  exit_code: z.number().int().nullable(),
+  signal: z.string().nullable(),
+  reason: z.string().nullable(),
 });
 
 export const OutputStoredSchema = z.strictObject({
@@ -78,6 +102,8 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   EdgeAddedSchema,
   PromiseMadeSchema,
   NodeStatusChangedSchema,
+  AttemptStartedSchema,
+  AttemptEndedSchema,
   OutputStoredSchema,
   DefaultsSetSchema,
   PreloadSetSchema,
@@ -89,6 +115,8 @@ export type NodeAdded = z.infer<typeof NodeAddedSchema>;
 export type EdgeAdded = z.infer<typeof EdgeAddedSchema>;
 export type PromiseMade = z.infer<typeof PromiseMadeSchema>;
 export type NodeStatusChanged = z.infer<typeof NodeStatusChangedSchema>;
+export type AttemptStarted = z.infer<typeof AttemptStartedSchema>;
+export type AttemptEnded = z.infer<typeof AttemptEndedSchema>;
 /** The mutations a task makes: provisional until it succeeds. */
 export const MutationEventSchema = z.discriminatedUnion("type", [
   NodeAddedSchema,

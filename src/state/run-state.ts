@@ -12,15 +12,33 @@ export type Refusal =
   | { readonly kind: "structural"; readonly message: string }
   | { readonly kind: "promise"; readonly violation: Violation };
 
+/** What one running attempt has added so far: provisional until it commits or is discarded. */
+interface Overlay {
+  readonly nodes: NodeId[];
+  readonly edges: (readonly [NodeId, NodeId])[];
+  /** Ids of the promises it made, in the promise book. */
+  readonly promises: number[];
+  readonly mutations: Mutation[];
+}
+
 /**
  * A run's graph and promises as a fold of its events. The engine applies each
  * event as it happens; readers (status, graph, resume) rebuild it from the store.
+ *
+ * The committed state carries one overlay per running attempt (keyed by its
+ * node: a node runs one attempt at a time): the mutations it made, applied as
+ * provisional, so every check sees the committed graph plus every overlay.
  */
 export class RunState {
   readonly graph = new Graph();
   readonly book = new PromiseBook(this.graph);
   readonly outputs = new Map<NodeId, Readonly<Record<string, unknown>>>();
   readonly policies = new Map<NodeId, TaskPolicy>();
+  /** Failed attempts per node since its last reset: what its retries are counted against. */
+  readonly failures = new Map<NodeId, number>();
+  /** When each `retrying` node's next attempt is due (ISO 8601). */
+  readonly nextAttemptAt = new Map<NodeId, string>();
+  readonly #overlays = new Map<NodeId, Overlay>();
   defaults: TaskPolicy = {};
   preload: readonly string[] = [];
   status: RunStatus = "running";
@@ -37,6 +55,8 @@ export class RunState {
   refusal(event: MutationEvent): Refusal | null {
     const mutation = toMutation(event);
     if (!mutation) return null;
+    const foreign = this.#foreignProvisional(mutation);
+    if (foreign !== null) return { kind: "structural", message: foreign };
     const violation = this.book.check(mutation);
     if (violation) return { kind: "promise", violation };
     const message = structuralError(this.graph, mutation);
@@ -62,15 +82,27 @@ export class RunState {
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
         else this.book.registerNode(event.id);
+        if (provisional && mutation) {
+          const overlay = this.#overlay(mutation.source);
+          overlay.nodes.push(event.id);
+          overlay.mutations.push(mutation);
+        }
         return NONE;
       }
       case "edge_added": {
         this.graph.addEdge(event.from, event.to, event.created_by, provisional);
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
+        if (provisional && mutation) {
+          const overlay = this.#overlay(mutation.source);
+          overlay.edges.push([event.from, event.to]);
+          overlay.mutations.push(mutation);
+        }
         return NONE;
       }
       case "promise_made": {
+        if (provisional && event.made_by !== null)
+          this.#overlay(event.made_by).promises.push(this.book.made);
         const { scope, ...rules } = event.promise;
         const violation = this.book.make({
           scope,
@@ -86,8 +118,20 @@ export class RunState {
         const wasSettled = isSettled(node.status);
         node.status = event.status;
         node.attempts = Math.max(node.attempts, event.attempt);
+        if (event.next_attempt_at === undefined) this.nextAttemptAt.delete(event.id);
+        else this.nextAttemptAt.set(event.id, event.next_attempt_at);
         return !wasSettled && isSettled(event.status) ? this.book.settle(event.id) : NONE;
       }
+      case "attempt_started": {
+        const node = this.graph.node(event.id);
+        if (!node) throw new Error(`history names unknown node ${event.id}`);
+        node.attempts = Math.max(node.attempts, event.attempt);
+        return NONE;
+      }
+      case "attempt_ended":
+        if (event.status === "failed")
+          this.failures.set(event.id, (this.failures.get(event.id) ?? 0) + 1);
+        return NONE;
       case "output":
         this.outputs.set(event.id, event.values);
         return NONE;
@@ -109,10 +153,61 @@ export class RunState {
     return resolvePolicy(this.policies.get(node) ?? {}, this.defaults);
   }
 
-  /** A running task's provisional nodes and edges became committed. */
-  commit(nodes: Iterable<NodeId>, edges: Iterable<readonly [NodeId, NodeId]>): void {
-    for (const id of nodes) this.graph.node(id)!.provisional = false;
-    for (const [from, to] of edges) this.graph.edge(from, to)!.provisional = false;
+  /** The running attempt of `source` succeeded: what it added is committed. */
+  commitOverlay(source: NodeId): void {
+    const overlay = this.#overlays.get(source);
+    if (!overlay) return;
+    this.#overlays.delete(source);
+    for (const id of overlay.nodes) this.graph.commitNode(id);
+    for (const [from, to] of overlay.edges) this.graph.edge(from, to)!.provisional = false;
+  }
+
+  /**
+   * The running attempt of `source` ended without succeeding: what it added is
+   * taken back, from the promise book and the graph, without a replay of the run.
+   */
+  discardOverlay(source: NodeId): void {
+    const overlay = this.#overlays.get(source);
+    if (!overlay) return;
+    this.#overlays.delete(source);
+    this.book.takeBack(overlay.mutations, overlay.promises);
+    for (const [from, to] of overlay.edges.toReversed()) this.graph.removeEdge(from, to);
+    for (const id of overlay.nodes.toReversed()) {
+      this.graph.removeNode(id);
+      this.policies.delete(id);
+    }
+  }
+
+  #overlay(source: NodeId): Overlay {
+    let overlay = this.#overlays.get(source);
+    if (!overlay) {
+      overlay = { nodes: [], edges: [], promises: [], mutations: [] };
+      this.#overlays.set(source, overlay);
+    }
+    return overlay;
+  }
+
+  /**
+   * A mutation naming a node another running attempt added: that node is not
+   * there for it (it may yet vanish), and its id is taken.
+   */
+  #foreignProvisional(m: Mutation): string | null {
+    const foreign = (id: NodeId) => {
+      const node = this.graph.node(id);
+      return node?.provisional === true && node.createdBy !== m.source ? node : undefined;
+    };
+    if (m.kind === "add_node") {
+      const taken = foreign(m.id);
+      return taken
+        ? `node ${m.id} already exists (added by ${taken.createdBy}, which is still running)`
+        : null;
+    }
+    for (const end of [m.from, m.to]) {
+      const other = foreign(end);
+      if (other)
+        return `edge ${m.from} -> ${m.to} names unknown node ${end} (only ${other.createdBy}, still running, has added it)`;
+    }
+    return null;
   }
 }
 

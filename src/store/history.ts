@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import {
   type MutationEvent,
   MutationEventSchema,
@@ -6,7 +5,6 @@ import {
   RunEventSchema,
 } from "../state/events.js";
 import { BulkInsert } from "./bulk-insert.js";
-import { COMMIT_MARK } from "./commit-mark.js";
 import type { Db } from "./db.js";
 import { EventRowSchema } from "./rows.js";
 
@@ -20,17 +18,16 @@ export interface StoredEvent {
 }
 
 /**
- * The append-only event table and the projections (nodes, edges, run status)
- * kept beside it. Every event is written here and nowhere else, so history and
- * projections cannot drift apart; callers wrap related appends in one transaction.
+ * The append-only event table and the projections (nodes, edges, attempts, run
+ * status) kept beside it. Every event is written here and nowhere else, so
+ * history and projections cannot drift apart; callers wrap related appends in
+ * one transaction.
  *
- * Each run has a commit mark: the events at or below it are its history. A
- * running task's mutations are staged as they arrive, events and projection
- * rows both, above the mark, where readers see them as provisional; the next
- * `append` moves the mark over them (the task succeeded) unless
- * `discardStaged` deletes them first (it failed). So a commit costs the same
- * whether the task added one node or a hundred thousand. A run executes one
- * attempt at a time, so nothing else is appended while mutations are staged.
+ * A running attempt's mutations are staged as they arrive, in rows of their
+ * own tagged with the attempt, where readers see them as provisional. When the
+ * attempt succeeds they are appended to the history with its end, in one
+ * transaction, and their staged rows go; when it fails, only the staged rows
+ * go. Many attempts may be staging at once; the history is in commit order.
  */
 export const historyQueries = (db: Db) => {
   const events = new BulkInsert(db, "events", [
@@ -60,6 +57,7 @@ export const historyQueries = (db: Db) => {
     "seq",
     "event_seq",
   ]);
+  const staged = new BulkInsert(db, "staged", ["run_id", "node_id", "attempt", "payload"]);
   const flush = () => {
     events.flush();
     nodes.flush();
@@ -78,31 +76,38 @@ export const historyQueries = (db: Db) => {
   const updateNodeStatus = db.prepare(
     `UPDATE nodes SET status = @status, attempts = MAX(attempts, @attempt), reason = @reason,
        started_at = CASE WHEN @status = 'running' THEN @at ELSE started_at END,
-       finished_at = CASE WHEN @status IN ('succeeded','failed','blocked','cancelled') THEN @at ELSE NULL END
+       finished_at = CASE WHEN @status IN ('succeeded','failed','blocked','skipped','cancelled') THEN @at ELSE NULL END,
+       next_attempt_at = @next_attempt_at
      WHERE run_id = @run_id AND id = @id`,
+  );
+  const insertAttempt = db.prepare(
+    `INSERT INTO attempts (run_id, node_id, attempt, status, started_at, log_path, pid, executor, handle)
+     VALUES (@run_id, @id, @attempt, 'running', @at, @log, @pid, @executor, @handle)`,
+  );
+  const finishAttempt = db.prepare(
+    `UPDATE attempts SET status = @status, finished_at = @at, exit_code = @exit_code, signal = @signal, reason = @reason
+     WHERE run_id = @run_id AND node_id = @id AND attempt = @attempt`,
   );
   const updateOutputs = db.prepare("UPDATE nodes SET outputs = ? WHERE run_id = ? AND id = ?");
   const updateRun = db.prepare(
     "UPDATE runs SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
   );
-  const setMark = db.prepare("UPDATE runs SET committed_seq = ? WHERE id = ?");
   const readAll = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${COMMIT_MARK} ORDER BY seq`,
+    "SELECT seq, at, payload FROM events WHERE run_id = @run ORDER BY seq",
   );
   const readUpToSeq = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= MIN(@bound, ${COMMIT_MARK}) ORDER BY seq`,
+    "SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= @bound ORDER BY seq",
   );
   const readUpToAt = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${COMMIT_MARK} AND at <= @bound ORDER BY seq`,
+    "SELECT seq, at, payload FROM events WHERE run_id = @run AND at <= @bound ORDER BY seq",
   );
-  const readStaged = db.prepare(
-    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq > ${COMMIT_MARK} ORDER BY seq`,
+  const readStaged = db
+    .prepare("SELECT payload FROM staged INDEXED BY staged_by_run WHERE run_id = ? ORDER BY id")
+    .pluck();
+  const deleteStaged = db.prepare(
+    "DELETE FROM staged WHERE run_id = ? AND node_id = ? AND attempt = ?",
   );
-  const deleteStaged = [
-    db.prepare(`DELETE FROM events WHERE run_id = @run AND seq > ${COMMIT_MARK}`),
-    db.prepare(`DELETE FROM nodes WHERE run_id = @run AND event_seq > ${COMMIT_MARK}`),
-    db.prepare(`DELETE FROM edges WHERE run_id = @run AND event_seq > ${COMMIT_MARK}`),
-  ];
+  const deleteAllStaged = db.prepare("DELETE FROM staged WHERE run_id = ?");
 
   interface Order {
     node: number | null;
@@ -131,7 +136,24 @@ export const historyQueries = (db: Db) => {
         return;
       case "node_status":
         flush();
-        updateNodeStatus.run({ ...event, run_id: runId, at });
+        updateNodeStatus.run({
+          ...event,
+          next_attempt_at: event.next_attempt_at ?? null,
+          run_id: runId,
+          at,
+        });
+        return;
+      case "attempt_started":
+        insertAttempt.run({
+          ...event,
+          // The local executor's handle is the task's pid, which resume's cleanup reads.
+          pid: event.handle !== null && /^\d+$/.test(event.handle) ? Number(event.handle) : null,
+          run_id: runId,
+          at,
+        });
+        return;
+      case "attempt_ended":
+        finishAttempt.run({ ...event, run_id: runId, at });
         return;
       case "output":
         flush();
@@ -163,25 +185,43 @@ export const historyQueries = (db: Db) => {
     return seq === first ? null : seq - 1;
   };
 
-  const parse = <T>(rows: unknown[], schema: z.ZodType<T>) =>
+  const parse = (rows: unknown[]): StoredEvent[] =>
     rows.map((raw) => {
       const row = EventRowSchema.parse(raw);
-      return { seq: row.seq, at: row.at, event: schema.parse(JSON.parse(row.payload)) };
+      return { seq: row.seq, at: row.at, event: RunEventSchema.parse(JSON.parse(row.payload)) };
     });
 
   return {
-    /** Append events to the run's history, committing everything staged before them. */
+    /** Append events to the run's history. */
     append: (runId: string, at: string, events: Iterable<RunEvent>): void => {
-      const last = write(runId, at, events);
-      if (last !== null) setMark.run(last, runId);
-    },
-    /** Stage a running task's mutations: visible to readers, still provisional. */
-    stage: (runId: string, at: string, events: Iterable<MutationEvent>): void => {
       write(runId, at, events);
     },
-    /** Delete what is staged: the task that made it failed, or orch stopped while it ran. */
-    discardStaged: (runId: string): void => {
-      for (const statement of deleteStaged) statement.run({ run: runId });
+    /** Stage mutations of a running attempt: visible to readers, still provisional. */
+    stage: (runId: string, attempt: AttemptKey, mutations: Iterable<MutationEvent>): void => {
+      for (const event of mutations)
+        staged.add(runId, attempt.node, attempt.attempt, JSON.stringify(event));
+      staged.flush();
+    },
+    /**
+     * An attempt succeeded: its staged rows go and `events` (its mutations,
+     * then how it ended) join the history.
+     */
+    commitStaged: (
+      runId: string,
+      attempt: AttemptKey,
+      at: string,
+      events: Iterable<RunEvent>,
+    ): void => {
+      deleteStaged.run(runId, attempt.node, attempt.attempt);
+      write(runId, at, events);
+    },
+    /** Delete what an attempt staged: it failed, or orch stopped while it ran. */
+    discardStaged: (runId: string, attempt: AttemptKey): void => {
+      deleteStaged.run(runId, attempt.node, attempt.attempt);
+    },
+    /** Delete what every attempt of the run staged (a run taken over after a crash). */
+    discardAllStaged: (runId: string): void => {
+      deleteAllStaged.run(runId);
     },
     /** The run's history: its committed events, up to `bound` if given. */
     read: (runId: string, bound?: HistoryBound): StoredEvent[] =>
@@ -191,10 +231,17 @@ export const historyQueries = (db: Db) => {
           : "seq" in bound
             ? readUpToSeq.all({ run: runId, bound: bound.seq })
             : readUpToAt.all({ run: runId, bound: bound.at }),
-        RunEventSchema,
       ),
-    /** The running task's staged mutations, in order. */
+    /** Every running attempt's staged mutations, in the order they arrived. */
     readProvisional: (runId: string): MutationEvent[] =>
-      parse(readStaged.all({ run: runId }), MutationEventSchema).map((e) => e.event),
+      readStaged
+        .all(runId)
+        .map((payload) => MutationEventSchema.parse(JSON.parse(String(payload)))),
   };
 };
+
+/** One attempt of one node. */
+export interface AttemptKey {
+  readonly node: string;
+  readonly attempt: number;
+}

@@ -89,4 +89,27 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN limits TEXT;
   `,
+  // Many attempts run at once. Each one's mutations are staged in rows of
+  // their own, tagged with the attempt, and copied into the events and the
+  // projections when it succeeds, so a run's history is in commit order.
+  // Events above an old commit mark belonged to attempts that resume discards.
+  `
+  DELETE FROM nodes WHERE event_seq > (SELECT committed_seq FROM runs r WHERE r.id = nodes.run_id);
+  DELETE FROM edges WHERE event_seq > (SELECT committed_seq FROM runs r WHERE r.id = edges.run_id);
+  DELETE FROM events WHERE seq > (SELECT committed_seq FROM runs r WHERE r.id = events.run_id);
+  ALTER TABLE runs DROP COLUMN committed_seq;
+  CREATE TABLE staged (
+    id      INTEGER PRIMARY KEY,
+    run_id  TEXT NOT NULL REFERENCES runs(id),
+    node_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE INDEX staged_by_run ON staged(run_id);
+  CREATE INDEX staged_by_attempt ON staged(run_id, node_id, attempt);
+  ALTER TABLE runs ADD COLUMN parallel INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE nodes ADD COLUMN next_attempt_at TEXT;
+  ALTER TABLE attempts ADD COLUMN executor TEXT;
+  ALTER TABLE attempts ADD COLUMN handle TEXT;
+  `,
 ];

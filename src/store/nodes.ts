@@ -1,4 +1,3 @@
-import { COMMITTED_ROW } from "./commit-mark.js";
 import type { Db } from "./db.js";
 import {
   type EdgeRow,
@@ -9,18 +8,18 @@ import {
   StatusCountSchema,
 } from "./rows.js";
 
-/** Read-side queries over the projections: committed rows only. */
+/** Read-side queries over the projections: what is committed. */
 export const graphQueries = (db: Db) => {
   const nodes = db.prepare(
     `SELECT id, seq, run, created_by, status, attempts, reason, outputs, started_at, finished_at
-     FROM nodes WHERE run_id = @run AND ${COMMITTED_ROW} ORDER BY seq`,
+     FROM nodes WHERE run_id = @run ORDER BY seq`,
   );
   const edges = db.prepare(
-    `SELECT from_id, to_id, created_by FROM edges WHERE run_id = @run AND ${COMMITTED_ROW}
+    `SELECT from_id, to_id, created_by FROM edges WHERE run_id = @run
      ORDER BY seq`,
   );
   const statusCounts = db.prepare(
-    `SELECT status, COUNT(*) AS n FROM nodes WHERE run_id = @run AND ${COMMITTED_ROW}
+    `SELECT status, COUNT(*) AS n FROM nodes WHERE run_id = @run
      GROUP BY status ORDER BY MIN(seq)`,
   );
   return {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NODE_STATUSES } from "../graph/graph.js";
+import { ATTEMPT_STATUSES } from "../state/attempt-status.js";
 import { RUN_STATUSES } from "../state/run-status.js";
 
 /** Rows as read from SQLite, validated at the boundary. */
@@ -16,6 +17,8 @@ export const RunRowSchema = z.object({
   heartbeat_at: z.string().nullable(),
   /** The limits the run executes with, as JSON; null for runs from before they were kept. */
   limits: z.string().nullable(),
+  /** How many tasks may run at once. */
+  parallel: z.number().int().positive(),
 });
 
 export const NodeRowSchema = z.object({
@@ -37,9 +40,6 @@ export const EdgeRowSchema = z.object({
   created_by: z.string().nullable(),
 });
 
-/** How an attempt stands: `lost` when orch stopped while it ran (see `AttemptEnd`). */
-export const ATTEMPT_STATUSES = ["running", "succeeded", "failed", "lost"] as const;
-
 export const AttemptRowSchema = z.object({
   node_id: z.string(),
   attempt: z.number().int(),
@@ -51,6 +51,8 @@ export const AttemptRowSchema = z.object({
   reason: z.string().nullable(),
   log_path: z.string(),
   pid: z.number().int().nullable(),
+  executor: z.string().nullable(),
+  handle: z.string().nullable(),
 });
 
 export const EventRowSchema = z.object({
@@ -71,6 +73,7 @@ export const RunStateSchema = RunRowSchema.pick({
   reason: true,
   created_at: true,
   updated_at: true,
+  parallel: true,
 });
 
 export const AttemptStateSchema = AttemptRowSchema.pick({
@@ -94,6 +97,8 @@ export const NodeStateSchema = z.object({
   reason: z.string().nullable(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
+  /** When a `retrying` node's next attempt is due; null otherwise. */
+  next_attempt_at: z.string().nullable(),
   /** The node's outputs as the task sent them, or null. */
   outputs: z.unknown(),
   /** Every attempt of the node, oldest first; most nodes of a live run have none yet. */
@@ -118,8 +123,8 @@ export type RunRow = z.infer<typeof RunRowSchema>;
 export type NodeRow = z.infer<typeof NodeRowSchema>;
 export type EdgeRow = z.infer<typeof EdgeRowSchema>;
 export type AttemptRow = z.infer<typeof AttemptRowSchema>;
-export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 export type StatusDocument = z.infer<typeof StatusDocumentSchema>;
+export type NodeState = z.infer<typeof NodeStateSchema>;
 
 export const StatusCountSchema = z.object({
   status: z.enum(NODE_STATUSES),

@@ -24,6 +24,7 @@ export const runQueries = (db: Db) => {
     "UPDATE runs SET owner_pid = @pid, heartbeat_at = @at WHERE id = @id",
   );
   const setLimits = db.prepare("UPDATE runs SET limits = ? WHERE id = ?");
+  const setParallel = db.prepare("UPDATE runs SET parallel = ? WHERE id = ?");
   const parse = (row: unknown): RunRow | undefined =>
     row === undefined ? undefined : RunRowSchema.parse(row);
   return {
@@ -39,6 +40,10 @@ export const runQueries = (db: Db) => {
     /** Record the limits (JSON) the run executes with. */
     setRunLimits: (id: string, limits: string): void => {
       setLimits.run(limits, id);
+    },
+    /** Record how many tasks of the run may run at once. */
+    setRunParallel: (id: string, parallel: number): void => {
+      setParallel.run(parallel, id);
     },
     /** Claim the run for this process (pid null releases it); `at` is the heartbeat. */
     setRunOwner: (id: string, pid: number | null, at: string | null): void => {

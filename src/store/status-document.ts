@@ -1,14 +1,31 @@
-import { stagedRow } from "./commit-mark.js";
+import { MutationEventSchema, type NodeAdded } from "../state/events.js";
 import type { Db } from "./db.js";
 import { jsonObjectSql, registerValueCheck } from "./json-sql.js";
 import {
   AttemptStateSchema,
   EdgeStateSchema,
+  type NodeState,
   NodeStateSchema,
   RunStateSchema,
   type StatusDocument,
   StatusDocumentSchema,
 } from "./rows.js";
+
+/** A node a running attempt has added, as the status document shows it. */
+const provisionalNode = (event: NodeAdded): NodeState => ({
+  id: event.id,
+  status: "pending",
+  created_by: event.created_by,
+  provisional: true,
+  attempts: 0,
+  run: event.run,
+  reason: null,
+  started_at: null,
+  finished_at: null,
+  next_attempt_at: null,
+  outputs: null,
+  history: [],
+});
 
 /**
  * The `orch status --json` document of a run as SQLite writes it: its nodes and
@@ -33,12 +50,12 @@ export const statusQueries = (db: Db) => {
   const nodes = `(SELECT json_group_array(${jsonObjectSql(
     NodeStateSchema,
     { table: "nodes", alias: "n", key: "n.id" },
-    { provisional: stagedRow("n", "r"), outputs: { json: "n.outputs" }, history },
+    { provisional: "0", outputs: { json: "n.outputs" }, history },
   )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run)`;
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,
     { table: "edges", alias: "e", key: "e.from_id || ' -> ' || e.to_id" },
-    { from: "e.from_id", to: "e.to_id", provisional: stagedRow("e", "r") },
+    { from: "e.from_id", to: "e.to_id", provisional: "0" },
   )}) FROM edges e INDEXED BY edges_by_seq WHERE e.run_id = @run)`;
   const run = jsonObjectSql(RunStateSchema, { table: "runs", alias: "r", key: "r.id" });
   const document = db
@@ -47,11 +64,34 @@ export const statusQueries = (db: Db) => {
     )
     .pluck();
 
-  /** The document as compact JSON text, or undefined when there is no such run. */
-  const statusJson = (runId: string): string | undefined => {
+  const staged = db
+    .prepare("SELECT payload FROM staged INDEXED BY staged_by_run WHERE run_id = ? ORDER BY id")
+    .pluck();
+
+  /**
+   * The document as compact JSON text, or undefined when there is no such run.
+   * What running attempts have staged follows the committed nodes and edges,
+   * marked provisional; both are read in one transaction.
+   */
+  const statusJson = db.transaction((runId: string): string | undefined => {
     const text = document.get({ run: runId });
-    return typeof text === "string" ? text : undefined;
-  };
+    if (typeof text !== "string") return undefined;
+    const mutations = staged.all(runId);
+    if (mutations.length === 0) return text;
+    const doc = StatusDocumentSchema.parse(JSON.parse(text));
+    for (const payload of mutations) {
+      const event = MutationEventSchema.parse(JSON.parse(String(payload)));
+      if (event.type === "node_added") doc.nodes.push(provisionalNode(event));
+      else if (event.type === "edge_added")
+        doc.edges.push({
+          from: event.from,
+          to: event.to,
+          created_by: event.created_by,
+          provisional: true,
+        });
+    }
+    return JSON.stringify(doc);
+  });
   return {
     statusJson,
     /** The same document as objects, validated once more by zod. */

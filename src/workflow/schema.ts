@@ -36,6 +36,12 @@ export const WorkflowSchema = z.strictObject({
   preload: z.array(ModuleNameSchema).default([]),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
+  parallel: z
+    .number()
+    .int()
+    .min(1)
+    .describe("most tasks running at once (default 1); orch start --parallel overrides it")
+    .optional(),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;

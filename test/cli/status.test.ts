@@ -20,20 +20,37 @@ const storeWithRun = (): Store => {
     { type: "edge_added", from: "a", to: "b", created_by: "a" },
     { type: "node_status", id: "a", status: "running", attempt: 1, reason: null },
   ]);
-  store.attempts.startAttempt("r1", "a", 1, "2026-01-01T00:00:01.000Z", "/logs/a.1.log", 101);
-  store.attempts.finishAttempt("r1", "a", 1, "2026-01-01T00:00:02.000Z", {
-    status: "failed",
-    exitCode: 1,
-    signal: null,
-    reason: "exit 1",
-  });
-  store.attempts.startAttempt("r1", "a", 2, "2026-01-01T00:00:03.000Z", "/logs/a.2.log", 102);
-  store.attempts.finishAttempt("r1", "a", 2, "2026-01-01T00:00:04.000Z", {
-    status: "succeeded",
-    exitCode: 0,
-    signal: null,
-    reason: null,
-  });
+  const attempt = (
+    n: number,
+    started: string,
+    ended: string,
+    exit: number,
+    reason: string | null,
+  ) => {
+    store.history.append("r1", started, [
+      {
+        type: "attempt_started",
+        id: "a",
+        attempt: n,
+        executor: "local",
+        handle: String(100 + n),
+        log: `/logs/a.${n}.log`,
+      },
+    ]);
+    store.history.append("r1", ended, [
+      {
+        type: "attempt_ended",
+        id: "a",
+        attempt: n,
+        status: exit === 0 ? "succeeded" : "failed",
+        exit_code: exit,
+        signal: null,
+        reason,
+      },
+    ]);
+  };
+  attempt(1, "2026-01-01T00:00:01.000Z", "2026-01-01T00:00:02.000Z", 1, "exit 1");
+  attempt(2, "2026-01-01T00:00:03.000Z", "2026-01-01T00:00:04.000Z", 0, null);
   store.history.append("r1", at, [
     { type: "output", id: "a", values: { n: 2, big: 0.1, list: ["x"] } },
     { type: "node_status", id: "a", status: "succeeded", attempt: 2, reason: null },
@@ -72,7 +89,7 @@ describe("orch status --json", () => {
 
   it("shows what a running task has added as provisional, until its commit or discard", () => {
     const stageX = (store: Store) =>
-      store.history.stage("r1", at, [
+      store.history.stage("r1", { node: "b", attempt: 1 }, [
         { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "b" },
         { type: "edge_added", from: "b", to: "x", created_by: "b" },
       ]);
@@ -83,10 +100,11 @@ describe("orch status --json", () => {
     const store = storeWithRun();
     stageX(store);
     const staged = statusDocument(store, "r1");
-    store.history.discardStaged("r1");
+    store.history.discardStaged("r1", { node: "b", attempt: 1 });
     const discarded = statusDocument(store, "r1");
     stageX(store);
-    store.history.append("r1", at, [
+    store.history.commitStaged("r1", { node: "b", attempt: 1 }, at, [
+      ...store.history.readProvisional("r1"),
       { type: "node_status", id: "b", status: "succeeded", attempt: 1, reason: null },
     ]);
     const committed = statusDocument(store, "r1");

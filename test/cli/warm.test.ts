@@ -99,7 +99,8 @@ describe("warm tasks through the CLI", () => {
     const wf = write({
       "wf.json": JSON.stringify({
         name: "warm-timeout",
-        nodes: [{ id: "slow", run: "slow.py", warm: true, timeout: 1 }],
+        // Long enough for the task to start its child on a busy machine.
+        nodes: [{ id: "slow", run: "slow.py", warm: true, timeout: 8 }],
       }),
       "slow.py": pyTask(
         [
@@ -112,7 +113,9 @@ describe("warm tasks through the CLI", () => {
     });
     const result = await orch("start", wf, "--kill-grace", "1");
     expect(result.exitCode).toBe(1);
-    expect(nodeStatus(await status(orch))).toEqual({ slow: "failed" });
+    const doc = await status(orch);
+    expect(nodeStatus(doc)).toEqual({ slow: "failed" });
+    expect(doc.nodes[0]!.reason).toMatch(/timed out after 8s/);
     const child = Number(readFileSync(join(dir, "child.pid"), "utf8"));
     expect(await waitFor(() => !isAlive(child), 10_000)).toBe(true);
   });

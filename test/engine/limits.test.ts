@@ -13,6 +13,7 @@ const run = (limits: string | null): RunRow => ({
   owner_pid: null,
   heartbeat_at: null,
   limits,
+  parallel: 1,
 });
 
 describe("the limits a run keeps", () => {

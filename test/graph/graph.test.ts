@@ -143,3 +143,26 @@ describe("cycle checks on large graphs", () => {
     expect(g.edgeCount).toBe(19_999);
   });
 });
+
+describe("taking back nodes and edges", () => {
+  it("removes edges and then nodes, keeping the order valid and seqs unique", () => {
+    const g = new Graph();
+    for (const id of ["a", "b", "c"])
+      g.addNode({ id, run: "t.py", args: [], params: {}, createdBy: id === "a" ? null : "a" });
+    g.addEdge("a", "b", "a");
+    g.addEdge("b", "c", "a");
+    expect(() => g.removeNode("b")).toThrow(/still has edges/);
+    g.removeEdge("b", "c");
+    g.removeEdge("a", "b");
+    g.removeNode("b");
+    expect(g.has("b")).toBe(false);
+    expect(g.createdBy("a")).toEqual(["c"]);
+    expect(g.successors("a").size).toBe(0);
+    const d = g.addNode({ id: "d", run: "t.py", args: [], params: {}, createdBy: null });
+    expect(new Set([...g.nodes()].map((n) => n.seq)).size).toBe(3);
+    expect(d.seq).toBeGreaterThan(g.node("c")!.seq);
+    g.addEdge("c", "a", null);
+    expect(g.wouldCycle("a", "c")).toBe(true);
+    expect(() => g.removeEdge("a", "c")).toThrow(/no edge a -> c/);
+  });
+});

@@ -161,7 +161,16 @@ describe("the status document SQLite builds", () => {
             ]),
           );
           for (const [i, id] of ids.entries()) {
-            store.attempts.startAttempt("r", id, 1, at, `/logs/${i}.log`, null);
+            store.history.append("r", at, [
+              {
+                type: "attempt_started",
+                id,
+                attempt: 1,
+                executor: "local",
+                handle: null,
+                log: `/logs/${i}.log`,
+              },
+            ]);
           }
           const text = store.status.statusJson("r");
           store.close();

@@ -84,7 +84,7 @@ describe("Store", () => {
       { type: "node_added", id: "a", run: "a.py", args: [], params: {}, created_by: null },
     ]);
     const stageX = () =>
-      store.history.stage("r1", at, [
+      store.history.stage("r1", { node: "a", attempt: 1 }, [
         { type: "node_added", id: "x", run: "x.py", args: [], params: {}, created_by: "a" },
         { type: "edge_added", from: "a", to: "x", created_by: "a" },
       ]);
@@ -95,14 +95,15 @@ describe("Store", () => {
     ]);
     expect(store.history.read("r1").map((e) => e.event.type)).toEqual(["node_added"]);
 
-    store.history.discardStaged("r1");
+    store.history.discardStaged("r1", { node: "a", attempt: 1 });
     expect(store.history.readProvisional("r1")).toHaveLength(0);
     expect(store.graph.listNodes("r1").map((n) => n.id)).toEqual(["a"]);
     expect(store.graph.listEdges("r1")).toHaveLength(0);
 
-    // Staged again (a retry) and committed by the next append.
+    // Staged again (a retry) and committed with the attempt's end.
     stageX();
-    store.history.append("r1", at, [
+    store.history.commitStaged("r1", { node: "a", attempt: 1 }, at, [
+      ...store.history.readProvisional("r1"),
       { type: "node_status", id: "a", status: "succeeded", attempt: 1, reason: null },
     ]);
     expect(store.history.readProvisional("r1")).toHaveLength(0);

@@ -14,12 +14,18 @@ export interface ExecutionArgs extends GlobalArgs {
   readonly "max-nodes"?: number | undefined;
   readonly "max-mutations"?: number | undefined;
   readonly "kill-grace"?: number | undefined;
+  readonly parallel?: number | undefined;
 }
 
 // The limits have no yargs defaults: a limit not given is the run's own on
 // `orch resume` (the one it was started with), and the default on `orch start`.
 const byDefault = (value: number): string => `(default: the run's own on resume, else ${value})`;
 export const executionOptions = {
+  parallel: {
+    type: "number",
+    describe:
+      "most tasks running at once (default: the run's own on resume, else the workflow's \"parallel\", else 1)",
+  },
   python: {
     type: "string",
     describe: "Python interpreter for tasks (default: $ORCH_PYTHON, else python3 on PATH)",
@@ -61,16 +67,26 @@ const limitsFrom = (args: ExecutionArgs, base: EngineLimits): EngineLimits => ({
 export interface ExecutionSetup {
   readonly python: string;
   readonly limits: EngineLimits;
+  readonly parallel: number;
 }
 
-/** `base`: the limits that apply where the command line gives none. */
+const parallelFrom = (value: number | undefined, base: number): number => {
+  if (value === undefined) return base;
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`--parallel ${value}: expected a whole number ≥ 1`);
+  return value;
+};
+
+/** `base`: the limits and parallelism that apply where the command line gives none. */
 export const prepareExecution = (
   args: ExecutionArgs,
   base: EngineLimits = DEFAULT_LIMITS,
+  baseParallel = 1,
 ): ExecutionSetup => {
   const limits = limitsFrom(args, base);
+  const parallel = parallelFrom(args.parallel, baseParallel);
   try {
-    return { python: resolvePython(args.python), limits };
+    return { python: resolvePython(args.python), limits, parallel };
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
@@ -109,6 +125,7 @@ export const runInForeground = async (
     python: setup.python,
     logsDir: logsDirFor(args, runId),
     limits: setup.limits,
+    parallel: setup.parallel,
     onProgress: (progress) => {
       if (unprinted.push(formatProgress(progress)) === 1) setImmediate(printProgress);
     },

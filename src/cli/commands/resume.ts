@@ -30,15 +30,18 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
           `run ${run.id} has ended (${run.status}); only running or interrupted runs can be resumed`,
         );
       }
-      const setup = prepareExecution(args, limitsOfRun(run));
+      const setup = prepareExecution(args, limitsOfRun(run), run.parallel);
       const claim = prepareResume(store, run.id);
       if (!claim.ok) {
         throw new UsageError(
           `run ${run.id} is being executed by another orch process (pid ${claim.pid})`,
         );
       }
-      // Limits given to this resume stay with the run for the next one.
-      keepLimits(store, run.id, setup.limits);
+      // Limits and parallelism given to this resume stay with the run for the next one.
+      store.transaction(() => {
+        keepLimits(store, run.id, setup.limits);
+        store.runs.setRunParallel(run.id, setup.parallel);
+      });
       console.log(`run ${run.id} resumed: ${run.name}`);
       process.exitCode = await runInForeground(store, run.id, run.workflow, setup, args);
     } finally {

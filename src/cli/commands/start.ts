@@ -44,7 +44,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
         `--run-id ${JSON.stringify(runId)}: expected 1–128 letters, digits and ._:-`,
       );
     }
-    const setup = prepareExecution(args);
+    const setup = prepareExecution(args, undefined, loaded.value.workflow.parallel ?? 1);
     const store = openStore(args);
     try {
       if (store.runs.getRun(runId)) throw new UsageError(`a run with id ${runId} already exists`);
@@ -53,7 +53,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
         loaded.value,
         runId,
         relative(process.cwd(), loaded.value.file) || loaded.value.file,
-        setup.limits,
+        setup,
       );
       console.log(`run ${runId} started: ${loaded.value.workflow.name} (${args.workflow})`);
       process.exitCode = await runInForeground(store, runId, loaded.value.file, setup, args);

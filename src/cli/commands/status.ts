@@ -44,7 +44,9 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         return;
       }
       const doc = statusDocument(store, args.run);
-      const lines = [`run ${doc.run.id}  ${doc.run.name}  ${doc.run.status}`];
+      const lines = [
+        `run ${doc.run.id}  ${doc.run.name}  ${doc.run.status}  (parallel ${doc.run.parallel})`,
+      ];
       if (doc.run.reason) lines.push(`reason: ${doc.run.reason}`);
       const width = doc.nodes.reduce((w, n) => Math.max(w, n.id.length), 4);
       lines.push(`${"NODE".padEnd(width)}  ${"STATUS".padEnd(9)}  ATTEMPTS  CREATED BY`);
@@ -52,6 +54,7 @@ export const statusCommand: CommandModule<object, StatusArgs> = {
         const line = `${node.id.padEnd(width)}  ${node.status.padEnd(9)}  ${String(node.attempts).padEnd(8)}  ${node.created_by ?? "-"}`;
         const notes = [
           ...(node.provisional ? [`provisional until ${node.created_by} succeeds`] : []),
+          ...(node.next_attempt_at ? [`next attempt at ${node.next_attempt_at}`] : []),
           ...(node.reason ? [node.reason] : []),
         ];
         lines.push(notes.length > 0 ? `${line}  (${notes.join("; ")})` : line);

@@ -1,0 +1,48 @@
+import { resolve } from "node:path";
+import type { ExecutorLaunch } from "../executors/executor.js";
+import type { GraphNode } from "../graph/graph.js";
+import { SDK_DIR } from "../package-root.js";
+import type { StartMessage } from "../protocol/messages.js";
+
+export interface LaunchContext {
+  readonly runId: string;
+  /** The workflow's folder: tasks run there and `run` paths are relative to it. */
+  readonly dir: string;
+  readonly python: string;
+}
+
+/** What an executor needs to start attempt `attempt` of `node`. */
+export const launchFor = (
+  context: LaunchContext,
+  node: GraphNode,
+  attempt: number,
+  logPath: string,
+): ExecutorLaunch => {
+  const start: StartMessage = {
+    type: "start",
+    run_id: context.runId,
+    node: { id: node.id, params: { ...node.params } },
+    attempt,
+  };
+  return {
+    runId: context.runId,
+    nodeId: node.id,
+    attempt,
+    argv: [context.python, resolve(context.dir, node.run), ...node.args],
+    cwd: resolve(context.dir),
+    env: {
+      PYTHONPATH: sdkPythonPath(),
+      ORCH_RUN_ID: context.runId,
+      ORCH_NODE_ID: node.id,
+      ORCH_ATTEMPT: String(attempt),
+    },
+    stdin: `${JSON.stringify(start)}\n`,
+    logPath: resolve(logPath),
+  };
+};
+
+/** orch's PYTHONPATH for tasks: the SDK first, then whatever orch was given. */
+export const sdkPythonPath = (): string => {
+  const pythonPath = process.env.PYTHONPATH;
+  return pythonPath ? `${SDK_DIR}:${pythonPath}` : SDK_DIR;
+};

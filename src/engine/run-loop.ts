@@ -1,0 +1,418 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { type ExecutorSet, localExecutors } from "../executors/choose.js";
+import type { NodeId } from "../graph/ids.js";
+import { describeViolation } from "../promises/describe.js";
+import type { Violation } from "../promises/types.js";
+import type { NodeStatusChanged, RunEvent } from "../state/events.js";
+import { RunState } from "../state/run-state.js";
+import type { RunStatus } from "../state/run-status.js";
+import type { AttemptKey } from "../store/history.js";
+import { now } from "../store/store.js";
+import { errorMessage } from "../util/error-message.js";
+import { retryDelay } from "../workflow/policy.js";
+import { AttemptSession } from "./attempt.js";
+import { DueTimers } from "./due.js";
+import type { EngineOptions, RunOutcome } from "./execute.js";
+import { attemptEnded, RunJournal } from "./journal.js";
+import { launchFor } from "./launch.js";
+import type { LineVerdict } from "./lines.js";
+import { Scheduler } from "./scheduler.js";
+import {
+  failureReason,
+  type SupervisedAttempt,
+  superviseAttempt,
+  type TaskExit,
+} from "./supervise.js";
+
+/** How often running attempts' provisional mutations are made visible to readers. */
+const STAGE_INTERVAL_MS = 100;
+/** How often the owner of a run says it is alive. */
+const HEARTBEAT_INTERVAL_MS = 2_000;
+/** Most running nodes a progress line names. */
+const NAMED_IN_PROGRESS = 8;
+
+/** One attempt in flight. */
+interface Flight {
+  readonly key: AttemptKey;
+  readonly session: AttemptSession;
+  readonly startedAt: number;
+  task: SupervisedAttempt | null;
+  /** Set when the loop stopped it: the attempt then ends this way, whatever its exit. */
+  stoppedAs: { readonly status: "lost" | "cancelled"; readonly reason: string } | null;
+  /** Set when its mutations could not be staged: it fails. */
+  stageError: string | null;
+}
+
+const NO_EXIT: TaskExit = { exitCode: null, signal: null, stoppedBecause: null };
+
+/**
+ * The run as a state machine driven by events: attempts ending, retries
+ * falling due, an interrupt. Between events it starts ready nodes, earliest
+ * created first, while fewer than `parallel` attempts are in flight. Every
+ * state change goes through the journal (store first, then memory).
+ */
+export class RunLoop {
+  readonly #options: EngineOptions;
+  readonly #state: RunState;
+  readonly #journal: RunJournal;
+  readonly #scheduler: Scheduler;
+  readonly #due: DueTimers;
+  readonly #inFlight = new Map<NodeId, Flight>();
+  readonly #random: () => number;
+  #executors: ExecutorSet | null = null;
+  #stopRequest: string | null = null;
+  /** Why the run is being terminated (a broken promise), once it is. */
+  #terminated: string | null = null;
+  #fatal: { readonly error: unknown } | null = null;
+  #wake: () => void = () => {};
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    const { store, runId } = options;
+    this.#state = RunState.replay(store.history.read(runId).map((e) => e.event));
+    this.#journal = new RunJournal(store, runId, this.#state);
+    this.#scheduler = new Scheduler(this.#state.graph);
+    this.#due = new DueTimers((id) => {
+      this.#scheduler.due(id);
+      this.#wake();
+    });
+    this.#random = options.random ?? Math.random;
+  }
+
+  async execute(): Promise<RunOutcome> {
+    const { store, runId } = this.#options;
+    const claim = () => store.transaction(() => store.runs.setRunOwner(runId, process.pid, now()));
+    claim();
+    mkdirSync(this.#options.logsDir, { recursive: true, mode: 0o700 });
+    const heartbeat = setInterval(claim, HEARTBEAT_INTERVAL_MS);
+    heartbeat.unref();
+    const stager = setInterval(() => this.#stageAll(), STAGE_INTERVAL_MS);
+    void this.#options.interrupted.then((why) => {
+      this.#stopRequest = why;
+      this.#stopAll({ status: "lost", reason: `interrupted: ${why}` }, "graceful");
+      this.#wake();
+    });
+    for (const node of this.#state.graph.nodes()) {
+      if (node.status === "retrying")
+        this.#due.schedule(node.id, this.#state.nextAttemptAt.get(node.id) ?? now());
+    }
+    this.#executors =
+      this.#options.executors ??
+      localExecutors(this.#options.python, {
+        dir: this.#options.dir,
+        preload: this.#state.preload,
+      });
+    try {
+      for (;;) {
+        if (this.#fatal === null && this.#stopRequest === null && this.#terminated === null)
+          this.#startReady();
+        if (this.#inFlight.size === 0) {
+          if (this.#fatal !== null) throw this.#fatal.error;
+          if (this.#terminated !== null) return this.#end("terminated", this.#terminated);
+          if (this.#stopRequest !== null) return this.#end("interrupted", this.#stopRequest);
+          if (this.#due.size === 0) break;
+        }
+        await new Promise<void>((wake) => {
+          this.#wake = wake;
+        });
+      }
+      const failed = [...this.#state.graph.nodes()].some((node) => node.status !== "succeeded");
+      return this.#end(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
+    } finally {
+      clearInterval(heartbeat);
+      clearInterval(stager);
+      this.#due.clear();
+      if (this.#options.executors === undefined) this.#executors.close();
+    }
+  }
+
+  #startReady(): void {
+    while (this.#inFlight.size < this.#options.parallel) {
+      const id = this.#scheduler.next();
+      if (id === undefined) return;
+      this.#start(id);
+    }
+  }
+
+  #start(id: NodeId): void {
+    const { limits, logsDir, runId } = this.#options;
+    const node = this.#state.graph.node(id)!;
+    const attempt = node.attempts + 1;
+    const running = this.#journal.begin(id, attempt);
+    const logPath = resolve(join(logsDir, `${id}.${attempt}.log`));
+    const session = new AttemptSession(this.#state, id, limits);
+    const executor = this.#executors!.executorFor(node, this.#state.policy(id));
+    const flight: Flight = {
+      key: { node: id, attempt },
+      session,
+      startedAt: Date.now(),
+      task: null,
+      stoppedAs: null,
+      stageError: null,
+    };
+    this.#inFlight.set(id, flight);
+    this.#nodeProgress(running, null, null);
+    const launch = launchFor(
+      { runId, dir: this.#options.dir, python: this.#options.python },
+      node,
+      attempt,
+      logPath,
+    );
+    if (!existsSync(launch.argv[1]!)) {
+      this.#guard(() => {
+        this.#journal.started(running, executor.name, null, logPath);
+        const reason = `script not found: ${node.run} (relative to ${this.#options.dir})`;
+        this.#ended(flight, { ...NO_EXIT, stoppedBecause: reason });
+      });
+      return;
+    }
+    const task = superviseAttempt({
+      executor,
+      launch,
+      onLine: (line): LineVerdict => {
+        const verdict = session.onLine(line);
+        if (session.violations.length > 0) this.#terminate(session.violations);
+        return verdict;
+      },
+      maxLineLength: limits.maxLineLength,
+      timeout: this.#state.policy(id).timeout,
+      killGrace: limits.killGrace,
+    });
+    flight.task = task;
+    // Recorded once the process exists, with its handle; lines it wrote
+    // meanwhile have only reached the session, which stages them later.
+    void task.handle
+      .then((handle) =>
+        this.#guard(() => this.#journal.started(running, executor.name, handle, logPath)),
+      )
+      .then(() => task.exit)
+      .then((exit) => this.#guard(() => this.#ended(flight, exit)));
+  }
+
+  /** Run a step that writes; a failure of the store stops the run (see `execute`). */
+  #guard(step: () => void): void {
+    if (this.#fatal !== null) return;
+    try {
+      step();
+    } catch (error) {
+      this.#fatal = { error };
+      for (const flight of this.#inFlight.values()) flight.task?.stop("orch cannot go on", "now");
+      this.#inFlight.clear();
+    } finally {
+      this.#wake();
+    }
+  }
+
+  /** An attempt's process ended (or never started): record how, and what follows. */
+  #ended(flight: Flight, exit: TaskExit): void {
+    const { node: id, attempt } = flight.key;
+    this.#inFlight.delete(id);
+    const seconds = (Date.now() - flight.startedAt) / 1000;
+    const { session } = flight;
+    if (session.violations.length > 0) {
+      const reason = `killed: ${session.violations.map(describeViolation).join("; ")}`;
+      this.#unsuccessful(flight, "failed", "failed", exit, reason, seconds);
+      return;
+    }
+    if (flight.stoppedAs !== null) {
+      const { status, reason } = flight.stoppedAs;
+      this.#unsuccessful(
+        flight,
+        status,
+        status === "lost" ? "pending" : "cancelled",
+        exit,
+        reason,
+        seconds,
+      );
+      return;
+    }
+    const failure = flight.stageError ?? failureReason(exit);
+    if (failure !== null) {
+      this.#failed(flight, exit, failure, seconds);
+      return;
+    }
+    const tail: RunEvent[] = [];
+    if (session.outputs !== null) tail.push({ type: "output", id, values: session.outputs });
+    tail.push(attemptEnded(id, attempt, "succeeded", exit, null));
+    const succeeded: NodeStatusChanged = {
+      type: "node_status",
+      id,
+      status: "succeeded",
+      attempt,
+      reason: null,
+    };
+    tail.push(succeeded);
+    let broken: readonly Violation[];
+    try {
+      broken = this.#journal.commit(flight.key, session.mutations, tail, () =>
+        this.#scheduler.committed(session.addedNodes, session.addedEdges),
+      );
+    } catch (error) {
+      this.#failed(
+        flight,
+        exit,
+        `orch could not commit what the task did: ${errorMessage(error)}`,
+        seconds,
+      );
+      return;
+    }
+    this.#scheduler.succeeded(id);
+    this.#nodeProgress(succeeded, seconds, null);
+    this.#blockBelowFailures(session.addedNodes);
+    if (broken.length > 0) this.#terminate(broken);
+  }
+
+  /** A failed attempt: the node retries when it has retries left, else it failed. */
+  #failed(flight: Flight, exit: TaskExit, reason: string, seconds: number): void {
+    const { node: id, attempt } = flight.key;
+    const policy = this.#state.policy(id);
+    const failures = (this.#state.failures.get(id) ?? 0) + 1;
+    if (failures > policy.retries) {
+      this.#unsuccessful(flight, "failed", "failed", exit, reason, seconds);
+      this.#block(this.#state.graph.descendants(id), `upstream ${id} failed`);
+      return;
+    }
+    const delay = retryDelay(policy, failures, this.#random());
+    const due = new Date(Date.now() + delay * 1000).toISOString();
+    const retrying: NodeStatusChanged = {
+      type: "node_status",
+      id,
+      status: "retrying",
+      attempt,
+      reason: `attempt ${attempt} failed (${reason}); next attempt in ${delay.toFixed(1)}s`,
+      next_attempt_at: due,
+    };
+    this.#journal.discard(flight.key, [
+      attemptEnded(id, attempt, "failed", exit, reason),
+      retrying,
+    ]);
+    this.#nodeProgress(retrying, seconds, retrying.reason);
+    this.#due.schedule(id, due);
+  }
+
+  #unsuccessful(
+    flight: Flight,
+    attemptStatus: "failed" | "lost" | "cancelled",
+    nodeStatus: "failed" | "pending" | "cancelled",
+    exit: TaskExit,
+    reason: string,
+    seconds: number,
+  ): void {
+    const { node: id, attempt } = flight.key;
+    const status: NodeStatusChanged = {
+      type: "node_status",
+      id,
+      status: nodeStatus,
+      attempt,
+      reason,
+    };
+    this.#journal.discard(flight.key, [
+      attemptEnded(id, attempt, attemptStatus, exit, reason),
+      status,
+    ]);
+    this.#nodeProgress(status, seconds, reason);
+  }
+
+  /** Nodes an attempt just committed below a node that already failed are blocked at once. */
+  #blockBelowFailures(added: readonly NodeId[]): void {
+    const { graph } = this.#state;
+    for (const id of added) {
+      const failed = [...graph.predecessors(id)].find((p) => {
+        const status = graph.node(p)?.status;
+        return status === "failed" || status === "blocked" || status === "cancelled";
+      });
+      if (failed !== undefined)
+        this.#block(new Set([id, ...graph.descendants(id)]), `upstream ${failed} did not succeed`);
+    }
+  }
+
+  /** Block the pending committed nodes among `ids`. */
+  #block(ids: Iterable<NodeId>, reason: string): void {
+    const blocked: NodeStatusChanged[] = [];
+    for (const id of ids) {
+      const node = this.#state.graph.node(id)!;
+      if (node.status === "pending" && !node.provisional)
+        blocked.push({
+          type: "node_status",
+          id,
+          status: "blocked",
+          attempt: node.attempts,
+          reason,
+        });
+    }
+    if (blocked.length === 0) return;
+    this.#journal.record(blocked);
+    for (const event of blocked) this.#nodeProgress(event, null, reason);
+  }
+
+  /** A promise was broken: no task starts any more, and every running one is stopped. */
+  #terminate(violations: readonly Violation[]): void {
+    if (this.#terminated !== null) return;
+    this.#terminated = violations.map(describeViolation).join("\n");
+    this.#stopAll(
+      { status: "cancelled", reason: "the run was terminated: a promise was broken" },
+      "now",
+    );
+    this.#wake();
+  }
+
+  #stopAll(as: NonNullable<Flight["stoppedAs"]>, mode: "now" | "graceful"): void {
+    for (const flight of this.#inFlight.values()) {
+      // The attempt that broke the promise ends as failed, by its own doing.
+      if (flight.session.violations.length > 0) continue;
+      flight.stoppedAs ??= as;
+      flight.task?.stop(as.reason, mode);
+    }
+  }
+
+  #stageAll(): void {
+    for (const flight of this.#inFlight.values()) {
+      if (flight.stageError !== null) continue;
+      try {
+        this.#journal.stage(flight.key, flight.session.takeUnstaged());
+      } catch (error) {
+        flight.stageError = `orch could not record its mutations: ${errorMessage(error)}`;
+        flight.task?.stop(flight.stageError, "now");
+      }
+    }
+  }
+
+  #end(status: RunStatus, reason: string | null): RunOutcome {
+    const { store, runId } = this.#options;
+    const cancelled: RunEvent[] = [];
+    if (status === "terminated") {
+      for (const node of this.#state.graph.nodes()) {
+        if ((node.status === "pending" || node.status === "retrying") && !node.provisional) {
+          cancelled.push({
+            type: "node_status",
+            id: node.id,
+            status: "cancelled",
+            attempt: node.attempts,
+            reason: "the run was terminated",
+          });
+        }
+      }
+    }
+    this.#journal.record([...cancelled, { type: "run_status", status, reason }], () =>
+      store.runs.setRunOwner(runId, null, null),
+    );
+    this.#options.onProgress({ kind: "run", status, reason });
+    return { status, reason };
+  }
+
+  #nodeProgress(event: NodeStatusChanged, seconds: number | null, reason: string | null): void {
+    const running =
+      this.#options.parallel > 1 ? [...this.#inFlight.keys()].slice(0, NAMED_IN_PROGRESS) : [];
+    this.#options.onProgress({
+      kind: "node",
+      node: event.id,
+      status: event.status,
+      attempt: event.attempt,
+      seconds,
+      reason,
+      running,
+      inFlight: this.#inFlight.size,
+    });
+  }
+}
