@@ -54,9 +54,11 @@ clean:
 # `bench` takes ~35 minutes on 2 cores, `bench-smoke` (small sizes, for CI) under a minute.
 bench: build
 	node bench/run.mjs
+	node bench/compare.mjs
 
 bench-smoke: build
 	node bench/run.mjs --smoke
+	node bench/compare.mjs --smoke
 
 # The crash test at full strength: 200 runs of start, SIGKILL at a random moment, resume
 # (itself killed up to 3 times), resume to the end, then checks on the database (~8 minutes

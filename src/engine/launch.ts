@@ -24,7 +24,6 @@ export const launchFor = (
     node: { id: node.id, params: { ...node.params } },
     attempt,
   };
-  const pythonPath = process.env.PYTHONPATH;
   return {
     runId: context.runId,
     nodeId: node.id,
@@ -32,7 +31,7 @@ export const launchFor = (
     argv: [context.python, resolve(context.dir, node.run), ...node.args],
     cwd: resolve(context.dir),
     env: {
-      PYTHONPATH: pythonPath ? `${SDK_DIR}:${pythonPath}` : SDK_DIR,
+      PYTHONPATH: sdkPythonPath(),
       ORCH_RUN_ID: context.runId,
       ORCH_NODE_ID: node.id,
       ORCH_ATTEMPT: String(attempt),
@@ -40,4 +39,10 @@ export const launchFor = (
     stdin: `${JSON.stringify(start)}\n`,
     logPath: resolve(logPath),
   };
+};
+
+/** orch's PYTHONPATH for tasks: the SDK first, then whatever orch was given. */
+export const sdkPythonPath = (): string => {
+  const pythonPath = process.env.PYTHONPATH;
+  return pythonPath ? `${SDK_DIR}:${pythonPath}` : SDK_DIR;
 };

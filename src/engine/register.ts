@@ -17,6 +17,7 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
   const events: RunEvent[] = [];
   if (Object.keys(workflow.defaults).length > 0)
     events.push({ type: "defaults", policy: workflow.defaults });
+  if (workflow.preload.length > 0) events.push({ type: "preload", modules: workflow.preload });
   for (const node of workflow.nodes) {
     const policy = policyOf(node);
     events.push({

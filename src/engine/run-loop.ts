@@ -98,7 +98,12 @@ export class RunLoop {
       if (node.status === "retrying")
         this.#due.schedule(node.id, this.#state.nextAttemptAt.get(node.id) ?? now());
     }
-    this.#executors = this.#options.executors ?? localExecutors(this.#options.python);
+    this.#executors =
+      this.#options.executors ??
+      localExecutors(this.#options.python, {
+        dir: this.#options.dir,
+        preload: this.#state.preload,
+      });
     try {
       for (;;) {
         if (this.#fatal === null && this.#stopRequest === null && this.#terminated === null)
@@ -139,7 +144,7 @@ export class RunLoop {
     const running = this.#journal.begin(id, attempt);
     const logPath = resolve(join(logsDir, `${id}.${attempt}.log`));
     const session = new AttemptSession(this.#state, id, limits);
-    const executor = this.#executors!.executorFor(node);
+    const executor = this.#executors!.executorFor(node, this.#state.policy(id));
     const flight: Flight = {
       key: { node: id, attempt },
       session,

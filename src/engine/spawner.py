@@ -56,7 +56,9 @@ class Task:
 
 
 class Spawner:
-    def __init__(self):
+    def __init__(self, out_fd=1):
+        # Where frames go: stdout, unless a subclass keeps fd 1 for something else.
+        self.out_fd = out_fd
         # A terminal's Ctrl-C is orch's to handle: it stops the tasks itself.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         # Dispositions a task must not inherit: ignored signals survive exec.
@@ -78,7 +80,7 @@ class Spawner:
         signal.set_wakeup_fd(wake_write)
         signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
         os.set_blocking(0, False)
-        os.set_blocking(1, True)
+        os.set_blocking(out_fd, True)
         self.selector.register(0, selectors.EVENT_READ, self.read_requests)
         self.selector.register(self.wake_read, selectors.EVENT_READ, self.reap)
 
@@ -103,7 +105,7 @@ class Spawner:
     def flush(self):
         view = memoryview(self.output)
         while view:
-            view = view[os.write(1, view):]
+            view = view[os.write(self.out_fd, view):]
         view.release()
         self.output.clear()
 
@@ -139,21 +141,7 @@ class Spawner:
             return
         argv = request["argv"]
         try:
-            # posix_spawn has no working directory of its own; this process is
-            # single-threaded and every path it is given is absolute.
-            os.chdir(request["cwd"])
-            pid = os.posix_spawnp(
-                argv[0],
-                argv,
-                request["env"],
-                file_actions=[
-                    (os.POSIX_SPAWN_DUP2, stdin_read, 0),
-                    (os.POSIX_SPAWN_DUP2, stdout_write, 1),
-                    (os.POSIX_SPAWN_DUP2, stderr, 2),
-                ],
-                setsid=True,
-                setsigdef=self.ignored,
-            )
+            pid = self.start(request, stdin_read, stdout_write, stderr)
         except OSError as error:
             close_all(stdin_read, stdin_write, stdout_read, stdout_write)
             code = errno.errorcode.get(error.errno, str(error.errno))
@@ -170,6 +158,25 @@ class Spawner:
         self.send({"event": "started", "id": task_id, "pid": pid})
         self.selector.register(stdout_read, selectors.EVENT_READ, lambda fd: self.relay(task))
         self.feed_stdin(task)
+
+    def start(self, request, stdin_read, stdout_write, stderr):
+        """Start the process in a session of its own with these as its stdio; its pid."""
+        argv = request["argv"]
+        # posix_spawn has no working directory of its own; this process is
+        # single-threaded and every path it is given is absolute.
+        os.chdir(request["cwd"])
+        return os.posix_spawnp(
+            argv[0],
+            argv,
+            request["env"],
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, stdin_read, 0),
+                (os.POSIX_SPAWN_DUP2, stdout_write, 1),
+                (os.POSIX_SPAWN_DUP2, stderr, 2),
+            ],
+            setsid=True,
+            setsigdef=self.ignored,
+        )
 
     def feed_stdin(self, task, _fd=None):
         try:

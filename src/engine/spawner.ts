@@ -6,6 +6,37 @@ import { FrameReader, type ProcessFrame } from "./spawner-frames.js";
 
 /** The spawner's Python half; see its docstring for the protocol. */
 const SPAWNER_SCRIPT = join(PACKAGE_ROOT, "src", "engine", "spawner.py");
+/** The warm starter: the same protocol, tasks forked from a warm interpreter. */
+const WARM_STARTER_SCRIPT = join(PACKAGE_ROOT, "src", "engine", "warm_starter.py");
+
+/** The Python program a `Spawner` runs, and what it is called in errors. */
+export interface SpawnerProgram {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Cold starts: `posix_spawn` of every task, from an isolated interpreter. */
+export const COLD_SPAWNER: SpawnerProgram = {
+  name: "task spawner",
+  args: ["-I", "-S", SPAWNER_SCRIPT],
+};
+
+/**
+ * Warm starts: an interpreter that imported the SDK and `preload` with the tasks'
+ * environment, in the workflow's folder, forks each task.
+ */
+export const warmStarter = (
+  preload: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): SpawnerProgram => ({
+  name: "warm starter",
+  args: [WARM_STARTER_SCRIPT, ...preload],
+  cwd,
+  env,
+});
 
 export interface SpawnRequest {
   /** The program and its arguments; no shell. */
@@ -71,7 +102,10 @@ export class Spawner {
   private stderrTail = "";
   private closed = false;
 
-  constructor(private readonly python: string) {
+  constructor(
+    private readonly python: string,
+    private readonly program: SpawnerProgram = COLD_SPAWNER,
+  ) {
     this.helper = this.startHelper();
   }
 
@@ -144,9 +178,12 @@ export class Spawner {
   private startHelper(): SpawnerProcess {
     this.stderrTail = "";
     // Its own session: a terminal's Ctrl-C goes to orch, which stops the tasks itself.
-    const helper = spawn(this.python, ["-I", "-S", SPAWNER_SCRIPT], {
+    const { args, cwd, env } = this.program;
+    const helper = spawn(this.python, args, {
       stdio: ["pipe", "pipe", "pipe"],
       detached: true,
+      ...(cwd === undefined ? {} : { cwd }),
+      ...(env === undefined ? {} : { env }),
     });
     const frames = new FrameReader({
       frame: (frame) => this.onFrame(frame),
@@ -224,7 +261,8 @@ export class Spawner {
     this.helper = null;
     if (this.closed && this.entries.size === 0) return;
     const stderr = this.stderrTail.trim().split("\n").slice(-3).join(" | ");
-    const reason = `orch's task spawner (${this.python} ${SPAWNER_SCRIPT}) ${why}${stderr ? `: ${stderr}` : ""}`;
+    const command = [this.python, ...this.program.args].join(" ");
+    const reason = `orch's ${this.program.name} (${command}) ${why}${stderr ? `: ${stderr}` : ""}`;
     for (const entry of this.entries.values()) {
       if (entry.reading) entry.stdout.end();
       entry.resolvePid(null);

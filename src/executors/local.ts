@@ -1,5 +1,5 @@
 import { killLeftoverTask } from "../engine/ownership.js";
-import { Spawner } from "../engine/spawner.js";
+import { COLD_SPAWNER, Spawner, type SpawnerProgram } from "../engine/spawner.js";
 import type {
   Executor,
   ExecutorEnd,
@@ -16,12 +16,14 @@ import type {
  * path from one task's exit to the next one's spawn.
  */
 export class LocalExecutor implements Executor {
-  readonly name = "local";
+  readonly name: string;
   readonly #spawner: Spawner;
   readonly #inherited: Readonly<Record<string, string | undefined>> = { ...process.env };
 
-  constructor(python: string) {
-    this.#spawner = new Spawner(python);
+  /** `program`: what starts the tasks, the cold spawner or a warm starter. */
+  constructor(python: string, program: SpawnerProgram = COLD_SPAWNER) {
+    this.#spawner = new Spawner(python, program);
+    this.name = program === COLD_SPAWNER ? "local" : "local (warm)";
   }
 
   missing(): Promise<string | null> {

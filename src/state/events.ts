@@ -3,6 +3,7 @@ import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema } from "../promises/schema.js";
 import { TaskPolicySchema } from "../workflow/policy.js";
+import { ModuleNameSchema } from "../workflow/schema.js";
 import { ATTEMPT_STATUSES } from "./attempt-status.js";
 import { RUN_STATUSES } from "./run-status.js";
 
@@ -84,6 +85,12 @@ export const DefaultsSetSchema = z.strictObject({
   policy: TaskPolicySchema,
 });
 
+/** The modules warm tasks' interpreter imports once, recorded at registration. */
+export const PreloadSetSchema = z.strictObject({
+  type: z.literal("preload"),
+  modules: z.array(ModuleNameSchema),
+});
+
 export const RunStatusChangedSchema = z.strictObject({
   type: z.literal("run_status"),
   status: z.enum(RUN_STATUSES),
@@ -99,6 +106,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   AttemptEndedSchema,
   OutputStoredSchema,
   DefaultsSetSchema,
+  PreloadSetSchema,
   RunStatusChangedSchema,
 ]);
 

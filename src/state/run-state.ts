@@ -40,6 +40,7 @@ export class RunState {
   readonly nextAttemptAt = new Map<NodeId, string>();
   readonly #overlays = new Map<NodeId, Overlay>();
   defaults: TaskPolicy = {};
+  preload: readonly string[] = [];
   status: RunStatus = "running";
   reason: string | null = null;
 
@@ -136,6 +137,9 @@ export class RunState {
         return NONE;
       case "defaults":
         this.defaults = event.policy;
+        return NONE;
+      case "preload":
+        this.preload = event.modules;
         return NONE;
       case "run_status":
         this.status = event.status;

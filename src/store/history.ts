@@ -165,6 +165,7 @@ export const historyQueries = (db: Db) => {
         return;
       case "promise_made":
       case "defaults":
+      case "preload":
         return;
     }
   };

@@ -15,6 +15,12 @@ export const TaskPolicyShape = {
   backoff: z.number().min(1).describe("each retry waits this many times longer").optional(),
   retry_delay_max: z.number().nonnegative().describe("cap on the wait, in seconds").optional(),
   jitter: z.number().min(0).max(1).describe("random spread of each wait, as a fraction").optional(),
+  warm: z
+    .boolean()
+    .describe(
+      "start the task by forking an interpreter that has already imported the SDK and the workflow's `preload` modules",
+    )
+    .optional(),
 };
 
 export const TaskPolicySchema = z.strictObject(TaskPolicyShape);
@@ -27,6 +33,7 @@ export interface ResolvedPolicy {
   readonly backoff: number;
   readonly retryDelayMax: number;
   readonly jitter: number;
+  readonly warm: boolean;
 }
 
 /** Defaults when neither the node nor the workflow says: no timeout, no retries. */
@@ -37,6 +44,7 @@ export const resolvePolicy = (node: TaskPolicy, defaults: TaskPolicy): ResolvedP
   backoff: node.backoff ?? defaults.backoff ?? 2,
   retryDelayMax: node.retry_delay_max ?? defaults.retry_delay_max ?? 300,
   jitter: node.jitter ?? defaults.jitter ?? 0.1,
+  warm: node.warm ?? defaults.warm ?? false,
 });
 
 /**

@@ -8,6 +8,14 @@ import { ProcessStringSchema, refuseProcessProblems } from "./process-string.js"
 /** Parameters handed to a task in its start message: any JSON object. */
 export const ParamsSchema = z.record(z.string(), z.unknown());
 
+/** A Python module's dotted name, as `import` takes it. */
+export const ModuleNameSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/,
+    "expected a Python module name such as `json` or `pkg.module`",
+  );
+
 export const EdgeSpecSchema = z.strictObject({ from: NodeIdSchema, to: NodeIdSchema });
 
 export const NodeSpecSchema = z.strictObject({
@@ -29,6 +37,8 @@ export const WorkflowSchema = z.strictObject({
   nodes: z.array(NodeSpecSchema).min(1, "a workflow needs at least one node"),
   edges: z.array(EdgeSpecSchema).default([]),
   promises: z.array(PromiseSchema).default([]),
+  /** Modules a warm starter imports once for every `warm` task of the run. */
+  preload: z.array(ModuleNameSchema).default([]),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
   parallel: z

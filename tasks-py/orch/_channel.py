@@ -216,5 +216,23 @@ def _forget_in_child() -> None:
     _flusher = None
 
 
+def reinstall_in_child() -> None:
+    """Start over on this process's own fd 1.
+
+    For a task forked from orch's warm starter, which imported the SDK (and so set
+    up the channel on the starter's stdout) before the task's stdio existed.
+    """
+    global _installed, _fd, _install_error
+    if _fd is not None:
+        try:
+            os.close(_fd)
+        except OSError:
+            pass
+    _installed = False
+    _fd = None
+    _install_error = None
+    install()
+
+
 atexit.register(flush)
 os.register_at_fork(before=flush, after_in_child=_forget_in_child)
