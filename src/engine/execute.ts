@@ -64,7 +64,8 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   const random = options.random ?? Math.random;
   const inherited = inheritedEnv();
   let state = RunState.replay(store.history.read(runId).map((e) => e.event));
-  let scheduler = new Scheduler(state.graph);
+  const holdBack = (id: NodeId) => state.book.heldBack(id);
+  let scheduler = new Scheduler(state.graph, holdBack);
   let stopRequest: string | null = null;
   let runningTask: RunningTask | null = null;
   const stopped = new AbortController();
@@ -91,7 +92,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
 
   const rebuild = (): void => {
     state = RunState.replay(store.history.read(runId).map((e) => e.event));
-    scheduler = new Scheduler(state.graph);
+    scheduler = new Scheduler(state.graph, holdBack);
   };
 
   const endRun = (status: RunStatus, reason: string | null): RunOutcome => {
@@ -256,9 +257,10 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     return broken;
   };
 
-  const blockDescendants = (id: NodeId): void => {
+  /** Records pending nodes as blocked, each with its reason. */
+  const block = (reasons: ReadonlyMap<NodeId, string>): void => {
     const blocked: RunEvent[] = [];
-    for (const d of state.graph.descendants(id)) {
+    for (const [d, reason] of reasons) {
       const node = state.graph.node(d)!;
       if (node.status === "pending") {
         blocked.push({
@@ -266,7 +268,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
           id: d,
           status: "blocked",
           attempt: node.attempts,
-          reason: `upstream ${id} failed`,
+          reason,
         });
       }
     }
@@ -285,6 +287,26 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
         });
       }
     }
+  };
+
+  const blockDescendants = (id: NodeId): void =>
+    block(new Map([...state.graph.descendants(id)].map((d) => [d, `upstream ${id} failed`])));
+
+  /**
+   * Nothing can run, yet nodes are held back by promises: they never will
+   * start. After a failure they are blocked (the run failed); otherwise the
+   * promises holding them can never be kept, and the run is terminated.
+   */
+  const endHeld = (held: ReadonlyMap<NodeId, string>): RunOutcome => {
+    const failed = [...state.graph.nodes()].some(
+      (node) => node.status === "failed" || node.status === "blocked",
+    );
+    if (failed) {
+      block(new Map([...held].map(([id, why]) => [id, `held back: ${why}`])));
+      return endRun("failed", "a task failed");
+    }
+    const reasons = [...held].map(([id, why]) => `${id} can never start: ${why}`);
+    return endRun("terminated", reasons.join("\n"));
   };
 
   /** Run `id` until it succeeds or has no retries left; a run outcome when the run must end. */
@@ -373,6 +395,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
       const outcome = await runNode(next);
       if (outcome) return outcome;
     }
+    if (scheduler.held().size > 0) return endHeld(scheduler.held());
     const failed = [...state.graph.nodes()].some((node) => node.status !== "succeeded");
     return endRun(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
   } finally {

@@ -42,6 +42,8 @@ export class PromiseBook {
   /** Every runtime mutation recorded, in order, for replay when a promise is made. */
   readonly #log: Mutation[] = [];
   readonly #logBySource = new Map<NodeId, number[]>();
+  /** Shape promises in force by the existing nodes their templates give edges into. */
+  readonly #holders = new Map<NodeId, PromiseState[]>();
   #openNodes = 0;
   #runIncomplete = false;
 
@@ -101,7 +103,50 @@ export class PromiseBook {
     }
     if (members === null) this.#global.push(state);
     else this.#reach(state, members);
+    for (const target of state.shape?.targets() ?? []) {
+      const list = this.#holders.get(target);
+      if (list) list.push(state);
+      else this.#holders.set(target, [state]);
+    }
     return null;
+  }
+
+  /**
+   * Why `node` must not start yet, or null. A shape promise in force whose
+   * templates give edges into `node` holds it back while its scope can still
+   * add such an edge: some node of the scope, other than `node` and what runs
+   * after it, has not settled. When the scope ended incomplete (a node of it
+   * failed) without the edges it requires, `node` stays held: it must not
+   * run on an incomplete input.
+   */
+  heldBack(node: NodeId): string | null {
+    for (const state of this.#holders.get(node) ?? []) {
+      const shape = state.shape!;
+      const scope = state.record.scope;
+      const promise = `promise #${state.record.id} (scope ${scope})`;
+      const mayAdd = shape.requiresInto(node, false);
+      if (mayAdd !== null && this.#scopeMayStillAdd(state, node)) {
+        return `${promise} may still add edges ${mayAdd} into it`;
+      }
+      const missing = state.incomplete ? shape.requiresInto(node, true) : null;
+      if (missing !== null) {
+        return `${promise} requires edges ${missing}, and its scope ended without them (a node of it did not succeed)`;
+      }
+    }
+    return null;
+  }
+
+  /** Has the scope a node that can still run before `node` does, and so add an edge into it? */
+  #scopeMayStillAdd(state: PromiseState, node: NodeId): boolean {
+    if (state.finalChecked) return false;
+    const members = state.isGlobal ? this.#nodes.keys() : this.#graph.scope(state.record.scope);
+    let after: ReadonlySet<NodeId> | null = null;
+    for (const id of members) {
+      if (id === node || !this.#nodes.get(id)?.open) continue;
+      after ??= this.#graph.descendants(node);
+      if (!after.has(id)) return true;
+    }
+    return false;
   }
 
   /** What `m` would break, or null. Changes nothing. */
@@ -170,7 +215,7 @@ export class PromiseBook {
     if (!state.shape || state.finalChecked) return;
     state.finalChecked = true;
     if (state.isGlobal ? this.#runIncomplete : state.incomplete) return;
-    const why = state.shape.finalFailure(state.record.scope);
+    const why = state.shape.finalFailure(state.record.scope, this.#graph);
     if (why !== null) out.push(state.shapeViolation(why));
   }
 
