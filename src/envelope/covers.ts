@@ -149,10 +149,16 @@ const attributeEdge = (
     : wildcardsFor(later.node(edge.to)?.createdBy ?? null, `node ${edge.to}`, index, later);
   if (typeof into === "string") return into;
   for (const w of found) {
-    if (target && !w.may_precede.includes(target.id)) {
+    if (w.may_precede_any) {
+      if (target && target.status !== "pending") {
+        return `${what} leads into ${edge.to}, which had started (${target.status}) when ${w.id} was drawn`;
+      }
+    } else if (target && !w.may_precede.includes(target.id)) {
       return `${what} leads into ${edge.to}, which wildcard ${w.id} may not precede`;
     }
-    if (!target && !into.some((t) => t === w || w.may_precede_wildcards.includes(t.id))) {
+    const intoOk =
+      w.may_precede_any || into.some((t) => t === w || w.may_precede_wildcards.includes(t.id));
+    if (!target && !intoOk) {
       return `${what} leads into ${edge.to}, added under a wildcard that ${w.id} may not precede`;
     }
     additionsOf(attributed, w).edges.push(edge);

@@ -27,13 +27,19 @@ export function computeEnvelope(
 ): Envelope {
   const stacks = options.expand ? singletons(graph) : stackSiblings(graph);
   const candidates = deriveCandidates(graph, book, stacks);
-  const kept = candidates.filter((c) => worthDrawing(c, candidates));
+  const kept = candidates.filter((c) => worthDrawing(c, candidates, graph));
   return {
     nodes: stackedNodes(graph, stacks),
     edges: stackedEdges(graph, stacks),
     wildcards: linked(numbered(kept.map((c) => onStacks(c, stacks)))),
+    note: book.all().length === 0 && kept.length > 0 ? UNPROMISED_NOTE : null,
   };
 }
+
+export const UNPROMISED_NOTE =
+  "No promises: any task may add any node and any edge into a node that has not started. " +
+  'Promise less in the workflow file, e.g. {"scope": "*", "nodes": false, "edges": false} ' +
+  "for a static graph, or a shape for the nodes a task adds (see docs/promises.md).";
 
 /** A wildcard before it is numbered and linked to the others. */
 interface Candidate {
@@ -43,24 +49,37 @@ interface Candidate {
 
 /**
  * A group that may only add edges is drawn when there is somewhere for them to
- * go: an existing node, or a node another wildcard may add.
+ * go: an existing node, or a node another wildcard may add. Unbounded edges
+ * may go into any node not started yet other than the sources.
  */
-const worthDrawing = (c: Candidate, all: readonly Candidate[]): boolean =>
+const worthDrawing = (c: Candidate, all: readonly Candidate[], graph: Graph): boolean =>
   c.takesNodes ||
   c.wildcard.may_precede.length > 0 ||
+  (c.wildcard.may_precede_any && pendingBeyond(graph, c.wildcard.sources)) ||
   (leadsIntoOthers(c.wildcard) && all.some((other) => other !== c && other.takesNodes));
+
+const pendingBeyond = (graph: Graph, sources: readonly NodeId[]): boolean => {
+  const own = new Set(sources);
+  for (const node of graph.nodes()) if (node.status === "pending" && !own.has(node.id)) return true;
+  return false;
+};
 
 /** A shape's edges only join its own slots and named nodes; other rules let edges reach anything new. */
 const leadsIntoOthers = (w: Wildcard): boolean => w.rules.edges !== false && !w.alternatives;
 
+/** Edges bounded by no pattern and no shape: where they may go is said by rule, not listed. */
+const unbounded = (rules: WildcardRules, alternatives: readonly unknown[] | undefined): boolean =>
+  rules.edges !== false && rules.edges.match.length === 0 && !alternatives;
+
 const linked = (placed: readonly Candidate[]): Wildcard[] =>
   placed.map(({ wildcard }) => ({
     ...wildcard,
-    may_precede_wildcards: leadsIntoOthers(wildcard)
-      ? placed
-          .filter((o) => o.takesNodes && o.wildcard.id !== wildcard.id)
-          .map((o) => o.wildcard.id)
-      : [],
+    may_precede_wildcards:
+      leadsIntoOthers(wildcard) && !wildcard.may_precede_any
+        ? placed
+            .filter((o) => o.takesNodes && o.wildcard.id !== wildcard.id)
+            .map((o) => o.wildcard.id)
+        : [],
   }));
 
 /** Everything one computation reads from the book, each thing once. */
@@ -115,7 +134,8 @@ const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
   const alternatives = shape
     ? shapeAlternatives(shape, ctx.progressOf(shape.id), ctx.graph, rules.nodes)
     : undefined;
-  const precede = mayPrecede(ctx, sources, rules, alternatives);
+  const any = unbounded(rules, alternatives);
+  const precede = any ? [] : mayPrecede(ctx, sources, rules, alternatives);
   const takesNodes = mayAddNodes(rules) && (alternatives?.some(alternativeTakesNodes) ?? true);
   const wildcard: Wildcard = {
     id: "",
@@ -124,6 +144,7 @@ const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
     sources,
     rules,
     label: wildcardLabel(rules, alternatives),
+    may_precede_any: any,
     may_precede: precede,
     may_precede_wildcards: [],
     ...(alternatives ? { alternatives } : {}),

@@ -111,9 +111,17 @@ export const WildcardSchema = z.strictObject({
   /** What may be added, all promises in force for the sources combined. */
   rules: WildcardRulesSchema,
   label: z.string(),
-  /** Existing nodes that an edge it adds may lead into. */
+  /**
+   * True when its edges are bounded by no pattern or shape: an edge it adds may
+   * lead into any node not started yet that does not run before all its
+   * sources (and that `rules.edges` allows), and into what any wildcard adds.
+   * The rule stands in for the lists, which are then empty: listing every
+   * such node for every wildcard would grow with the square of the graph.
+   */
+  may_precede_any: z.boolean(),
+  /** Existing nodes that an edge it adds may lead into (empty when `may_precede_any`). */
   may_precede: z.array(z.string()),
-  /** Other wildcards into whose future nodes an edge it adds may lead. */
+  /** Other wildcards into whose future nodes an edge it adds may lead (empty when `may_precede_any`). */
   may_precede_wildcards: z.array(z.string()),
   /** With a `shape` promise: what its scope adds is exactly one of these. */
   alternatives: z.array(AlternativeSchema).optional(),
@@ -123,6 +131,11 @@ export const EnvelopeSchema = z.strictObject({
   nodes: z.array(EnvelopeNodeSchema),
   edges: z.array(EnvelopeEdgeSchema),
   wildcards: z.array(WildcardSchema),
+  /**
+   * Set when the run has no promise at all: every task may add anything, and
+   * the drawing shows this one note instead of a wildcard on every node.
+   */
+  note: z.string().nullable(),
 });
 
 /** The `.json` output of `orch graph`: the envelope plus what it is of. */

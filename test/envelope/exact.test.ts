@@ -192,23 +192,27 @@ describe("unconstrained dynamic node", () => {
     expect(pre.wildcards[0]).toMatchObject({
       from: "X",
       label: "*",
-      may_precede: ["down", "side"],
+      may_precede_any: true,
+      may_precede: [],
     });
     run.run("root");
     run.run("side");
     run.run("up");
     run.start("X");
     const during = computeEnvelope(run.graph, run.book);
-    expect(during.wildcards[0]).toMatchObject({ from: "X", label: "*", may_precede: ["down"] });
+    expect(during.wildcards[0]).toMatchObject({ from: "X", label: "*", may_precede_any: true });
   });
 
-  it("gives every node of an unconstrained workflow its own *", () => {
+  it("gives every node of a workflow without promises its own * by rule, and one note", () => {
     const run = new SimRun({ nodes: ["p", "q"], edges: [["p", "q"]] });
     const env = computeEnvelope(run.graph, run.book);
-    expect(env.wildcards.map((w) => [w.from, w.label, w.may_precede])).toEqual([
-      ["p", "*", ["q"]],
-      ["q", "*", []],
+    expect(env.wildcards.map((w) => [w.from, w.label, w.may_precede_any, w.may_precede])).toEqual([
+      ["p", "*", true, []],
+      ["q", "*", true, []],
     ]);
+    expect(env.note).toMatch(/^No promises: any task may add any node/);
+    run.promise("p", { scope: "q", nodes: false, edges: false });
+    expect(computeEnvelope(run.graph, run.book).note).toBeNull();
   });
 });
 
