@@ -1,8 +1,17 @@
 import { type Graph, type GraphNode, isSettled, type NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import type { Mutation } from "../graph/mutations.js";
+import { resolveShape } from "./resolve.js";
+import type { NodePromiseDef, Shapes } from "./schema.js";
 import { PromiseState } from "./state.js";
-import type { PromiseProgress, PromiseRecord, Violation } from "./types.js";
+import type {
+  PromiseOrigin,
+  PromiseProgress,
+  PromiseRecord,
+  PromiseRequest,
+  PromiseRules,
+  Violation,
+} from "./types.js";
 
 /**
  * A node's promises other than the run-wide ones, in the order made. Sets are
@@ -44,6 +53,9 @@ export class PromiseBook {
   readonly #logBySource = new Map<NodeId, number[]>();
   /** Shape promises in force by the existing nodes their templates give edges into. */
   readonly #holders = new Map<NodeId, PromiseState[]>();
+  /** Per shape promise, its instances that are boundaries: what they add answers to their own shape. */
+  readonly #boundaries = new Map<PromiseState, Set<NodeId>>();
+  #shapes: Shapes = {};
   #openNodes = 0;
   #runIncomplete = false;
 
@@ -64,6 +76,15 @@ export class PromiseBook {
         });
       }
     }
+  }
+
+  /** The workflow's named shapes, for `{"shape": {"ref": NAME}}`; set once, before any promise. */
+  defineShapes(shapes: Shapes): void {
+    this.#shapes = shapes;
+  }
+
+  shapeNames(): string[] {
+    return Object.keys(this.#shapes);
   }
 
   /** Every promise made, in the order made, including one that was broken as it was made. */
@@ -92,9 +113,17 @@ export class PromiseBook {
    * create. Returns a violation if what the scope has already added breaks it;
    * such a promise is listed by `all` but never comes into force.
    */
-  make(p: Omit<PromiseRecord, "id">): Violation | null {
-    const state = new PromiseState({ ...p, id: this.#promises.length });
+  make(p: PromiseRequest): Violation | null {
+    const { shape, ...rest } = p.rules;
+    const resolved = shape === undefined ? undefined : resolveShape(shape, this.#shapes, p.scope);
+    const rules: PromiseRules =
+      typeof resolved === "string" || resolved === undefined ? rest : { ...rest, shape: resolved };
+    const state = new PromiseState({ ...p, rules, id: this.#promises.length });
     this.#promises.push(state);
+    if (typeof resolved === "string") {
+      state.inForce = false;
+      return { ...state.shapeViolation(resolved), whenMade: true };
+    }
     const members = p.scope === "*" ? null : this.#graph.scope(p.scope);
     const broken = this.#replay(state, members) ?? this.#completeOnMake(state, members);
     if (broken) {
@@ -136,13 +165,16 @@ export class PromiseBook {
     return null;
   }
 
-  /** Has the scope a node that can still run before `node` does, and so add an edge into it? */
+  /**
+   * Has the scope a node that can still run before `node` does, and so add an
+   * edge into it that this shape judges (one not inside a boundary instance)?
+   */
   #scopeMayStillAdd(state: PromiseState, node: NodeId): boolean {
     if (state.finalChecked) return false;
     const members = state.isGlobal ? this.#nodes.keys() : this.#graph.scope(state.record.scope);
     let after: ReadonlySet<NodeId> | null = null;
     for (const id of members) {
-      if (id === node || !this.#nodes.get(id)?.open) continue;
+      if (id === node || !this.#nodes.get(id)?.open || !this.#shaped(state, id)) continue;
       after ??= this.#graph.descendants(node);
       if (!after.has(id)) return true;
     }
@@ -155,7 +187,7 @@ export class PromiseBook {
     for (const list of [this.#global, this.#setOf(m.source)]) {
       for (const state of list) {
         if (first && state.record.id > first.promise.id) break;
-        const v = state.check(m, this.#graph, true);
+        const v = state.check(m, this.#graph, true, this.#shaped(state, m.source));
         if (v) {
           first = v;
           break;
@@ -168,14 +200,56 @@ export class PromiseBook {
   /** Records `m`, already applied to the graph; an added node inherits its creator's set. */
   record(m: Mutation): void {
     const set = this.#setOf(m.source);
-    for (const state of this.#global) state.apply(m, this.#graph, true);
-    for (const state of set) state.apply(m, this.#graph, true);
+    const applying = mergeById(this.#global, set);
+    for (const state of applying) {
+      state.apply(m, this.#graph, true, this.#shaped(state, m.source));
+    }
     this.#logMutation(m);
     if (m.kind === "add_node" && !this.#nodes.has(m.id)) {
       this.#nodes.set(m.id, { set, open: true });
       this.#openNodes++;
       for (const state of set) state.open++;
+      for (const state of applying) this.#giveSlotPromises(state, m);
     }
+  }
+
+  /**
+   * An added node that fills a template slot carrying promises is given them
+   * for its own scope; with a `shape` among them it becomes a boundary of the
+   * outer shape. They are derived, not recorded: replaying the same additions
+   * makes them again.
+   */
+  #giveSlotPromises(state: PromiseState, m: Mutation & { kind: "add_node" }): void {
+    const shape = state.record.rules.shape;
+    const at = state.shape?.slotOf(m.id);
+    if (!shape || !at || !this.#shaped(state, m.source)) return;
+    const [alt, slot] = at;
+    const defs = shape.one_of[alt]!.nodes[slot]!.promises ?? [];
+    defs.forEach((def, k) => {
+      const origin = slotOrigin(
+        state.record.origin,
+        `.shape.one_of[${alt}].nodes[${slot}].promises[${k}]`,
+      );
+      const { scope: _self, ...rules } = def satisfies NodePromiseDef;
+      this.make({ scope: m.id, rules, origin, madeBy: state.record.madeBy });
+      if (rules.shape) {
+        const inside = this.#boundaries.get(state);
+        if (inside) inside.add(m.id);
+        else this.#boundaries.set(state, new Set([m.id]));
+      }
+    });
+  }
+
+  /** Does `state`'s shape judge what `source` adds: is `source` inside none of its boundary instances? */
+  #shaped(state: PromiseState, source: NodeId): boolean {
+    const inside = this.#boundaries.get(state);
+    if (!inside) return true;
+    const root = state.record.scope;
+    for (let at: NodeId | null = source; at !== null && at !== root; ) {
+      if (inside.has(at)) return false;
+      at = this.#graph.node(at)?.createdBy ?? null;
+    }
+    return true;
   }
 
   /**
@@ -305,6 +379,10 @@ export class PromiseBook {
     return EMPTY_SET;
   }
 }
+
+/** Where a slot's promise was written: the outer promise's place, down to the slot. */
+const slotOrigin = (outer: PromiseOrigin, path: string): PromiseOrigin =>
+  outer.kind === "file" ? { ...outer, path: `${outer.path}${path}` } : outer;
 
 /** Two id-ordered lists merged by id. */
 const mergeById = (a: readonly PromiseState[], b: readonly PromiseState[]): PromiseState[] => {

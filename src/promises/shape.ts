@@ -3,7 +3,7 @@ import type { NodeId } from "../graph/ids.js";
 import type { Mutation } from "../graph/mutations.js";
 import { ordinal } from "./describe.js";
 import { compileIdGlob, type IdMatcher, normalizeScript } from "./glob.js";
-import type { ShapeRule, SlotCount, Template } from "./schema.js";
+import type { ShapeSet, SlotCount, Template } from "./schema.js";
 import type { AlternativeProgress } from "./types.js";
 
 /**
@@ -99,7 +99,7 @@ const countHolds = (count: SlotCount, n: number): boolean =>
 export class ShapeTracker {
   readonly #alternatives: Alternative[];
 
-  constructor(rule: ShapeRule) {
+  constructor(rule: ShapeSet) {
     this.#alternatives = rule.one_of.map((template) => {
       const compiled = compileTemplate(template);
       return {
@@ -192,6 +192,15 @@ export class ShapeTracker {
         const missing = alt.present[e]! < expected(alt, e, null);
         if (missing || (!missingOnly && slotHasRoom(alt, edge.from))) return edge.label;
       }
+    }
+    return null;
+  }
+
+  /** The slot `id` was assigned to in a live alternative, as `[alternative, slot]`; null if none. */
+  slotOf(id: NodeId): readonly [number, number] | null {
+    for (const [i, alt] of this.#alternatives.entries()) {
+      const slot = alt.slotOf.get(id);
+      if (alt.why === null && slot !== undefined) return [i, slot];
     }
     return null;
   }

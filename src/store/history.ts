@@ -143,6 +143,7 @@ export const historyQueries = (db: Db) => {
         return;
       case "promise_made":
       case "defaults":
+      case "shapes":
         return;
     }
   };

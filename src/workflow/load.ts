@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { Graph } from "../graph/graph.js";
-import { validatePromise } from "../promises/validate.js";
+import { checkTemplates, validatePromise } from "../promises/validate.js";
 import { errorMessage } from "../util/error-message.js";
 import { type Issue, zodIssues } from "../util/issues.js";
 import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
@@ -159,9 +159,19 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
     }
   }
   const nodeExists = (id: string) => ids.has(id);
+  const shapes = workflow.shapes;
+  for (const [name, set] of Object.entries(shapes)) {
+    const path = `shapes.${name}`;
+    checkTemplates(
+      set.one_of,
+      "",
+      { path, nodeExists, allowSelf: true, shapes },
+      (suffix, message) => issues.push({ path: path + suffix, message }),
+    );
+  }
   workflow.promises.forEach((promise, i) => {
     issues.push(
-      ...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false }),
+      ...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false, shapes }),
     );
   });
   workflow.nodes.forEach((node, i) => {
@@ -171,6 +181,7 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
           path: `nodes[${i}].promises[${j}]`,
           nodeExists,
           allowSelf: true,
+          shapes,
         }),
       );
     });

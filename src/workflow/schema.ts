@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
-import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { NodePromiseSchema, PromiseSchema, ShapesSchema } from "../promises/schema.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
 
 /** Parameters handed to a task in its start message: any JSON object. */
@@ -24,6 +24,8 @@ export const WorkflowSchema = z.strictObject({
   nodes: z.array(NodeSpecSchema).min(1, "a workflow needs at least one node"),
   edges: z.array(EdgeSpecSchema).default([]),
   promises: z.array(PromiseSchema).default([]),
+  /** Named shapes (`{"one_of": [...]}`), used by `{"shape": {"ref": NAME}}` in any promise. */
+  shapes: ShapesSchema.default({}),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
 });
