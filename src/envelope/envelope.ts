@@ -97,7 +97,7 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     book,
     progressOf,
     rulesOf: (promises) => {
-      const key = promises.map((p) => p.id).join(",");
+      const key = promises.map((p) => (p.rules.shape ? `${p.id}s` : p.id)).join(",");
       let rules = rulesCache.get(key);
       if (!rules) {
         rules = combineRules(promises, progressOf);
@@ -108,7 +108,12 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     ancestry: new Ancestry(graph),
     pending: [...graph.nodes()].filter((n) => n.status === "pending").map((n) => n.id),
   };
-  const groups = groupSources(graph, scopeRoots(book, progressOf), stacks.stackOf);
+  const groups = groupSources(
+    graph,
+    scopeRoots(book, progressOf),
+    book.boundaries(),
+    stacks.stackOf,
+  );
   return groups.flatMap((group) => candidateFor(ctx, group) ?? []);
 };
 
@@ -123,16 +128,18 @@ const scopeRoots = (book: PromiseBook, progressOf: (id: number) => PromiseProgre
 
 const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
   const sources = group.sources.filter((s) => {
-    const own = ctx.rulesOf(ctx.book.effective(s));
+    const own = ctx.rulesOf(ctx.book.judging(s));
     return mayAddNodes(own) || mayAddEdges(own);
   });
   if (sources.length === 0) return null;
   // Promises of the outermost root (and run-wide ones) hold for every source in the group.
-  const common = ctx.book.effective(group.anchor ?? sources[0]!);
+  const common = ctx.book.judging(group.anchor ?? sources[0]!);
   const rules = ctx.rulesOf(common);
   const shape = common.find((p) => p.scope === group.anchor && p.rules.shape);
   const alternatives = shape
-    ? shapeAlternatives(shape, ctx.progressOf(shape.id), ctx.graph, rules.nodes)
+    ? shapeAlternatives(shape, ctx.progressOf(shape.id), ctx.graph, rules.nodes, (name) =>
+        ctx.book.namedShape(name),
+      )
     : undefined;
   const any = unbounded(rules, alternatives);
   const precede = any ? [] : mayPrecede(ctx, sources, rules, alternatives);

@@ -69,6 +69,27 @@ export const WildcardRulesSchema = z.strictObject({
   edges: EdgeAdditionsSchema,
 });
 
+/** What each instance of a slot grows into: the shape its slot's promises give it. */
+export const GrowsSchema = z.strictObject({
+  /** The named shape, when given by `ref`: a recursive structure names the shape it is part of. */
+  ref: z.string().nullable(),
+  /** Its templates, one level: slots (with counts) and edges, `$self` being the instance. */
+  one_of: z.array(
+    z.strictObject({
+      nodes: z.array(
+        z.strictObject({
+          id: z.string(),
+          run: z.string(),
+          count: z.enum(["1", "?", "*", "+"]),
+          /** The named shape this slot's instances grow into in turn, if any. */
+          grows_ref: z.string().nullable(),
+        }),
+      ),
+      edges: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+    }),
+  ),
+});
+
 export const SlotSchema = z.strictObject({
   /** The slot's id glob, as in the template. */
   id: z.string(),
@@ -79,6 +100,8 @@ export const SlotSchema = z.strictObject({
   /** How many more nodes the slot takes: at least `min`, at most `max` (null: no bound). */
   min: z.number().int().nonnegative(),
   max: z.number().int().nonnegative().nullable(),
+  /** Present when each instance is given a shape of its own (a nested or recursive structure). */
+  grows: GrowsSchema.optional(),
 });
 
 export const TemplateEndSchema = z.union([
@@ -165,6 +188,7 @@ export type EdgeAdditions = z.infer<typeof EdgeAdditionsSchema>;
 export type EdgePatternList = z.infer<typeof EdgePatternListSchema>;
 export type Alternative = z.infer<typeof AlternativeSchema>;
 export type Slot = z.infer<typeof SlotSchema>;
+export type Grows = z.infer<typeof GrowsSchema>;
 export type TemplateEnd = z.infer<typeof TemplateEndSchema>;
 export type TemplateEdge = z.infer<typeof TemplateEdgeSchema>;
 

@@ -2,7 +2,7 @@ import { type Graph, type GraphNode, isSettled, type NodeStatus } from "../graph
 import type { NodeId } from "../graph/ids.js";
 import type { Mutation } from "../graph/mutations.js";
 import { resolveShape } from "./resolve.js";
-import type { NodePromiseDef, Shapes } from "./schema.js";
+import type { NodePromiseDef, ShapeSet, Shapes } from "./schema.js";
 import { PromiseState } from "./state.js";
 import type {
   PromiseOrigin,
@@ -87,6 +87,11 @@ export class PromiseBook {
     return Object.keys(this.#shapes);
   }
 
+  /** A named shape of the workflow, or undefined. */
+  namedShape(name: string): ShapeSet | undefined {
+    return this.#shapes[name];
+  }
+
   /** Every promise made, in the order made, including one that was broken as it was made. */
   all(): readonly PromiseRecord[] {
     return this.#promises.map((state) => state.record);
@@ -95,6 +100,26 @@ export class PromiseBook {
   /** The promises in force for `node`: run-wide, its own and every scope it is in, in the order made. */
   effective(node: NodeId): readonly PromiseRecord[] {
     return mergeById(this.#global, this.#setOf(node)).map((state) => state.record);
+  }
+
+  /**
+   * The promises that judge what `node` (and what it creates) adds: its
+   * effective ones, a shape dropped where `node` is inside one of that
+   * shape's boundary instances (the instance's own shape judges it instead).
+   */
+  judging(node: NodeId): readonly PromiseRecord[] {
+    return mergeById(this.#global, this.#setOf(node)).map((state) => {
+      if (!state.shape || this.#shaped(state, node)) return state.record;
+      const { shape: _judgedInside, ...rules } = state.record.rules;
+      return { ...state.record, rules };
+    });
+  }
+
+  /** Instances that are boundaries: given a shape by their slot, they grow under it. */
+  boundaries(): ReadonlySet<NodeId> {
+    const out = new Set<NodeId>();
+    for (const inside of this.#boundaries.values()) for (const id of inside) out.add(id);
+    return out;
   }
 
   /** Gives a workflow-file node (already in the graph) its effective set. Idempotent. */
