@@ -147,3 +147,22 @@ describe("a shape promise that requires edges into a node holds that node back",
     expect(order.at(-1), result.stdout).toBe("B");
   });
 });
+
+describe("nested and recursive shapes, promised once in the file", () => {
+  for (const [name, last] of [
+    ["nested-map", "B"],
+    ["recursive-split", "join"],
+  ] as const) {
+    it(`${name}: runs under its slot promises, ${last} last`, async () => {
+      const { orch } = sandbox();
+      const result = await orch("start", fixture(name), "--run-id", "n");
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const st = nodeStatus(await status(orch, "n"));
+      expect(Object.values(st).every((v) => v === "succeeded")).toBe(true);
+      const order = [...result.stdout.matchAll(/ succeeded\s+(\S+) {2}\(attempt/g)].map(
+        (m) => m[1],
+      );
+      expect(order.at(-1), result.stdout).toBe(last);
+    });
+  }
+});
