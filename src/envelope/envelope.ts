@@ -16,7 +16,7 @@ export interface EnvelopeOptions {
 }
 
 /**
- * The envelope of a run (DESIGN §7): the graph as it is now, plus one wildcard
+ * The envelope of a run: the graph as it is now, plus one wildcard
  * per group of nodes that can still add something, bounded by the promises in
  * force. Pure: reads the graph and the book, changes neither.
  */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { NODE_STATUSES } from "../graph/graph.js";
 
 /**
- * The envelope (DESIGN §7): the graph as it is now plus wildcards for
+ * The envelope: the graph as it is now plus wildcards for
  * everything that may still be added. The model is exactly what `.json`
  * output carries (snake_case, as in the rest of orch's JSON), so programs and
  * renderers read the same thing. Documented field by field in docs/graph.md.

@@ -32,7 +32,7 @@ const isIncomplete = (status: NodeStatus): boolean =>
   status === "failed" || status === "blocked" || status === "cancelled";
 
 /**
- * The promises of one run and what every scope has added so far (DESIGN §6).
+ * The promises of one run and what every scope has added so far.
  * Pure in-memory logic: the engine feeds it the run's events in order.
  *
  * - file nodes: `graph.addNode` then `registerNode`; file promises: `make`;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The promise language of DESIGN §6. Every rule is optional; all rules of one
+ * The promise language. Every rule is optional; all rules of one
  * promise must hold for every mutation whose source is in the promise's scope.
  * Semantic checks that need the graph (globs compile, template edges name a slot
  * or a node, scopes name a node) live in `validate.ts`.

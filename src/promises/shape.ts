@@ -7,7 +7,7 @@ import type { ShapeSet, SlotCount, Template } from "./schema.js";
 import type { AlternativeProgress } from "./types.js";
 
 /**
- * The `shape` rule (DESIGN §6): what a scope adds must stay able to become one
+ * The `shape` rule: what a scope adds must stay able to become one
  * of the `one_of` templates, and be exactly one when the scope completes.
  *
  * Slot assignment is greedy and final: each node the scope adds goes, in every
