@@ -5,7 +5,7 @@ import type { PromiseProgress, PromiseRecord } from "../promises/types.js";
 import { alternativeTakesNodes, shapeAlternatives } from "./alternatives.js";
 import { groupSources, type SourceGroup } from "./groups.js";
 import { wildcardLabel } from "./label.js";
-import type { Envelope, Wildcard, WildcardRules } from "./model.js";
+import type { Alternative, Envelope, Wildcard, WildcardRules } from "./model.js";
 import { combineRules, mayAddEdges, mayAddNodes } from "./rules.js";
 import { type Stacks, singletons, stackedEdges, stackedNodes, stackSiblings } from "./stack.js";
 import { Ancestry, mayPrecede, type TargetContext } from "./targets.js";
@@ -67,9 +67,18 @@ const pendingBeyond = (graph: Graph, sources: readonly NodeId[]): boolean => {
 /** A shape's edges only join its own slots and named nodes; other rules let edges reach anything new. */
 const leadsIntoOthers = (w: Wildcard): boolean => w.rules.edges !== false && !w.alternatives;
 
-/** Edges bounded by no pattern and no shape: where they may go is said by rule, not listed. */
-const unbounded = (rules: WildcardRules, alternatives: readonly unknown[] | undefined): boolean =>
-  rules.edges !== false && rules.edges.match.length === 0 && !alternatives;
+/**
+ * Edges bounded by no pattern and no shape (or by a shape whose instances grow
+ * under shapes of their own, which may lead anywhere): where they may go is
+ * said by rule, not listed.
+ */
+const unbounded = (
+  rules: WildcardRules,
+  alternatives: readonly Alternative[] | undefined,
+): boolean =>
+  rules.edges !== false &&
+  rules.edges.match.length === 0 &&
+  (!alternatives || alternatives.some((alt) => alt.nodes.some((slot) => slot.grows)));
 
 const linked = (placed: readonly Candidate[]): Wildcard[] =>
   placed.map(({ wildcard }) => ({

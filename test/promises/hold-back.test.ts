@@ -22,8 +22,12 @@ const mayStillAddInto = (run: SimRun, target: NodeId): string | null => {
       promise.scope === "*"
         ? [...run.graph.nodes()].map((n) => n.id)
         : run.graph.scope(promise.scope);
+    // A member inside an instance that grows under its own shape adds nothing this shape judges.
+    const judged = (id: NodeId) =>
+      run.book.judging(id).some((p) => p.id === promise.id && p.rules.shape !== undefined);
     const open = members.some(
-      (id) => id !== target && !after.has(id) && canStillMutate(run.graph.node(id)!.status),
+      (id) =>
+        id !== target && !after.has(id) && canStillMutate(run.graph.node(id)!.status) && judged(id),
     );
     if (!open) continue;
     for (const alt of progress.alternatives.filter((a) => a.alive)) {
