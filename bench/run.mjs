@@ -4,7 +4,8 @@
 //
 //   node bench/run.mjs [--smoke] [--only NAME,...] [--reps N] [--cli PATH] [--out FILE] [--keep]
 //
-// NAME is one of: chain, wide, mutations, dynamic, live (status + graph);
+// NAME is one of: chain, wide, mutations, dynamic, live (status + graph),
+// unpromised (`orch graph` of a chain without promises, before its run);
 // --reps N runs every workload N times instead of its default.
 // Needs the build (`make build`); `make bench` / `make bench-smoke` run it.
 // Progress goes to stderr; the table to stdout; everything to --out as JSON
@@ -69,6 +70,7 @@ const CONFIG = opts.smoke
         { n: 200, reps: 1 },
       ],
       live: [{ n: 10_000, samples: 3 }],
+      unpromised: { n: 10_000 },
       graphReps: 1,
     }
   : {
@@ -87,6 +89,7 @@ const CONFIG = opts.smoke
         { n: 1_000, samples: 10 },
         { n: 10_000, samples: 15 },
       ],
+      unpromised: { n: 10_000 },
       graphReps: 3,
     };
 if (opts.reps !== undefined) {
@@ -106,7 +109,7 @@ if (opts.reps !== undefined) {
   CONFIG.graphReps = reps;
 }
 
-const ALL = ["chain", "wide", "parallel", "mutations", "dynamic", "live"];
+const ALL = ["chain", "wide", "parallel", "mutations", "dynamic", "live", "unpromised"];
 const selected = new Set(opts.only ? opts.only.split(",").map((s) => s.trim()) : ALL);
 for (const name of selected) {
   if (!ALL.includes(name)) {
@@ -713,6 +716,29 @@ const graphTimes = async (label, db, runId, dir, reps, judge) => {
   return m;
 };
 
+/**
+ * `orch graph` of an n-node chain without promises, before it runs: every node
+ * may add anything, which the envelope says by rule (one note in the SVG).
+ */
+const unpromisedChain = async ({ n }) => {
+  const dir = mkdtempSync(join(ROOT, "unpromised-"));
+  const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, run: "t.py" }));
+  const edges = nodes.slice(1).map((node, i) => ({ from: `n${i}`, to: node.id }));
+  const file = join(dir, "workflow.json");
+  writeFileSync(file, JSON.stringify({ name: `bench-unpromised-${n}`, nodes, edges }));
+  writeFileSync(join(dir, "t.py"), "");
+  await graphTimes(
+    "chain without promises, before its run",
+    join(dir, "unused.db"),
+    file,
+    dir,
+    CONFIG.graphReps,
+    {
+      size: fmtInt(n),
+    },
+  );
+};
+
 /** `orch status RUN --json`, once; checks the document. */
 const statusOnce = async (db, runId, dir, expectNodes) => {
   let text = "";
@@ -862,6 +888,7 @@ const main = async () => {
   if (selected.has("parallel")) for (const c of CONFIG.parallel) await parallelWide(c);
   if (selected.has("mutations")) await mutations(CONFIG.mutations);
   if (selected.has("live")) for (const c of CONFIG.live) await liveRun(c);
+  if (selected.has("unpromised")) await unpromisedChain(CONFIG.unpromised);
   if (selected.has("dynamic")) {
     const [a, b] = CONFIG.dynamic;
     const small = await dynamicChain(a.n, a.reps);

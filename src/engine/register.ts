@@ -36,6 +36,8 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
   }
   for (const edge of workflow.edges) events.push({ type: "edge_added", ...edge, created_by: null });
   const origin = (path: string): PromiseOrigin => ({ kind: "file", file: fileLabel, path });
+  if (Object.keys(workflow.shapes).length > 0)
+    events.push({ type: "shapes", shapes: workflow.shapes });
   workflow.promises.forEach((promise, i) => {
     events.push({ type: "promise_made", promise, origin: origin(`promises[${i}]`), made_by: null });
   });

@@ -76,7 +76,7 @@ export class RunLoop {
     const { store, runId } = options;
     this.#state = RunState.replay(store.history.read(runId).map((e) => e.event));
     this.#journal = new RunJournal(store, runId, this.#state);
-    this.#scheduler = new Scheduler(this.#state.graph);
+    this.#scheduler = new Scheduler(this.#state.graph, (id) => this.#state.book.heldBack(id));
     this.#due = new DueTimers((id) => {
       this.#scheduler.due(id);
       this.#wake();
@@ -118,6 +118,7 @@ export class RunLoop {
           this.#wake = wake;
         });
       }
+      if (this.#scheduler.held().size > 0) return this.#endHeld(this.#scheduler.held());
       const failed = [...this.#state.graph.nodes()].some((node) => node.status !== "succeeded");
       return this.#end(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
     } finally {
@@ -336,6 +337,25 @@ export class RunLoop {
       status,
     ]);
     this.#nodeProgress(status, seconds, reason);
+  }
+
+  /**
+   * Nothing runs or can run, yet nodes are held back by promises: they never
+   * will start. After a failure they are blocked (the run failed); otherwise the
+   * promises holding them can never be kept, and the run is terminated.
+   */
+  #endHeld(held: ReadonlyMap<NodeId, string>): RunOutcome {
+    const failed = [...this.#state.graph.nodes()].some(
+      (node) => node.status === "failed" || node.status === "blocked",
+    );
+    if (failed) {
+      for (const [id, why] of held) this.#block([id], `held back: ${why}`);
+      return this.#end("failed", "a task failed");
+    }
+    return this.#end(
+      "terminated",
+      [...held].map(([id, why]) => `${id} can never start: ${why}`).join("\n"),
+    );
   }
 
   /** Nodes an attempt just committed below a node that already failed are blocked at once. */

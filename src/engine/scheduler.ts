@@ -1,17 +1,31 @@
 import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 
+/** Why a ready node must not start yet (a promise may still add edges into it), or null. */
+export type HoldBack = (id: NodeId) => string | null;
+
 /**
  * Which node runs next: a pending node whose predecessors all succeeded, or a
- * retrying one whose next attempt is due, the earliest created first. Counts
- * unmet predecessors per node so picking the next node never scans the graph.
+ * retrying one whose next attempt is due, that no promise holds back, the
+ * earliest created first. Counts unmet predecessors per node so picking the
+ * next node never scans the graph.
  */
 export class Scheduler {
   readonly #unmet = new Map<NodeId, number>();
   readonly #ready = new MinHeap();
+  /** Ready nodes held back, with why; looked at again whenever a node succeeds. */
+  readonly #held = new Map<NodeId, string>();
 
-  constructor(private readonly graph: Graph) {
+  constructor(
+    private readonly graph: Graph,
+    private readonly heldBack: HoldBack = () => null,
+  ) {
     for (const node of graph.nodes()) this.#track(node.id);
+  }
+
+  /** Ready nodes that are held back, with why: when nothing else can run, they never will. */
+  held(): ReadonlyMap<NodeId, string> {
+    return this.#held;
   }
 
   /** A task's mutations were committed: its new nodes, then its new edges (already in the graph). */
@@ -27,6 +41,8 @@ export class Scheduler {
   }
 
   succeeded(id: NodeId): void {
+    for (const held of this.#held.keys()) this.#ready.push(this.graph.node(held)!.seq, held);
+    this.#held.clear();
     for (const next of this.graph.successors(id)) {
       const left = (this.#unmet.get(next) ?? 1) - 1;
       this.#unmet.set(next, left);
@@ -46,7 +62,10 @@ export class Scheduler {
       if (id === undefined) return undefined;
       const node = this.graph.node(id);
       const runnable = node?.status === "pending" || node?.status === "retrying";
-      if (runnable && this.#unmet.get(id) === 0) return id;
+      if (!runnable || this.#unmet.get(id) !== 0) continue;
+      const why = this.heldBack(id);
+      if (why === null) return id;
+      this.#held.set(id, why);
     }
   }
 

@@ -1,9 +1,12 @@
 import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
-import type { Template } from "../promises/schema.js";
+import type { ShapeSet, Template } from "../promises/schema.js";
 import type { PromiseProgress, PromiseRecord } from "../promises/types.js";
-import type { Alternative, NodeAdditions, Slot, TemplateEnd } from "./model.js";
-import { type LiveAlternative, liveAlternatives, slotRoom } from "./rules.js";
+import type { Alternative, Grows, NodeAdditions, Slot, TemplateEnd } from "./model.js";
+import { innerShape, type LiveAlternative, liveAlternatives, slotRoom } from "./rules.js";
+
+/** The workflow's named shapes, by name. */
+export type NamedShape = (name: string) => ShapeSet | undefined;
 
 /**
  * The `one_of` alternatives of a shape promise that its scope can still
@@ -15,14 +18,20 @@ export const shapeAlternatives = (
   progress: PromiseProgress,
   graph: Graph,
   nodes: NodeAdditions,
+  named: NamedShape,
 ): Alternative[] =>
   liveAlternatives(promise, progress)
-    .map((alt) => toAlternative(alt, graph, nodes))
+    .map((alt) => toAlternative(alt, graph, nodes, named))
     .filter((alt) => !blockedForever(alt, graph));
 
-const toAlternative = (alt: LiveAlternative, graph: Graph, nodes: NodeAdditions): Alternative => {
+const toAlternative = (
+  alt: LiveAlternative,
+  graph: Graph,
+  nodes: NodeAdditions,
+  named: NamedShape,
+): Alternative => {
   const slots = alt.template.nodes.map((slot, i) =>
-    toSlot(slot, alt.progress.instances[i]!, nodes),
+    toSlot(slot, alt.progress.instances[i]!, nodes, named),
   );
   const edges = templateEnds(alt.template).map(({ from, to }) => ({
     from,
@@ -36,9 +45,11 @@ const toSlot = (
   slot: Template["nodes"][number],
   instances: readonly NodeId[],
   nodes: NodeAdditions,
+  named: NamedShape,
 ): Slot => {
   const [min, max] = slotRoom(slot.count, instances.length);
   const cap = nodes === false ? 0 : nodes.max;
+  const grows = growsOf(slot, named);
   return {
     id: slot.id,
     run: slot.run,
@@ -46,6 +57,29 @@ const toSlot = (
     instances: [...instances],
     min,
     max: cap === null ? max : Math.min(max ?? cap, cap),
+    ...(grows ? { grows } : {}),
+  };
+};
+
+/**
+ * What each instance of the slot grows into, one level down: the closed form
+ * of a recursive shape names itself instead of unrolling.
+ */
+const growsOf = (slot: Template["nodes"][number], named: NamedShape): Grows | undefined => {
+  const shape = innerShape(slot);
+  if (shape === undefined) return undefined;
+  const oneOf = shape.ref === undefined ? shape.one_of : named(shape.ref)?.one_of;
+  return {
+    ref: shape.ref ?? null,
+    one_of: (oneOf ?? []).map((t) => ({
+      nodes: t.nodes.map((s) => ({
+        id: s.id,
+        run: s.run,
+        count: s.count,
+        grows_ref: innerShape(s)?.ref ?? null,
+      })),
+      edges: t.edges.map((e) => ({ from: e.from, to: e.to })),
+    })),
   };
 };
 

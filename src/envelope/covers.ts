@@ -149,10 +149,16 @@ const attributeEdge = (
     : wildcardsFor(later.node(edge.to)?.createdBy ?? null, `node ${edge.to}`, index, later);
   if (typeof into === "string") return into;
   for (const w of found) {
-    if (target && !w.may_precede.includes(target.id)) {
+    if (w.may_precede_any) {
+      if (target && target.status !== "pending") {
+        return `${what} leads into ${edge.to}, which had started (${target.status}) when ${w.id} was drawn`;
+      }
+    } else if (target && !w.may_precede.includes(target.id)) {
       return `${what} leads into ${edge.to}, which wildcard ${w.id} may not precede`;
     }
-    if (!target && !into.some((t) => t === w || w.may_precede_wildcards.includes(t.id))) {
+    const intoOk =
+      w.may_precede_any || into.some((t) => t === w || w.may_precede_wildcards.includes(t.id));
+    if (!target && !intoOk) {
       return `${what} leads into ${edge.to}, added under a wildcard that ${w.id} may not precede`;
     }
     additionsOf(attributed, w).edges.push(edge);
@@ -217,12 +223,29 @@ const edgeAllowed = (
   return matched ? null : `${what} matches no edge pattern of wildcard ${w.id}`;
 };
 
-const alternativeMatched = (w: Wildcard, adds: Additions, later: Graph): string | null => {
-  if (!w.alternatives || (adds.nodes.length === 0 && adds.edges.length === 0)) return null;
+const alternativeMatched = (w: Wildcard, all: Additions, later: Graph): string | null => {
+  if (!w.alternatives) return null;
+  const adds = w.alternatives.some((alt) => alt.nodes.some((slot) => slot.grows))
+    ? ownAdditions(w, all)
+    : all;
+  if (adds.nodes.length === 0 && adds.edges.length === 0) return null;
   const exact = w.scope !== null && scopeCompleted(later, w.scope);
   const reasons = w.alternatives.map((alt) => alternativeFailure(alt, adds, later, exact));
   if (reasons.some((why) => why === null)) return null;
   return `what was added under wildcard ${w.id} is none of its alternatives: ${reasons.join("; ")}`;
+};
+
+/**
+ * With slots whose instances grow under a shape of their own, the outer
+ * templates judge only what the sources themselves added; what grew inside
+ * an instance answers to the instance's shape.
+ */
+const ownAdditions = (w: Wildcard, adds: Additions): Additions => {
+  const own = new Set(w.sources);
+  return {
+    nodes: adds.nodes.filter((n) => n.createdBy !== null && own.has(n.createdBy)),
+    edges: adds.edges.filter((e) => e.createdBy !== null && own.has(e.createdBy)),
+  };
 };
 
 /** Every node of the scope finished and none failed: the shape must then be matched exactly. */

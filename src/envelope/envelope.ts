@@ -5,7 +5,7 @@ import type { PromiseProgress, PromiseRecord } from "../promises/types.js";
 import { alternativeTakesNodes, shapeAlternatives } from "./alternatives.js";
 import { groupSources, type SourceGroup } from "./groups.js";
 import { wildcardLabel } from "./label.js";
-import type { Envelope, Wildcard, WildcardRules } from "./model.js";
+import type { Alternative, Envelope, Wildcard, WildcardRules } from "./model.js";
 import { combineRules, mayAddEdges, mayAddNodes } from "./rules.js";
 import { type Stacks, singletons, stackedEdges, stackedNodes, stackSiblings } from "./stack.js";
 import { Ancestry, mayPrecede, type TargetContext } from "./targets.js";
@@ -27,13 +27,19 @@ export function computeEnvelope(
 ): Envelope {
   const stacks = options.expand ? singletons(graph) : stackSiblings(graph);
   const candidates = deriveCandidates(graph, book, stacks);
-  const kept = candidates.filter((c) => worthDrawing(c, candidates));
+  const kept = candidates.filter((c) => worthDrawing(c, candidates, graph));
   return {
     nodes: stackedNodes(graph, stacks),
     edges: stackedEdges(graph, stacks),
     wildcards: linked(numbered(kept.map((c) => onStacks(c, stacks)))),
+    note: book.all().length === 0 && kept.length > 0 ? UNPROMISED_NOTE : null,
   };
 }
+
+export const UNPROMISED_NOTE =
+  "No promises: any task may add any node and any edge into a node that has not started. " +
+  'Promise less in the workflow file, e.g. {"scope": "*", "nodes": false, "edges": false} ' +
+  "for a static graph, or a shape for the nodes a task adds (see docs/promises.md).";
 
 /** A wildcard before it is numbered and linked to the others. */
 interface Candidate {
@@ -43,24 +49,46 @@ interface Candidate {
 
 /**
  * A group that may only add edges is drawn when there is somewhere for them to
- * go: an existing node, or a node another wildcard may add.
+ * go: an existing node, or a node another wildcard may add. Unbounded edges
+ * may go into any node not started yet other than the sources.
  */
-const worthDrawing = (c: Candidate, all: readonly Candidate[]): boolean =>
+const worthDrawing = (c: Candidate, all: readonly Candidate[], graph: Graph): boolean =>
   c.takesNodes ||
   c.wildcard.may_precede.length > 0 ||
+  (c.wildcard.may_precede_any && pendingBeyond(graph, c.wildcard.sources)) ||
   (leadsIntoOthers(c.wildcard) && all.some((other) => other !== c && other.takesNodes));
+
+const pendingBeyond = (graph: Graph, sources: readonly NodeId[]): boolean => {
+  const own = new Set(sources);
+  for (const node of graph.nodes()) if (node.status === "pending" && !own.has(node.id)) return true;
+  return false;
+};
 
 /** A shape's edges only join its own slots and named nodes; other rules let edges reach anything new. */
 const leadsIntoOthers = (w: Wildcard): boolean => w.rules.edges !== false && !w.alternatives;
 
+/**
+ * Edges bounded by no pattern and no shape (or by a shape whose instances grow
+ * under shapes of their own, which may lead anywhere): where they may go is
+ * said by rule, not listed.
+ */
+const unbounded = (
+  rules: WildcardRules,
+  alternatives: readonly Alternative[] | undefined,
+): boolean =>
+  rules.edges !== false &&
+  rules.edges.match.length === 0 &&
+  (!alternatives || alternatives.some((alt) => alt.nodes.some((slot) => slot.grows)));
+
 const linked = (placed: readonly Candidate[]): Wildcard[] =>
   placed.map(({ wildcard }) => ({
     ...wildcard,
-    may_precede_wildcards: leadsIntoOthers(wildcard)
-      ? placed
-          .filter((o) => o.takesNodes && o.wildcard.id !== wildcard.id)
-          .map((o) => o.wildcard.id)
-      : [],
+    may_precede_wildcards:
+      leadsIntoOthers(wildcard) && !wildcard.may_precede_any
+        ? placed
+            .filter((o) => o.takesNodes && o.wildcard.id !== wildcard.id)
+            .map((o) => o.wildcard.id)
+        : [],
   }));
 
 /** Everything one computation reads from the book, each thing once. */
@@ -78,7 +106,7 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     book,
     progressOf,
     rulesOf: (promises) => {
-      const key = promises.map((p) => p.id).join(",");
+      const key = promises.map((p) => (p.rules.shape ? `${p.id}s` : p.id)).join(",");
       let rules = rulesCache.get(key);
       if (!rules) {
         rules = combineRules(promises, progressOf);
@@ -89,7 +117,12 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     ancestry: new Ancestry(graph),
     pending: [...graph.nodes()].filter((n) => n.status === "pending").map((n) => n.id),
   };
-  const groups = groupSources(graph, scopeRoots(book, progressOf), stacks.stackOf);
+  const groups = groupSources(
+    graph,
+    scopeRoots(book, progressOf),
+    book.boundaries(),
+    stacks.stackOf,
+  );
   return groups.flatMap((group) => candidateFor(ctx, group) ?? []);
 };
 
@@ -104,18 +137,21 @@ const scopeRoots = (book: PromiseBook, progressOf: (id: number) => PromiseProgre
 
 const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
   const sources = group.sources.filter((s) => {
-    const own = ctx.rulesOf(ctx.book.effective(s));
+    const own = ctx.rulesOf(ctx.book.judging(s));
     return mayAddNodes(own) || mayAddEdges(own);
   });
   if (sources.length === 0) return null;
   // Promises of the outermost root (and run-wide ones) hold for every source in the group.
-  const common = ctx.book.effective(group.anchor ?? sources[0]!);
+  const common = ctx.book.judging(group.anchor ?? sources[0]!);
   const rules = ctx.rulesOf(common);
   const shape = common.find((p) => p.scope === group.anchor && p.rules.shape);
   const alternatives = shape
-    ? shapeAlternatives(shape, ctx.progressOf(shape.id), ctx.graph, rules.nodes)
+    ? shapeAlternatives(shape, ctx.progressOf(shape.id), ctx.graph, rules.nodes, (name) =>
+        ctx.book.namedShape(name),
+      )
     : undefined;
-  const precede = mayPrecede(ctx, sources, rules, alternatives);
+  const any = unbounded(rules, alternatives);
+  const precede = any ? [] : mayPrecede(ctx, sources, rules, alternatives);
   const takesNodes = mayAddNodes(rules) && (alternatives?.some(alternativeTakesNodes) ?? true);
   const wildcard: Wildcard = {
     id: "",
@@ -124,6 +160,7 @@ const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
     sources,
     rules,
     label: wildcardLabel(rules, alternatives),
+    may_precede_any: any,
     may_precede: precede,
     may_precede_wildcards: [],
     ...(alternatives ? { alternatives } : {}),

@@ -19,15 +19,21 @@ export interface SourceGroup {
   readonly sources: NodeId[];
 }
 
-/** Each node's outermost scope root, or null; creators come before what they create. */
+/**
+ * Each node's outermost scope root, or null; creators come before what they
+ * create. A boundary (an instance its slot gave a shape) is a root of its own:
+ * what grows inside it answers to its shape, not to the outer one.
+ */
 export const outermostRoots = (
   graph: Graph,
   roots: ReadonlySet<NodeId>,
+  boundaries: ReadonlySet<NodeId>,
 ): Map<NodeId, NodeId | null> => {
   const top = new Map<NodeId, NodeId | null>();
   for (const node of graph.nodes()) {
     const above = node.createdBy === null ? null : (top.get(node.createdBy) ?? null);
-    top.set(node.id, above ?? (roots.has(node.id) ? node.id : null));
+    const own = roots.has(node.id) ? node.id : null;
+    top.set(node.id, boundaries.has(node.id) ? node.id : (above ?? own));
   }
   return top;
 };
@@ -35,9 +41,10 @@ export const outermostRoots = (
 export const groupSources = (
   graph: Graph,
   roots: ReadonlySet<NodeId>,
+  boundaries: ReadonlySet<NodeId>,
   ownerOf: (id: NodeId) => NodeId,
 ): SourceGroup[] => {
-  const top = outermostRoots(graph, roots);
+  const top = outermostRoots(graph, roots, boundaries);
   const groups = new Map<string, SourceGroup>();
   for (const node of graph.nodes()) {
     if (!canStillMutate(node.status)) continue;

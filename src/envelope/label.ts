@@ -1,4 +1,11 @@
-import type { Alternative, EdgeAdditions, NodeAdditions, Slot, WildcardRules } from "./model.js";
+import type {
+  Alternative,
+  EdgeAdditions,
+  Grows,
+  NodeAdditions,
+  Slot,
+  WildcardRules,
+} from "./model.js";
 
 /** `×0..∞`, `≤3`, `×2`, `×1..∞`; empty for exactly one. */
 export const countText = (min: number, max: number | null): string => {
@@ -11,9 +18,27 @@ export const countText = (min: number, max: number | null): string => {
 const withCount = (text: string, count: string): string =>
   count === "" ? text : `${text} ${count}`;
 
-/** `M-* (m.py) ×0..∞`. */
+/** `M-* (m.py) ×0..∞`, and what each grows into: `, each adds N-* (n.py) ×0..∞`. */
 export const slotText = (slot: Slot): string =>
-  withCount(`${slot.id} (${slot.run})`, countText(slot.min, slot.max));
+  withCount(`${slot.id} (${slot.run})`, countText(slot.min, slot.max)) + growsText(slot.grows);
+
+const templateCount = (count: string): string =>
+  count === "*" ? " ×0..∞" : count === "+" ? " ×1..∞" : count === "?" ? " ≤1" : "";
+
+/** What each instance grows into, in a line; a recursive shape by its name. */
+export const growsText = (grows: Grows | undefined): string => {
+  if (grows === undefined) return "";
+  const options = grows.one_of.map((t) => {
+    const slots = t.nodes.map((s) => {
+      const again = s.grows_ref === null ? "" : `, each again shape "${s.grows_ref}"`;
+      return `${s.id} (${s.run})${templateCount(s.count)}${again}`;
+    });
+    return slots.length === 0 ? "nothing" : slots.join(" + ");
+  });
+  const what = options.length === 1 ? options[0]! : `one of: ${options.join(" | ")}`;
+  const named = grows.ref === null ? "" : ` (shape "${grows.ref}")`;
+  return `, each adds ${what}${named}`;
+};
 
 const globsText = (ids: readonly (readonly string[])[]): string => {
   if (ids.length === 0) return "*";

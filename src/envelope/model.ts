@@ -69,6 +69,27 @@ export const WildcardRulesSchema = z.strictObject({
   edges: EdgeAdditionsSchema,
 });
 
+/** What each instance of a slot grows into: the shape its slot's promises give it. */
+export const GrowsSchema = z.strictObject({
+  /** The named shape, when given by `ref`: a recursive structure names the shape it is part of. */
+  ref: z.string().nullable(),
+  /** Its templates, one level: slots (with counts) and edges, `$self` being the instance. */
+  one_of: z.array(
+    z.strictObject({
+      nodes: z.array(
+        z.strictObject({
+          id: z.string(),
+          run: z.string(),
+          count: z.enum(["1", "?", "*", "+"]),
+          /** The named shape this slot's instances grow into in turn, if any. */
+          grows_ref: z.string().nullable(),
+        }),
+      ),
+      edges: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+    }),
+  ),
+});
+
 export const SlotSchema = z.strictObject({
   /** The slot's id glob, as in the template. */
   id: z.string(),
@@ -79,6 +100,8 @@ export const SlotSchema = z.strictObject({
   /** How many more nodes the slot takes: at least `min`, at most `max` (null: no bound). */
   min: z.number().int().nonnegative(),
   max: z.number().int().nonnegative().nullable(),
+  /** Present when each instance is given a shape of its own (a nested or recursive structure). */
+  grows: GrowsSchema.optional(),
 });
 
 export const TemplateEndSchema = z.union([
@@ -111,9 +134,17 @@ export const WildcardSchema = z.strictObject({
   /** What may be added, all promises in force for the sources combined. */
   rules: WildcardRulesSchema,
   label: z.string(),
-  /** Existing nodes that an edge it adds may lead into. */
+  /**
+   * True when its edges are bounded by no pattern or shape: an edge it adds may
+   * lead into any node not started yet that does not run before all its
+   * sources (and that `rules.edges` allows), and into what any wildcard adds.
+   * The rule stands in for the lists, which are then empty: listing every
+   * such node for every wildcard would grow with the square of the graph.
+   */
+  may_precede_any: z.boolean(),
+  /** Existing nodes that an edge it adds may lead into (empty when `may_precede_any`). */
   may_precede: z.array(z.string()),
-  /** Other wildcards into whose future nodes an edge it adds may lead. */
+  /** Other wildcards into whose future nodes an edge it adds may lead (empty when `may_precede_any`). */
   may_precede_wildcards: z.array(z.string()),
   /** With a `shape` promise: what its scope adds is exactly one of these. */
   alternatives: z.array(AlternativeSchema).optional(),
@@ -123,6 +154,11 @@ export const EnvelopeSchema = z.strictObject({
   nodes: z.array(EnvelopeNodeSchema),
   edges: z.array(EnvelopeEdgeSchema),
   wildcards: z.array(WildcardSchema),
+  /**
+   * Set when the run has no promise at all: every task may add anything, and
+   * the drawing shows this one note instead of a wildcard on every node.
+   */
+  note: z.string().nullable(),
 });
 
 /** The `.json` output of `orch graph`: the envelope plus what it is of. */
@@ -152,6 +188,7 @@ export type EdgeAdditions = z.infer<typeof EdgeAdditionsSchema>;
 export type EdgePatternList = z.infer<typeof EdgePatternListSchema>;
 export type Alternative = z.infer<typeof AlternativeSchema>;
 export type Slot = z.infer<typeof SlotSchema>;
+export type Grows = z.infer<typeof GrowsSchema>;
 export type TemplateEnd = z.infer<typeof TemplateEndSchema>;
 export type TemplateEdge = z.infer<typeof TemplateEdgeSchema>;
 

@@ -42,7 +42,9 @@ const narrow = (
   if (r.no_edges_from || r.no_edges_to) {
     edges = forbidEnds(edges, r.no_edges_from ?? [], r.no_edges_to ?? []);
   }
-  if (r.shape) {
+  // Instances of a slot with a shape of their own grow what that shape allows:
+  // the outer templates then bound nothing their scope adds.
+  if (r.shape && !r.shape.one_of.some(hasGrowingSlot)) {
     const alive = liveAlternatives(p, progress);
     nodes = narrowNodes(nodes, slotGlobs(alive), slotRuns(alive), alternativesRoom(alive));
     edges = narrowEdges(edges, { scope: p.scope, patterns: templateEdges(alive) });
@@ -102,6 +104,14 @@ const normalize = (rules: WildcardRules): WildcardRules => {
   const noEdges = edges !== false && edges.match.some((list) => list.patterns.length === 0);
   return { nodes: noNodes ? false : nodes, edges: noEdges ? false : edges };
 };
+
+/** Does a slot of `template` give its instances a shape of their own? */
+export const hasGrowingSlot = (template: Template): boolean =>
+  template.nodes.some((slot) => innerShape(slot) !== undefined);
+
+/** The shape a slot's promises give each instance, if any. */
+export const innerShape = (slot: Template["nodes"][number]) =>
+  slot.promises?.find((p) => p.shape !== undefined)?.shape;
 
 /** The alternatives of a shape promise that its scope's additions can still become. */
 export interface LiveAlternative {

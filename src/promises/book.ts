@@ -1,8 +1,17 @@
 import { type Graph, type GraphNode, isSettled, type NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import type { Mutation } from "../graph/mutations.js";
+import { resolveShape } from "./resolve.js";
+import type { NodePromiseDef, ShapeSet, Shapes } from "./schema.js";
 import { PromiseState } from "./state.js";
-import type { PromiseProgress, PromiseRecord, Violation } from "./types.js";
+import type {
+  PromiseOrigin,
+  PromiseProgress,
+  PromiseRecord,
+  PromiseRequest,
+  PromiseRules,
+  Violation,
+} from "./types.js";
 
 /**
  * A node's promises other than the run-wide ones, in the order made. Sets are
@@ -42,6 +51,11 @@ export class PromiseBook {
   /** Every runtime mutation recorded, in order, for replay when a promise is made. */
   readonly #log: Mutation[] = [];
   readonly #logBySource = new Map<NodeId, number[]>();
+  /** Shape promises in force by the existing nodes their templates give edges into. */
+  readonly #holders = new Map<NodeId, PromiseState[]>();
+  /** Per shape promise, its instances that are boundaries: what they add answers to their own shape. */
+  readonly #boundaries = new Map<PromiseState, Set<NodeId>>();
+  #shapes: Shapes = {};
   #openNodes = 0;
   #runIncomplete = false;
 
@@ -69,6 +83,20 @@ export class PromiseBook {
     return this.#promises.length;
   }
 
+  /** The workflow's named shapes, for `{"shape": {"ref": NAME}}`; set once, before any promise. */
+  defineShapes(shapes: Shapes): void {
+    this.#shapes = shapes;
+  }
+
+  shapeNames(): string[] {
+    return Object.keys(this.#shapes);
+  }
+
+  /** A named shape of the workflow, or undefined. */
+  namedShape(name: string): ShapeSet | undefined {
+    return this.#shapes[name];
+  }
+
   /** Every promise made, in the order made, including one that was broken as it was made. */
   all(): readonly PromiseRecord[] {
     return this.#promises.filter((state) => !state.withdrawn).map((state) => state.record);
@@ -77,6 +105,26 @@ export class PromiseBook {
   /** The promises in force for `node`: run-wide, its own and every scope it is in, in the order made. */
   effective(node: NodeId): readonly PromiseRecord[] {
     return mergeById(this.#global, this.#setOf(node)).map((state) => state.record);
+  }
+
+  /**
+   * The promises that judge what `node` (and what it creates) adds: its
+   * effective ones, a shape dropped where `node` is inside one of that
+   * shape's boundary instances (the instance's own shape judges it instead).
+   */
+  judging(node: NodeId): readonly PromiseRecord[] {
+    return mergeById(this.#global, this.#setOf(node)).map((state) => {
+      if (!state.shape || this.#shaped(state, node)) return state.record;
+      const { shape: _judgedInside, ...rules } = state.record.rules;
+      return { ...state.record, rules };
+    });
+  }
+
+  /** Instances that are boundaries: given a shape by their slot, they grow under it. */
+  boundaries(): ReadonlySet<NodeId> {
+    const out = new Set<NodeId>();
+    for (const inside of this.#boundaries.values()) for (const id of inside) out.add(id);
+    return out;
   }
 
   /** Gives a workflow-file node (already in the graph) its effective set. Idempotent. */
@@ -95,9 +143,17 @@ export class PromiseBook {
    * create. Returns a violation if what the scope has already added breaks it;
    * such a promise is listed by `all` but never comes into force.
    */
-  make(p: Omit<PromiseRecord, "id">): Violation | null {
-    const state = new PromiseState({ ...p, id: this.#promises.length });
+  make(p: PromiseRequest): Violation | null {
+    const { shape, ...rest } = p.rules;
+    const resolved = shape === undefined ? undefined : resolveShape(shape, this.#shapes, p.scope);
+    const rules: PromiseRules =
+      typeof resolved === "string" || resolved === undefined ? rest : { ...rest, shape: resolved };
+    const state = new PromiseState({ ...p, rules, id: this.#promises.length });
     this.#promises.push(state);
+    if (typeof resolved === "string") {
+      state.inForce = false;
+      return { ...state.shapeViolation(resolved), whenMade: true };
+    }
     const members = p.scope === "*" ? null : this.#graph.scope(p.scope);
     const broken = this.#replay(state, members) ?? this.#completeOnMake(state, members);
     if (broken) {
@@ -106,7 +162,53 @@ export class PromiseBook {
     }
     if (members === null) this.#global.push(state);
     else this.#reach(state, members);
+    for (const target of state.shape?.targets() ?? []) {
+      const list = this.#holders.get(target);
+      if (list) list.push(state);
+      else this.#holders.set(target, [state]);
+    }
     return null;
+  }
+
+  /**
+   * Why `node` must not start yet, or null. A shape promise in force whose
+   * templates give edges into `node` holds it back while its scope can still
+   * add such an edge: some node of the scope, other than `node` and what runs
+   * after it, has not settled. When the scope ended incomplete (a node of it
+   * failed) without the edges it requires, `node` stays held: it must not
+   * run on an incomplete input.
+   */
+  heldBack(node: NodeId): string | null {
+    for (const state of this.#holders.get(node) ?? []) {
+      const shape = state.shape!;
+      const scope = state.record.scope;
+      const promise = `promise #${state.record.id} (scope ${scope})`;
+      const mayAdd = shape.requiresInto(node, false);
+      if (mayAdd !== null && this.#scopeMayStillAdd(state, node)) {
+        return `${promise} may still add edges ${mayAdd} into it`;
+      }
+      const missing = state.incomplete ? shape.requiresInto(node, true) : null;
+      if (missing !== null) {
+        return `${promise} requires edges ${missing}, and its scope ended without them (a node of it did not succeed)`;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Has the scope a node that can still run before `node` does, and so add an
+   * edge into it that this shape judges (one not inside a boundary instance)?
+   */
+  #scopeMayStillAdd(state: PromiseState, node: NodeId): boolean {
+    if (state.finalChecked) return false;
+    const members = state.isGlobal ? this.#nodes.keys() : this.#graph.scope(state.record.scope);
+    let after: ReadonlySet<NodeId> | null = null;
+    for (const id of members) {
+      if (id === node || !this.#nodes.get(id)?.open || !this.#shaped(state, id)) continue;
+      after ??= this.#graph.descendants(node);
+      if (!after.has(id)) return true;
+    }
+    return false;
   }
 
   /** What `m` would break, or null. Changes nothing. */
@@ -115,7 +217,7 @@ export class PromiseBook {
     for (const list of [this.#global, this.#setOf(m.source)]) {
       for (const state of list) {
         if (first && state.record.id > first.promise.id) break;
-        const v = state.check(m, this.#graph, true);
+        const v = state.check(m, this.#graph, true, this.#shaped(state, m.source));
         if (v) {
           first = v;
           break;
@@ -128,13 +230,16 @@ export class PromiseBook {
   /** Records `m`, already applied to the graph; an added node inherits its creator's set. */
   record(m: Mutation): void {
     const set = this.#setOf(m.source);
-    for (const state of this.#global) state.apply(m, this.#graph, true);
-    for (const state of set) state.apply(m, this.#graph, true);
+    const applying = mergeById(this.#global, set);
+    for (const state of applying) {
+      state.apply(m, this.#graph, true, this.#shaped(state, m.source));
+    }
     this.#logMutation(m);
     if (m.kind === "add_node" && !this.#nodes.has(m.id)) {
       this.#nodes.set(m.id, { set, open: true });
       this.#openNodes++;
       for (const state of set) state.open++;
+      for (const state of applying) this.#giveSlotPromises(state, m);
     }
   }
 
@@ -145,6 +250,12 @@ export class PromiseBook {
    */
   takeBack(mutations: readonly Mutation[], promises: readonly number[]): void {
     for (const id of promises) this.#withdraw(this.#promises[id]!);
+    // Promises given to a slot instance are derived, not recorded: they go with it.
+    const removed = new Set(mutations.flatMap((m) => (m.kind === "add_node" ? [m.id] : [])));
+    for (const state of this.#promises) {
+      if (!state.withdrawn && removed.has(state.record.scope)) this.#withdraw(state);
+    }
+    for (const inside of this.#boundaries.values()) for (const id of removed) inside.delete(id);
     const gone = new Set(mutations.map(mutationKey));
     const affected = new Set<PromiseState>(this.#global);
     for (const m of mutations) {
@@ -167,6 +278,45 @@ export class PromiseBook {
       const members = state.isGlobal ? null : this.#graph.scope(state.record.scope);
       for (const m of this.#pastAdditions(members)) state.apply(m, this.#graph, false);
     }
+  }
+
+  /**
+   * An added node that fills a template slot carrying promises is given them
+   * for its own scope; with a `shape` among them it becomes a boundary of the
+   * outer shape. They are derived, not recorded: replaying the same additions
+   * makes them again.
+   */
+  #giveSlotPromises(state: PromiseState, m: Mutation & { kind: "add_node" }): void {
+    const shape = state.record.rules.shape;
+    const at = state.shape?.slotOf(m.id);
+    if (!shape || !at || !this.#shaped(state, m.source)) return;
+    const [alt, slot] = at;
+    const defs = shape.one_of[alt]!.nodes[slot]!.promises ?? [];
+    defs.forEach((def, k) => {
+      const origin = slotOrigin(
+        state.record.origin,
+        `.shape.one_of[${alt}].nodes[${slot}].promises[${k}]`,
+      );
+      const { scope: _self, ...rules } = def satisfies NodePromiseDef;
+      this.make({ scope: m.id, rules, origin, madeBy: state.record.madeBy });
+      if (rules.shape) {
+        const inside = this.#boundaries.get(state);
+        if (inside) inside.add(m.id);
+        else this.#boundaries.set(state, new Set([m.id]));
+      }
+    });
+  }
+
+  /** Does `state`'s shape judge what `source` adds: is `source` inside none of its boundary instances? */
+  #shaped(state: PromiseState, source: NodeId): boolean {
+    const inside = this.#boundaries.get(state);
+    if (!inside) return true;
+    const root = state.record.scope;
+    for (let at: NodeId | null = source; at !== null && at !== root; ) {
+      if (inside.has(at)) return false;
+      at = this.#graph.node(at)?.createdBy ?? null;
+    }
+    return true;
   }
 
   /**
@@ -206,7 +356,7 @@ export class PromiseBook {
     if (!state.shape || state.finalChecked) return;
     state.finalChecked = true;
     if (state.isGlobal ? this.#runIncomplete : state.incomplete) return;
-    const why = state.shape.finalFailure(state.record.scope);
+    const why = state.shape.finalFailure(state.record.scope, this.#graph);
     if (why !== null) out.push(state.shapeViolation(why));
   }
 
@@ -317,6 +467,10 @@ export class PromiseBook {
 
 const mutationKey = (m: Mutation): string =>
   m.kind === "add_node" ? `node ${m.id}` : `edge ${m.from}\u0000${m.to}`;
+
+/** Where a slot's promise was written: the outer promise's place, down to the slot. */
+const slotOrigin = (outer: PromiseOrigin, path: string): PromiseOrigin =>
+  outer.kind === "file" ? { ...outer, path: `${outer.path}${path}` } : outer;
 
 /** Two id-ordered lists merged by id. */
 const mergeById = (a: readonly PromiseState[], b: readonly PromiseState[]): PromiseState[] => {

@@ -88,16 +88,24 @@ export const SlotCountSchema = z.enum(["1", "?", "*", "+"], {
     'a slot count is "1" (exactly one), "?" (zero or one), "*" (any number) or "+" (at least one)',
 });
 
+/**
+ * A template slot. Its `promises` are given to every instance for its own
+ * scope when it is added (`$self` in them is the instance); a `shape` among
+ * them makes the instance a boundary.
+ */
 export const TemplateSlotSchema = z.strictObject(
   {
     id: IdGlobSchema,
     run: PlainStringSchema.min(1),
     count: SlotCountSchema.default("1"),
+    get promises() {
+      return z.array(NodePromiseSchema).optional();
+    },
   },
-  { error: unknownKeys("a template slot", "id, run and count") },
+  { error: unknownKeys("a template slot", "id, run, count and promises") },
 );
 
-/** An endpoint of a template edge: a slot (its `id` glob, verbatim) or an existing node id. */
+/** An endpoint of a template edge: a slot (its `id` glob, verbatim), an existing node id, or `$self` (the scope's root). */
 export const TemplateEdgeSchema = z.strictObject(
   { from: z.string().min(1), to: z.string().min(1) },
   { error: unknownKeys("a template edge", "from and to") },
@@ -111,17 +119,40 @@ export const TemplateSchema = z.strictObject(
   { error: unknownKeys("a template", "nodes and edges") },
 );
 
-export const ShapeRuleSchema = z.strictObject(
+/** A set of templates, of which what a scope adds must become exactly one. */
+export const ShapeSetSchema = z.strictObject(
   { one_of: z.array(TemplateSchema).min(1, "one_of needs at least one template") },
-  { error: unknownKeys("a shape rule", "one_of") },
+  { error: unknownKeys("a shape", "one_of") },
 );
+
+/**
+ * A shape rule: its templates, or `ref`, the name of one of the workflow's
+ * `shapes` (exactly one of the two).
+ */
+export const ShapeRuleSchema = z
+  .strictObject(
+    {
+      one_of: z.array(TemplateSchema).min(1, "one_of needs at least one template").optional(),
+      ref: z.string().min(1, "ref names a shape of the workflow's shapes").optional(),
+    },
+    { error: unknownKeys("a shape rule", "one_of or ref") },
+  )
+  .refine((shape) => (shape.one_of === undefined) !== (shape.ref === undefined), {
+    error:
+      'a shape rule has either "one_of" (its templates) or "ref" (a shape of the workflow\'s shapes), not both or neither',
+  });
+
+/** The workflow's named shapes: NAME → `{"one_of": [...]}`. */
+export const ShapesSchema = z.record(z.string().min(1), ShapeSetSchema);
 
 const ruleShape = {
   nodes: NodesRuleSchema.optional(),
   edges: EdgesRuleSchema.optional(),
   no_edges_from: z.array(IdGlobSchema).optional(),
   no_edges_to: z.array(IdGlobSchema).optional(),
-  shape: ShapeRuleSchema.optional(),
+  get shape() {
+    return ShapeRuleSchema.optional();
+  },
 };
 
 /** A promise as written in a workflow file or a `promise` message. */
@@ -130,18 +161,44 @@ export const PromiseSchema = z.strictObject(
   { error: unknownKeys("a promise", `scope and the rules ${RULE_NAMES}`) },
 );
 
-/** A promise carried by a node (workflow file or `add_node`): its scope defaults to that node. */
-export const NodePromiseSchema = z.strictObject(
+/** A promise carried by a node (workflow file, `add_node` or a template slot): its scope defaults to that node. */
+export const NodePromiseSchema: z.ZodType<NodePromiseDef> = z.strictObject(
   { scope: ScopeSchema.optional(), ...ruleShape },
   { error: unknownKeys("a node's promise", `scope (optional) and the rules ${RULE_NAMES}`) },
 );
 
 export type PromiseDef = z.infer<typeof PromiseSchema>;
-export type NodePromiseDef = z.infer<typeof NodePromiseSchema>;
 export type NodesRule = z.infer<typeof NodesRuleSchema>;
 export type EdgesRule = z.infer<typeof EdgesRuleSchema>;
 export type EdgePattern = z.infer<typeof EdgePatternSchema>;
-export type Template = z.infer<typeof TemplateSchema>;
-export type TemplateSlot = z.infer<typeof TemplateSlotSchema>;
 export type SlotCount = z.infer<typeof SlotCountSchema>;
-export type ShapeRule = z.infer<typeof ShapeRuleSchema>;
+export interface TemplateSlot {
+  id: string;
+  run: string;
+  count: SlotCount;
+  promises?: NodePromiseDef[];
+}
+export interface Template {
+  nodes: TemplateSlot[];
+  edges: { from: string; to: string }[];
+}
+export interface ShapeSet {
+  one_of: Template[];
+}
+export interface ShapeRule {
+  one_of?: Template[];
+  ref?: string;
+}
+export interface NodePromiseDef {
+  scope?: string;
+  nodes?: NodesRule;
+  edges?: EdgesRule;
+  no_edges_from?: string[];
+  no_edges_to?: string[];
+  shape?: ShapeRule;
+}
+/** A shape with its `ref` resolved: the templates, and the name they came by. */
+export interface ResolvedShape extends ShapeSet {
+  ref?: string;
+}
+export type Shapes = Record<string, ShapeSet>;

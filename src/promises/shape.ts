@@ -3,7 +3,7 @@ import type { NodeId } from "../graph/ids.js";
 import type { Mutation } from "../graph/mutations.js";
 import { ordinal } from "./describe.js";
 import { compileIdGlob, type IdMatcher, normalizeScript } from "./glob.js";
-import type { ShapeRule, SlotCount, Template } from "./schema.js";
+import type { ShapeSet, SlotCount, Template } from "./schema.js";
 import type { AlternativeProgress } from "./types.js";
 
 /**
@@ -99,7 +99,7 @@ const countHolds = (count: SlotCount, n: number): boolean =>
 export class ShapeTracker {
   readonly #alternatives: Alternative[];
 
-  constructor(rule: ShapeRule) {
+  constructor(rule: ShapeSet) {
     this.#alternatives = rule.one_of.map((template) => {
       const compiled = compileTemplate(template);
       return {
@@ -163,11 +163,46 @@ export class ShapeTracker {
   }
 
   /** The check once the scope can add nothing more: why no template is matched exactly, or null. */
-  finalFailure(scope: string): string | null {
-    const reasons = this.#alternatives.map(incompleteness);
+  finalFailure(scope: string, graph: Graph): string | null {
+    const reasons = this.#alternatives.map((alt) => incompleteness(alt, graph));
     if (reasons.some((r) => r === null)) return null;
     const what = this.#which(reasons.map((r) => r ?? ""));
     return `scope ${scope} has completed, but what it added is not ${what}`;
+  }
+
+  /** Existing nodes some template gives an edge into: the nodes this shape may hold back. */
+  targets(): NodeId[] {
+    const out = new Set<NodeId>();
+    for (const alt of this.#alternatives)
+      for (const { node } of alt.template.intoNodes) out.add(node);
+    return [...out];
+  }
+
+  /**
+   * The template edge into `node` that a live alternative still requires or may
+   * still take more of (its source slot has room), as written; null if none.
+   * With `missingOnly`, only edges the scope has not added yet count.
+   */
+  requiresInto(node: NodeId, missingOnly: boolean): string | null {
+    for (const alt of this.#alternatives) {
+      if (alt.why !== null) continue;
+      for (const { edge: e, node: target } of alt.template.intoNodes) {
+        if (target !== node) continue;
+        const edge = alt.template.edges[e]!;
+        const missing = alt.present[e]! < expected(alt, e, null);
+        if (missing || (!missingOnly && slotHasRoom(alt, edge.from))) return edge.label;
+      }
+    }
+    return null;
+  }
+
+  /** The slot `id` was assigned to in a live alternative, as `[alternative, slot]`; null if none. */
+  slotOf(id: NodeId): readonly [number, number] | null {
+    for (const [i, alt] of this.#alternatives.entries()) {
+      const slot = alt.slotOf.get(id);
+      if (alt.why === null && slot !== undefined) return [i, slot];
+    }
+    return null;
   }
 
   progress(): AlternativeProgress[] {
@@ -260,8 +295,32 @@ const blockedEdge = (alt: Alternative, graph: Graph, pending: Outcome | null): s
   return null;
 };
 
+/** Can `end`, if it is a slot, still take another instance? */
+const slotHasRoom = (alt: Alternative, end: End): boolean =>
+  "slot" in end &&
+  (!holdsOne(alt.template.slots[end.slot]!.count) || alt.instances[end.slot]!.length === 0);
+
+/** The ids a template end stands for now: a slot's instances, or the named node. */
+const endIds = (alt: Alternative, end: End): readonly NodeId[] =>
+  "slot" in end ? alt.instances[end.slot]! : [end.node];
+
+/** The implied edges of template edge `e` not in the graph, as `a -> b`, at most `limit` of them. */
+const missingEdges = (alt: Alternative, e: number, graph: Graph, limit: number): string[] => {
+  const edge = alt.template.edges[e]!;
+  const out: string[] = [];
+  for (const from of endIds(alt, edge.from)) {
+    for (const to of endIds(alt, edge.to)) {
+      if (out.length === limit) return out;
+      if (!graph.edge(from, to)) out.push(`${from} -> ${to}`);
+    }
+  }
+  return out;
+};
+
+const MISSING_NAMED = 10;
+
 /** Why `alt` is not exactly its template now, or null. */
-const incompleteness = (alt: Alternative): string | null => {
+const incompleteness = (alt: Alternative, graph: Graph): string | null => {
   if (alt.why !== null) return alt.why;
   for (const [i, slot] of alt.template.slots.entries()) {
     const n = alt.instances[i]!.length;
@@ -270,7 +329,10 @@ const incompleteness = (alt: Alternative): string | null => {
   for (const [e, edge] of alt.template.edges.entries()) {
     const needed = expected(alt, e, null);
     if (alt.present[e]! < needed) {
-      return `edge ${edge.label}: the scope added ${alt.present[e]} of the ${needed} edge(s) it implies`;
+      const absent = needed - alt.present[e]!;
+      const named = missingEdges(alt, e, graph, MISSING_NAMED);
+      const more = absent > named.length ? `, and ${absent - named.length} more` : "";
+      return `edge ${edge.label}: the scope added ${alt.present[e]} of the ${needed} edge(s) it implies; missing ${named.join(", ")}${more}`;
     }
   }
   return null;

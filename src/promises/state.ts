@@ -84,21 +84,25 @@ export class PromiseState {
     return this.record.scope === "*";
   }
 
-  /** What `m`, a mutation from a source in scope, would break; never changes state. */
-  check(m: Mutation, graph: Graph, live: boolean): Violation | null {
+  /**
+   * What `m`, a mutation from a source in scope, would break; never changes
+   * state. Without `shaped`, the source is inside an instance that is a
+   * boundary: its additions answer to the instance's own shape, not this one.
+   */
+  check(m: Mutation, graph: Graph, live: boolean, shaped = true): Violation | null {
     const breach = m.kind === "add_node" ? this.#nodeBreach(m) : this.#edgeBreach(m);
     if (breach) return this.#violation(breach, m);
-    if (!this.shape) return null;
+    if (!this.shape || !shaped) return null;
     const why = this.shape.failure(this.shape.plan(m, graph, live));
     return why === null ? null : this.#violation({ rule: "shape", clause: "shape", why }, m);
   }
 
-  apply(m: Mutation, graph: Graph, live: boolean): void {
+  apply(m: Mutation, graph: Graph, live: boolean, shaped = true): void {
     if (m.kind === "add_node") {
       this.addedNodes++;
       this.#added?.add(m.id);
     }
-    this.shape?.apply(m, this.shape.plan(m, graph, live));
+    if (shaped) this.shape?.apply(m, this.shape.plan(m, graph, live));
   }
 
   /** Forget what the scope added, for the book to replay what is left of it. */

@@ -1,18 +1,29 @@
 import type { NodeId } from "../graph/ids.js";
 import type { Mutation } from "../graph/mutations.js";
-import type { PromiseDef } from "./schema.js";
+import type { PromiseDef, ResolvedShape } from "./schema.js";
 
 /** Where a promise was made: in the workflow file, or by a task's message. */
 export type PromiseOrigin =
   | { readonly kind: "file"; readonly file: string; readonly path: string }
   | { readonly kind: "message"; readonly node: NodeId; readonly line: number };
 
+/** A promise as made, before the book resolves it: its shape may be a `ref`. */
+export interface PromiseRequest {
+  readonly scope: NodeId | "*";
+  readonly rules: Omit<PromiseDef, "scope">;
+  readonly origin: PromiseOrigin;
+  readonly madeBy: NodeId | null;
+}
+
+export type PromiseRules = Omit<PromiseDef, "scope" | "shape"> & { shape?: ResolvedShape };
+
 /** A promise in force in a run. `scope` is resolved: a node id or `*`, never `$self`. */
 export interface PromiseRecord {
   /** Position in the run's promise list, 0-based, in the order they were made. */
   readonly id: number;
   readonly scope: NodeId | "*";
-  readonly rules: Omit<PromiseDef, "scope">;
+  /** Its rules, a shape given by `ref` resolved to its templates, and `$self` in templates to the scope. */
+  readonly rules: PromiseRules;
   readonly origin: PromiseOrigin;
   /** The node whose task made it; null for promises of the workflow file. */
   readonly madeBy: NodeId | null;

@@ -1,5 +1,14 @@
-import { globProblem } from "./glob.js";
-import type { EdgePattern, NodePromiseDef, PromiseDef, Template } from "./schema.js";
+import { compileIdGlob, globProblem, normalizeScript } from "./glob.js";
+import { unknownShape } from "./resolve.js";
+import type {
+  EdgePattern,
+  NodePromiseDef,
+  PromiseDef,
+  ShapeRule,
+  Shapes,
+  Template,
+  TemplateSlot,
+} from "./schema.js";
 
 /** A problem with a promise, at a JSON path such as `promises[1].shape.one_of[0].edges[2].to`. */
 export interface PromiseIssue {
@@ -13,6 +22,8 @@ export interface ValidateContext {
   readonly nodeExists: (id: string) => boolean;
   /** `$self` may be a scope: in task messages and in a node's own promises. */
   readonly allowSelf: boolean;
+  /** The workflow's named shapes, when known: a `ref` must name one. */
+  readonly shapes?: Shapes;
 }
 
 const PLACEHOLDERS = new Set(["$self", "$new"]);
@@ -44,10 +55,80 @@ export const validatePromise = (
     for (const [i, glob] of (list ?? []).entries()) checkGlob(glob, `${suffix}[${i}]`, at);
   }
   for (const [i, pattern] of (def.edges || []).entries()) checkPattern(pattern, `.edges[${i}]`, at);
-  for (const [i, template] of (def.shape?.one_of ?? []).entries()) {
-    checkTemplate(template, `.shape.one_of[${i}]`, ctx.nodeExists, at);
-  }
+  if (def.shape) checkShape(def.shape, ".shape", ctx, at);
   return issues;
+};
+
+/** A shape: its `ref` names a shape, or its templates are sound. */
+const checkShape = (shape: ShapeRule, suffix: string, ctx: ValidateContext, at: At): void => {
+  if (shape.ref !== undefined) {
+    if (ctx.shapes && !(shape.ref in ctx.shapes)) {
+      at(`${suffix}.ref`, unknownShape(shape.ref, ctx.shapes));
+    }
+    return;
+  }
+  checkTemplates(shape.one_of ?? [], suffix, ctx, at);
+};
+
+/**
+ * The templates of a `one_of` (in a promise or the workflow's `shapes`): each
+ * sound, slot promises valid, and one instance never facing two sets of
+ * promises depending on which alternative it ends up in.
+ */
+export const checkTemplates = (
+  oneOf: readonly Template[],
+  suffix: string,
+  ctx: ValidateContext,
+  at: At,
+): void => {
+  oneOf.forEach((template, i) => {
+    const path = `${suffix}.one_of[${i}]`;
+    checkTemplate(template, path, ctx.nodeExists, at);
+    for (const [j, slot] of template.nodes.entries()) {
+      checkSlotPromises(slot, `${path}.nodes[${j}]`, ctx, at);
+    }
+  });
+  const slots = oneOf.flatMap((t, i) => t.nodes.map((slot, j) => ({ slot, i, j })));
+  for (const [n, a] of slots.entries()) {
+    for (const b of slots.slice(n + 1)) {
+      if (a.i === b.i || !mayShareInstance(a.slot, b.slot)) continue;
+      if (JSON.stringify(a.slot.promises ?? []) !== JSON.stringify(b.slot.promises ?? [])) {
+        at(
+          `${suffix}.one_of[${b.i}].nodes[${b.j}].promises`,
+          `slot "${b.slot.id}" may be filled by the same node as one_of[${a.i}].nodes[${a.j}] ("${a.slot.id}"), so both must carry equal promises`,
+        );
+      }
+    }
+  }
+};
+
+/** Could one added node fill both slots (same script, ids matching both globs)? */
+const mayShareInstance = (a: TemplateSlot, b: TemplateSlot): boolean =>
+  normalizeScript(a.run) === normalizeScript(b.run) &&
+  (a.id === b.id || safeMatch(a.id, b.id) || safeMatch(b.id, a.id));
+
+const safeMatch = (glob: string, id: string): boolean =>
+  globProblem(glob) === null && compileIdGlob(glob)(id);
+
+const checkSlotPromises = (
+  slot: TemplateSlot,
+  path: string,
+  ctx: ValidateContext,
+  at: At,
+): void => {
+  (slot.promises ?? []).forEach((promise, k) => {
+    const where = `${path}.promises[${k}]`;
+    if (promise.scope !== undefined && promise.scope !== "$self") {
+      at(
+        `${where}.scope`,
+        `a slot's promises are for each instance: their scope is "$self" (or left out), not "${promise.scope}"`,
+      );
+      return;
+    }
+    for (const issue of validatePromise(promise, { ...ctx, path: where, allowSelf: true })) {
+      at(issue.path, issue.message);
+    }
+  });
 };
 
 type At = (suffix: string, message: string) => void;
@@ -118,11 +199,11 @@ const checkTemplate = (
   template.edges.forEach((edge, i) => {
     for (const end of ["from", "to"] as const) {
       const name = edge[end];
-      if (firstSlot.has(name) || nodeExists(name)) continue;
+      if (firstSlot.has(name) || name === "$self" || nodeExists(name)) continue;
       const offered = slots.length > 0 ? `slots: ${slots.join(", ")}` : "it has no slots";
       at(
         `${suffix}.edges[${i}].${end}`,
-        `"${name}" is neither a slot of this template (${offered}) nor an existing node`,
+        `"${name}" is neither a slot of this template (${offered}), "$self" nor an existing node`,
       );
     }
     if (edge.from === edge.to) {

@@ -103,12 +103,43 @@ const buildDigraph = (envelope: Envelope, meta: EnvelopeMeta): Digraph => {
     const attrs: EdgeAttributesObject = { style, penwidth: edge.count > 1 ? 1.6 : 1 };
     connect(d, d.g, nodeKey(edge.from), nodeKey(edge.to), attrs);
   }
+  if (envelope.note !== null) {
+    drawNote(d, envelope.note);
+    return g;
+  }
   const reachable = reducedTargets(envelope);
   envelope.wildcards.forEach((w) => {
     drawWildcard(d, w, reachable(w));
   });
   for (const w of envelope.wildcards) linkWildcards(d, w);
   return g;
+};
+
+/** A run without promises: one note for every node's open future. */
+const drawNote = (d: Drawing, note: string): void => {
+  d.g.createNode("orch_note", {
+    shape: "note",
+    style: "dashed,filled",
+    fillcolor: WILDCARD_STYLE.fill,
+    color: WILDCARD_STYLE.line,
+    fontcolor: WILDCARD_STYLE.text,
+    label: label(`<font point-size="20"><b>*</b></font><br/>${wrapped(note, 48)}`),
+    tooltip: escString(note),
+  });
+};
+
+/** `text` escaped for an HTML label, broken into lines of about `width` characters at spaces. */
+const wrapped = (text: string, width: number): string => {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.map(html).join("<br/>");
 };
 
 const graphLabel = (envelope: Envelope, meta: EnvelopeMeta): HtmlLabel => {

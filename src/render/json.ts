@@ -12,6 +12,7 @@ export const toEnvelopeJson = (envelope: Envelope, meta: EnvelopeMeta): Envelope
   nodes: envelope.nodes,
   edges: envelope.edges,
   wildcards: envelope.wildcards,
+  note: envelope.note,
 });
 
 export function toJson(envelope: Envelope, meta: EnvelopeMeta): string {

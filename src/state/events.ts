@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
-import { PromiseSchema } from "../promises/schema.js";
+import { PromiseSchema, ShapesSchema } from "../promises/schema.js";
 import { TaskPolicySchema } from "../workflow/policy.js";
 import { ModuleNameSchema } from "../workflow/schema.js";
 import { ATTEMPT_STATUSES } from "./attempt-status.js";
@@ -91,6 +91,12 @@ export const PreloadSetSchema = z.strictObject({
   modules: z.array(ModuleNameSchema),
 });
 
+/** The workflow's named shapes, recorded at registration before its promises. */
+export const ShapesDefinedSchema = z.strictObject({
+  type: z.literal("shapes"),
+  shapes: ShapesSchema,
+});
+
 export const RunStatusChangedSchema = z.strictObject({
   type: z.literal("run_status"),
   status: z.enum(RUN_STATUSES),
@@ -98,6 +104,7 @@ export const RunStatusChangedSchema = z.strictObject({
 });
 
 export const RunEventSchema = z.discriminatedUnion("type", [
+  ShapesDefinedSchema,
   NodeAddedSchema,
   EdgeAddedSchema,
   PromiseMadeSchema,

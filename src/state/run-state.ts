@@ -135,6 +135,9 @@ export class RunState {
       case "output":
         this.outputs.set(event.id, event.values);
         return NONE;
+      case "shapes":
+        this.book.defineShapes(event.shapes);
+        return NONE;
       case "defaults":
         this.defaults = event.policy;
         return NONE;

@@ -166,6 +166,7 @@ export const historyQueries = (db: Db) => {
       case "promise_made":
       case "defaults":
       case "preload":
+      case "shapes":
         return;
     }
   };

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { Graph } from "../graph/graph.js";
-import { validatePromise } from "../promises/validate.js";
+import { checkTemplates, validatePromise } from "../promises/validate.js";
 import { duplicateKeys } from "../util/duplicate-keys.js";
 import { errorMessage } from "../util/error-message.js";
 import { type Issue, zodIssues } from "../util/issues.js";
@@ -203,10 +203,20 @@ const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[
     }
   }
   const nodeExists = (id: string) => ids.has(id);
+  const shapes = workflow.shapes;
+  for (const [name, set] of Object.entries(shapes)) {
+    const path = `shapes.${name}`;
+    checkTemplates(
+      set.one_of,
+      "",
+      { path, nodeExists, allowSelf: true, shapes },
+      (suffix, message) => issues.push({ path: path + suffix, message }),
+    );
+  }
   workflow.promises.forEach((promise, i) => {
     if (promise === null) return;
     issues.push(
-      ...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false }),
+      ...validatePromise(promise, { path: `promises[${i}]`, nodeExists, allowSelf: false, shapes }),
     );
   });
   workflow.nodes.forEach((node, i) => {
@@ -217,6 +227,7 @@ const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[
           path: `nodes[${i}].promises[${j}]`,
           nodeExists,
           allowSelf: true,
+          shapes,
         }),
       );
     });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
-import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
+import { NodePromiseSchema, PromiseSchema, ShapesSchema } from "../promises/schema.js";
 import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
 import { ProcessStringSchema, refuseProcessProblems } from "./process-string.js";
@@ -39,6 +39,8 @@ export const WorkflowSchema = z.strictObject({
   promises: z.array(PromiseSchema).default([]),
   /** Modules a warm starter imports once for every `warm` task of the run. */
   preload: z.array(ModuleNameSchema).default([]),
+  /** Named shapes (`{"one_of": [...]}`), used by `{"shape": {"ref": NAME}}` in any promise. */
+  shapes: ShapesSchema.default({}),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
   parallel: z

@@ -4,6 +4,8 @@ import {
   NodePromiseSchema,
   type PromiseDef,
   PromiseSchema,
+  type Shapes,
+  ShapesSchema,
 } from "../promises/schema.js";
 
 /** A value read where it can be, `null` where it cannot: indices stay those of the file. */
@@ -30,6 +32,7 @@ export const LooseWorkflowSchema = z.object({
     .catch([]),
   edges: z.array(orNull(z.object({ from: z.string(), to: z.string() }))).catch([]),
   promises: z.array(orNull(PromiseSchema)).catch([]),
+  shapes: ShapesSchema.catch({}),
 });
 
 /** A valid workflow is one too, with nothing `null`. */
@@ -42,4 +45,5 @@ export interface WorkflowSkeleton {
   } | null)[];
   readonly edges: readonly ({ readonly from: string; readonly to: string } | null)[];
   readonly promises: readonly (PromiseDef | null)[];
+  readonly shapes: Shapes;
 }

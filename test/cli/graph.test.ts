@@ -149,3 +149,37 @@ describe("orch validate on promises", () => {
     expect((await sb.orch("runs", "--json")).stdout.trim()).toBe("[]");
   });
 });
+
+describe("orch graph of a large workflow without promises", { timeout: 300_000 }, () => {
+  it("draws a 10,000-node chain as SVG and as JSON that grows linearly, with one note", async () => {
+    const sb = sandbox();
+    const chain = (n: number) => {
+      const nodes = Array.from({ length: n }, (_, i) => ({ id: `n${i}`, run: "t.py" }));
+      const edges = nodes.slice(1).map((node, i) => ({ from: `n${i}`, to: node.id }));
+      return sb.write({
+        [`chain-${n}/workflow.json`]: JSON.stringify({ name: `chain-${n}`, nodes, edges }),
+        [`chain-${n}/t.py`]: pyTask(""),
+      });
+    };
+    const big = chain(10_000);
+    const small = chain(1_000);
+    const env = await drawJson(sb, big);
+    expect(env.stats).toMatchObject({ nodes: 10_000, edges: 9_999 });
+    expect(env.note).toMatch(/^No promises/);
+    expect(env.wildcards.every((w) => w.may_precede_any && w.may_precede.length === 0)).toBe(true);
+    const bytes = (file: string) => readFileSync(file).length;
+    const bigJson = join(sb.dir, "big.json");
+    const smallJson = join(sb.dir, "small.json");
+    expect((await sb.orch("graph", big, "--out", bigJson)).exitCode).toBe(0);
+    expect((await sb.orch("graph", small, "--out", smallJson)).exitCode).toBe(0);
+    // Ten times the nodes, about ten times the bytes (quadratic would be a hundred).
+    expect(bytes(bigJson) / bytes(smallJson)).toBeLessThan(12);
+    const svg = join(sb.dir, "big.svg");
+    const result = await sb.orch("graph", big, "--out", svg);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const drawn = readFileSync(svg, "utf8");
+    expect(drawn).toContain("n9999");
+    expect(drawn).toContain("No promises");
+    expect(drawn.match(/class="node"/g)?.length).toBe(10_001);
+  });
+});

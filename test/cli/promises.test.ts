@@ -122,3 +122,49 @@ describe("a broken promise terminates the run", () => {
     });
   }
 });
+
+describe("a shape promise that requires edges into a node holds that node back", () => {
+  it("forgotten edges: `after` never starts, the run is terminated (exit 3) naming the missing edges", async () => {
+    const { orch } = sandbox();
+    const result = await orch("start", fixture("breakers/forgotten-edge"), "--run-id", "f");
+    expect(result.exitCode, result.stdout + result.stderr).toBe(3);
+    const s = await status(orch, "f");
+    expect(s.run.status).toBe("terminated");
+    for (let i = 0; i < 7; i++) expect(s.run.reason).toContain(`process-${i} -> after`);
+    expect(s.run.reason).toMatch(/edge process-\* -> after: the scope added 0 of the 7 edge\(s\)/);
+    const st = nodeStatus(s);
+    expect(st.breaker).toBe("succeeded");
+    for (let i = 0; i < 7; i++) expect(st[`process-${i}`]).toBe("succeeded");
+    expect(st.after).toBe("cancelled");
+    expect(s.nodes.find((n) => n.id === "after")?.attempts).toBe(0);
+  });
+
+  it("a correct map still runs: B starts only after every M-i has succeeded", async () => {
+    const { orch } = sandbox();
+    const result = await orch("start", fixture("map"), "--run-id", "m");
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const st = nodeStatus(await status(orch, "m"));
+    expect(Object.values(st).every((v) => v === "succeeded")).toBe(true);
+    const order = [...result.stdout.matchAll(/ succeeded\s+(\S+) {2}\(attempt/g)].map((m) => m[1]);
+    expect(order.at(-1), result.stdout).toBe("B");
+  });
+});
+
+describe("nested and recursive shapes, promised once in the file", () => {
+  for (const [name, last] of [
+    ["nested-map", "B"],
+    ["recursive-split", "join"],
+  ] as const) {
+    it(`${name}: runs under its slot promises, ${last} last`, async () => {
+      const { orch } = sandbox();
+      const result = await orch("start", fixture(name), "--run-id", "n");
+      expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+      const st = nodeStatus(await status(orch, "n"));
+      expect(Object.values(st).every((v) => v === "succeeded")).toBe(true);
+      const order = [...result.stdout.matchAll(/ succeeded\s+(\S+) {2}\(attempt/g)].map(
+        (m) => m[1],
+      );
+      expect(order.at(-1), result.stdout).toBe(last);
+    });
+  }
+});

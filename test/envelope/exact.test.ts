@@ -3,7 +3,7 @@ import { covers } from "../../src/envelope/covers.js";
 import { computeEnvelope } from "../../src/envelope/envelope.js";
 import type { Envelope } from "../../src/envelope/model.js";
 import type { Graph } from "../../src/graph/graph.js";
-import { BRANCH, MAP, STATIC } from "./fixtures.js";
+import { BRANCH, MAP, NESTED_MAP, RECURSIVE_SPLIT, STATIC } from "./fixtures.js";
 import { SimRun } from "./run.js";
 
 const drawnIds = (env: Envelope): string[] => env.nodes.flatMap((n) => n.members).sort();
@@ -192,23 +192,27 @@ describe("unconstrained dynamic node", () => {
     expect(pre.wildcards[0]).toMatchObject({
       from: "X",
       label: "*",
-      may_precede: ["down", "side"],
+      may_precede_any: true,
+      may_precede: [],
     });
     run.run("root");
     run.run("side");
     run.run("up");
     run.start("X");
     const during = computeEnvelope(run.graph, run.book);
-    expect(during.wildcards[0]).toMatchObject({ from: "X", label: "*", may_precede: ["down"] });
+    expect(during.wildcards[0]).toMatchObject({ from: "X", label: "*", may_precede_any: true });
   });
 
-  it("gives every node of an unconstrained workflow its own *", () => {
+  it("gives every node of a workflow without promises its own * by rule, and one note", () => {
     const run = new SimRun({ nodes: ["p", "q"], edges: [["p", "q"]] });
     const env = computeEnvelope(run.graph, run.book);
-    expect(env.wildcards.map((w) => [w.from, w.label, w.may_precede])).toEqual([
-      ["p", "*", ["q"]],
-      ["q", "*", []],
+    expect(env.wildcards.map((w) => [w.from, w.label, w.may_precede_any, w.may_precede])).toEqual([
+      ["p", "*", true, []],
+      ["q", "*", true, []],
     ]);
+    expect(env.note).toMatch(/^No promises: any task may add any node/);
+    run.promise("p", { scope: "q", nodes: false, edges: false });
+    expect(computeEnvelope(run.graph, run.book).note).toBeNull();
   });
 });
 
@@ -271,5 +275,80 @@ describe("combined rules", () => {
       promises: [{ scope: "A", nodes: { max: 0 }, edges: false }],
     });
     expect(computeEnvelope(run.graph, run.book).wildcards).toEqual([]);
+  });
+});
+
+describe("nested and recursive shapes", () => {
+  it("draws the nested map two levels deep before the run", () => {
+    const run = new SimRun(NESTED_MAP);
+    const env = computeEnvelope(run.graph, run.book);
+    expect(env.wildcards).toHaveLength(1);
+    const [w] = env.wildcards;
+    // What each M-i grows may lead anywhere its inner shape allows: said by rule.
+    expect(w).toMatchObject({ from: "A", may_precede_any: true });
+    expect(w!.label).toBe("M-* (m.py) ×0..∞, each adds N-* (n.py) ×0..∞");
+    expect(w!.alternatives![0]!.nodes[0]!.grows).toEqual({
+      ref: null,
+      one_of: [
+        {
+          nodes: [{ id: "N-*", run: "n.py", count: "*", grows_ref: null }],
+          edges: [
+            { from: "$self", to: "N-*" },
+            { from: "N-*", to: "B" },
+          ],
+        },
+      ],
+    });
+  });
+
+  it("gives each M instance its own wildcard bounded by the inner shape once it exists", () => {
+    const run = new SimRun(NESTED_MAP);
+    run.start("A");
+    run.addNode("A", "M-1", "m.py");
+    run.addEdge("A", "A", "M-1");
+    run.addEdge("A", "M-1", "B");
+    run.succeed("A");
+    const env = computeEnvelope(run.graph, run.book);
+    const inner = env.wildcards.find((w) => w.from === "M-1");
+    expect(inner).toMatchObject({ scope: "M-1", label: "N-* (n.py) ×0..∞", may_precede: ["B"] });
+    expect(inner!.alternatives![0]!.edges.map((e) => [e.from, e.to])).toEqual([
+      [{ node: "M-1" }, { slot: 0 }],
+      [{ slot: 0 }, { node: "B" }],
+    ]);
+  });
+
+  it("draws the recursive split in closed form: one level, naming its shape, not unrolled", () => {
+    const run = new SimRun(RECURSIVE_SPLIT);
+    const env = computeEnvelope(run.graph, run.book);
+    expect(env.wildcards).toHaveLength(1);
+    expect(env.wildcards[0]!.label).toBe(
+      'one of: nothing more | *-l (split.py), each adds one of: nothing | *-l (split.py), each again shape "split" + *-r (split.py), each again shape "split" (shape "split"), *-r (split.py), each adds one of: nothing | *-l (split.py), each again shape "split" + *-r (split.py), each again shape "split" (shape "split")',
+    );
+    expect(env.wildcards[0]!.alternatives!.map((a) => a.nodes.map((s) => s.grows?.ref))).toEqual([
+      [],
+      ["split", "split"],
+    ]);
+  });
+
+  it("the envelopes drawn along a nested run cover every later graph", () => {
+    const run = new SimRun(NESTED_MAP);
+    const drawn = [computeEnvelope(run.graph, run.book)];
+    run.start("A");
+    for (const m of ["M-1", "M-2"]) {
+      run.addNode("A", m, "m.py");
+      run.addEdge("A", "A", m);
+      run.addEdge("A", m, "B");
+    }
+    run.succeed("A");
+    drawn.push(computeEnvelope(run.graph, run.book));
+    run.start("M-1");
+    run.addNode("M-1", "N-1", "n.py");
+    run.addEdge("M-1", "M-1", "N-1");
+    run.addEdge("M-1", "N-1", "B");
+    run.succeed("M-1");
+    drawn.push(computeEnvelope(run.graph, run.book));
+    run.drain();
+    expect(run.broken).toBeNull();
+    for (const env of drawn) expect(covers(env, run.graph)).toBe(true);
   });
 });

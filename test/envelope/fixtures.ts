@@ -35,3 +35,80 @@ export const MAP: WorkflowSpec = {
   edges: [["A", "B"]],
   promises: [mapPromise(), { scope: "B", nodes: false, edges: false }],
 };
+
+/** A adds M-*, each M-i adds N-* between itself and B: promised once, as a slot promise. */
+export const NESTED_MAP: WorkflowSpec = {
+  nodes: ["A", "B"],
+  edges: [["A", "B"]],
+  promises: [
+    {
+      scope: "A",
+      shape: {
+        one_of: [
+          {
+            nodes: [
+              {
+                id: "M-*",
+                run: "m.py",
+                count: "*",
+                promises: [
+                  {
+                    scope: "$self",
+                    shape: {
+                      one_of: [
+                        {
+                          nodes: [{ id: "N-*", run: "n.py", count: "*" }],
+                          edges: [
+                            { from: "$self", to: "N-*" },
+                            { from: "N-*", to: "B" },
+                          ],
+                        },
+                      ],
+                    },
+                  },
+                ],
+              },
+            ],
+            edges: [
+              { from: "A", to: "M-*" },
+              { from: "M-*", to: "B" },
+            ],
+          },
+        ],
+      },
+    },
+    { scope: "B", nodes: false, edges: false },
+  ],
+};
+
+/** Each node of the split either adds nothing or two more of its kind (`*-l`, `*-r`) leading into `join`. */
+export const RECURSIVE_SPLIT: WorkflowSpec = {
+  nodes: [
+    ["s", "split.py"],
+    ["join", "join.py"],
+  ],
+  edges: [["s", "join"]],
+  shapes: {
+    split: {
+      one_of: [
+        { nodes: [], edges: [] },
+        {
+          nodes: [
+            { id: "*-l", run: "split.py", promises: [{ shape: { ref: "split" } }] },
+            { id: "*-r", run: "split.py", promises: [{ shape: { ref: "split" } }] },
+          ],
+          edges: [
+            { from: "$self", to: "*-l" },
+            { from: "$self", to: "*-r" },
+            { from: "*-l", to: "join" },
+            { from: "*-r", to: "join" },
+          ],
+        },
+      ],
+    },
+  },
+  promises: [
+    { scope: "s", shape: { ref: "split" } },
+    { scope: "join", nodes: false, edges: false },
+  ],
+};

@@ -16,11 +16,16 @@ const endpoint = (ids: readonly string[]) =>
 const template = (ids: readonly string[]) =>
   fc
     .array(
-      fc.record({
-        id: fc.constantFrom("M-*", "X-*", "a", "b"),
-        run: fc.constantFrom(...SCRIPTS),
-        count: fc.constantFrom("1", "?", "*", "+"),
-      }),
+      fc.record(
+        {
+          id: fc.constantFrom("M-*", "X-*", "a", "b"),
+          run: fc.constantFrom(...SCRIPTS),
+          count: fc.constantFrom("1", "?", "*", "+"),
+          // Instances that grow under the named shape `grow`, which may name itself.
+          promises: fc.constant([{ shape: { ref: "grow" } }]),
+        },
+        { requiredKeys: ["id", "run", "count"] },
+      ),
       { minLength: 0, maxLength: 2 },
     )
     .chain((slots) => {
@@ -87,6 +92,9 @@ export const workflowArb: fc.Arbitrary<WorkflowSpec> = fc.integer({ min: 1, max:
   const ids = nodeIds(n);
   const pairs = ids.flatMap((from, i) => ids.slice(i + 1).map((to) => [from, to] as const));
   return fc.record({
+    shapes: fc
+      .array(template(ids), { minLength: 1, maxLength: 2 })
+      .map((oneOf) => ({ grow: { one_of: oneOf } })),
     nodes: fc.tuple(...ids.map((id) => fc.constantFrom(...SCRIPTS).map((s) => [id, s] as const))),
     edges: pairs.length === 0 ? fc.constant([]) : fc.subarray(pairs),
     promises: fc

@@ -2,7 +2,7 @@ import { Graph, type NodeStatus } from "../../src/graph/graph.js";
 import type { NodeId } from "../../src/graph/ids.js";
 import { type Mutation, structuralError } from "../../src/graph/mutations.js";
 import { PromiseBook } from "../../src/promises/book.js";
-import { PromiseSchema } from "../../src/promises/schema.js";
+import { PromiseSchema, ShapesSchema } from "../../src/promises/schema.js";
 import type { Violation } from "../../src/promises/types.js";
 
 export interface WorkflowSpec {
@@ -11,6 +11,8 @@ export interface WorkflowSpec {
   readonly edges?: readonly (readonly [string, string])[];
   /** Raw promise JSON, parsed with the real schema so defaults apply. */
   readonly promises?: readonly unknown[];
+  /** Named shapes, raw JSON as in a workflow file's `shapes`. */
+  readonly shapes?: unknown;
 }
 
 export type Outcome = "ok" | "structural" | "broken";
@@ -37,6 +39,7 @@ export class SimRun {
       this.book.registerNode(id);
     }
     for (const [from, to] of spec.edges ?? []) this.graph.addEdge(from, to, null);
+    if (spec.shapes) this.book.defineShapes(ShapesSchema.parse(spec.shapes));
     for (const [i, raw] of (spec.promises ?? []).entries()) {
       const { scope, ...rules } = PromiseSchema.parse(raw);
       const origin = { kind: "file" as const, file: "workflow.json", path: `promises[${i}]` };

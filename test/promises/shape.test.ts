@@ -112,7 +112,7 @@ describe("shape: random branch", () => {
     expect(describeViolation(v!)).toBe(
       "promise #0 (workflow.json promises[0], scope choose) rule shape broken: " +
         "scope choose has completed, but what it added is not any of the 2 templates (" +
-        "one_of[0]: edge a -> end: the scope added 0 of the 1 edge(s) it implies; " +
+        "one_of[0]: edge a -> end: the scope added 0 of the 1 edge(s) it implies; missing a -> end; " +
         'one_of[1]: node a (run a.py) matches no slot (slots: "b1" (run b.py), "b2" (run b.py)))',
     );
   });
@@ -170,7 +170,7 @@ describe("shape: random map", () => {
     expect(h.run("M-1")).toEqual([]);
     const [v] = h.run("M-2");
     expect(v?.why).toBe(
-      "scope A has completed, but what it added is not the template: edge M-* -> B: the scope added 2 of the 3 edge(s) it implies",
+      "scope A has completed, but what it added is not the template: edge M-* -> B: the scope added 2 of the 3 edge(s) it implies; missing M-2 -> B",
     );
   });
 

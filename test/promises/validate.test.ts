@@ -147,7 +147,8 @@ describe("validatePromise", () => {
       },
       {
         path: "promises[1].shape.one_of[1].edges[1].to",
-        message: '"Q" is neither a slot of this template (slots: M-*, N-[) nor an existing node',
+        message:
+          '"Q" is neither a slot of this template (slots: M-*, N-[), "$self" nor an existing node',
       },
       {
         path: "promises[1].shape.one_of[1].edges[2]",
