@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { outputsProblem } from "../data/outputs.js";
+import { startData } from "../data/start.js";
 import type { NodeId } from "../graph/ids.js";
 import { SDK_DIR } from "../package-root.js";
 import { describeViolation } from "../promises/describe.js";
@@ -127,42 +129,51 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     const logPath = join(options.logsDir, `${id}.${attempt}.log`);
     const session = new AttemptSession(state, id, limits);
     const script = resolve(options.dir, node.run);
-    const task = existsSync(script)
-      ? launchTask(
-          spawner,
-          {
-            python: options.python,
-            script,
-            args: node.args,
-            cwd: options.dir,
-            env: taskEnv(inherited, runId, id, attempt),
-            start: {
-              type: "start",
-              run_id: runId,
-              node: { id, params: { ...node.params } },
-              attempt,
+    const data = startData(state, id);
+    const task =
+      data.ok && existsSync(script)
+        ? launchTask(
+            spawner,
+            {
+              python: options.python,
+              script,
+              args: node.args,
+              cwd: options.dir,
+              env: taskEnv(inherited, runId, id, attempt),
+              start: {
+                type: "start",
+                run_id: runId,
+                node: { id, params: { ...node.params } },
+                attempt,
+                ...data.fields,
+              },
+              logPath,
+              maxLineLength: limits.maxLineLength,
+              timeout: state.policy(id).timeout,
+              killGrace: limits.killGrace,
             },
-            logPath,
-            maxLineLength: limits.maxLineLength,
-            timeout: state.policy(id).timeout,
-            killGrace: limits.killGrace,
-          },
-          session.onLine,
-        )
-      : null;
+            session.onLine,
+          )
+        : null;
     runningTask = task;
     // Recorded once the process exists, with its pid, in one transaction. Lines
     // it wrote meanwhile have only reached the session, which stages them later.
     const pid = task === null ? null : await task.pid;
     const running: RunEvent = { type: "node_status", id, status: "running", attempt, reason: null };
-    record([running], () => store.attempts.startAttempt(runId, id, attempt, now(), logPath, pid));
-    state.apply(running);
+    const started: RunEvent[] =
+      data.ok && data.fields.inputs !== undefined
+        ? [{ type: "inputs", id, values: data.fields.inputs }, running]
+        : [running];
+    record(started, () => store.attempts.startAttempt(runId, id, attempt, now(), logPath, pid));
+    for (const event of started) state.apply(event);
     onProgress({ kind: "node", node: id, status: "running", attempt, seconds: null, reason: null });
     if (task === null) {
       const exit = { exitCode: null, signal: null, killedBecause: null };
       return {
         kind: "failed",
-        reason: `script not found: ${node.run} (relative to ${options.dir})`,
+        reason: data.ok
+          ? `script not found: ${node.run} (relative to ${options.dir})`
+          : data.reason,
         exit,
       };
     }
@@ -186,7 +197,9 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     if (session.violations.length > 0)
       return { kind: "broke-promise", violations: session.violations, exit };
     if (stopRequest !== null) return { kind: "interrupted", exit };
-    const failure = failureReason(exit);
+    const failure =
+      failureReason(exit) ??
+      outputsProblem(state.data.declaredOutputs.get(id), session.outputs, limits.maxOutput);
     if (failure !== null) return { kind: "failed", reason: failure, exit };
     stage();
     return stageError === null

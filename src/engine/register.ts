@@ -1,3 +1,6 @@
+import { impliedPredecessors } from "../data/bindings.js";
+import { edgeKey } from "../data/run-data.js";
+import { nodeDataOf } from "../data/schema.js";
 import type { PromiseOrigin } from "../promises/types.js";
 import type { RunEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
@@ -11,9 +14,15 @@ import { type EngineLimits, keepLimits } from "./limits.js";
  * The registration phase: a workflow file as the first events of a run — its
  * nodes, its edges (with `depends_on` spelled out), then its promises.
  */
-export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): RunEvent[] => {
+export const registrationEvents = (
+  loaded: LoadedWorkflow,
+  fileLabel: string,
+  runParams: Readonly<Record<string, unknown>> = {},
+): RunEvent[] => {
   const { workflow } = loaded;
   const events: RunEvent[] = [];
+  if (Object.keys(runParams).length > 0)
+    events.push({ type: "run_params", params: { ...runParams } });
   if (Object.keys(workflow.defaults).length > 0)
     events.push({ type: "defaults", policy: workflow.defaults });
   for (const node of workflow.nodes) {
@@ -26,13 +35,24 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
       params: node.params,
       created_by: null,
       ...(Object.keys(policy).length > 0 ? { policy } : {}),
+      ...nodeDataOf(node),
     });
   }
+  const added = new Set<string>();
+  const addEdge = (edge: RunEvent & { type: "edge_added" }) => {
+    if (added.has(edgeKey(edge.from, edge.to))) return;
+    added.add(edgeKey(edge.from, edge.to));
+    events.push(edge);
+  };
   for (const node of workflow.nodes) {
     for (const from of node.depends_on)
-      events.push({ type: "edge_added", from, to: node.id, created_by: null });
+      addEdge({ type: "edge_added", from, to: node.id, created_by: null });
   }
-  for (const edge of workflow.edges) events.push({ type: "edge_added", ...edge, created_by: null });
+  for (const edge of workflow.edges) addEdge({ type: "edge_added", ...edge, created_by: null });
+  for (const node of workflow.nodes) {
+    for (const { from } of impliedPredecessors(node.inputs))
+      addEdge({ type: "edge_added", from, to: node.id, created_by: null });
+  }
   const origin = (path: string): PromiseOrigin => ({ kind: "file", file: fileLabel, path });
   workflow.promises.forEach((promise, i) => {
     events.push({ type: "promise_made", promise, origin: origin(`promises[${i}]`), made_by: null });
@@ -66,12 +86,13 @@ export const registerRun = (
   runId: string,
   fileLabel: string,
   limits: EngineLimits,
+  runParams: Readonly<Record<string, unknown>> = {},
 ): void => {
   const at = now();
   store.transaction(() => {
     store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
     keepLimits(store, runId, limits);
-    store.history.append(runId, at, registrationEvents(loaded, fileLabel));
+    store.history.append(runId, at, registrationEvents(loaded, fileLabel, runParams));
     store.runs.setRunOwner(runId, process.pid, at);
   });
 };

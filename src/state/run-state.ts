@@ -1,3 +1,4 @@
+import { RunData } from "../data/run-data.js";
 import { Graph, isSettled } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { type Mutation, structuralError } from "../graph/mutations.js";
@@ -21,6 +22,7 @@ export class RunState {
   readonly book = new PromiseBook(this.graph);
   readonly outputs = new Map<NodeId, Readonly<Record<string, unknown>>>();
   readonly policies = new Map<NodeId, TaskPolicy>();
+  readonly data = new RunData();
   defaults: TaskPolicy = {};
   status: RunStatus = "running";
   reason: string | null = null;
@@ -34,6 +36,10 @@ export class RunState {
 
   /** Would this mutation of a running task be refused? Changes nothing. */
   refusal(event: MutationEvent): Refusal | null {
+    if (event.type === "attrs_set") {
+      const message = this.#unknownTarget(event);
+      return message === null ? null : { kind: "structural", message };
+    }
     const mutation = toMutation(event);
     if (!mutation) return null;
     const violation = this.book.check(mutation);
@@ -58,6 +64,8 @@ export class RunState {
           provisional,
         });
         if (event.policy) this.policies.set(event.id, event.policy);
+        this.data.declare(event.id, event);
+        if (event.attrs) this.data.paint({ node: event.id }, event.attrs);
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
         else this.book.registerNode(event.id);
@@ -65,6 +73,7 @@ export class RunState {
       }
       case "edge_added": {
         this.graph.addEdge(event.from, event.to, event.created_by, provisional);
+        if (event.attrs) this.data.paint({ edge: event }, event.attrs);
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
         return NONE;
@@ -90,6 +99,15 @@ export class RunState {
       case "output":
         this.outputs.set(event.id, event.values);
         return NONE;
+      case "attrs_set":
+        this.data.paint(event, event.attrs);
+        return NONE;
+      case "inputs":
+        this.data.inputs.set(event.id, event.values);
+        return NONE;
+      case "run_params":
+        this.data.runParams = event.params;
+        return NONE;
       case "defaults":
         this.defaults = event.policy;
         return NONE;
@@ -105,6 +123,18 @@ export class RunState {
     return resolvePolicy(this.policies.get(node) ?? {}, this.defaults);
   }
 
+  /** What a `set_attrs` names that does not exist, or null. */
+  #unknownTarget(event: {
+    node?: NodeId | undefined;
+    edge?: { from: NodeId; to: NodeId } | undefined;
+  }): string | null {
+    if (event.node !== undefined)
+      return this.graph.has(event.node) ? null : `set_attrs names unknown node ${event.node}`;
+    if (event.edge !== undefined && !this.graph.edge(event.edge.from, event.edge.to))
+      return `set_attrs names unknown edge ${event.edge.from} -> ${event.edge.to}`;
+    return null;
+  }
+
   /** A running task's provisional nodes and edges became committed. */
   commit(nodes: Iterable<NodeId>, edges: Iterable<readonly [NodeId, NodeId]>): void {
     for (const id of nodes) this.graph.node(id)!.provisional = false;
@@ -115,7 +145,8 @@ export class RunState {
 const NONE: readonly Violation[] = [];
 
 const toMutation = (event: MutationEvent): Mutation | null => {
-  if (event.type === "promise_made" || event.created_by === null) return null;
+  if (event.type === "promise_made" || event.type === "attrs_set" || event.created_by === null)
+    return null;
   return event.type === "node_added"
     ? {
         kind: "add_node",

@@ -82,6 +82,7 @@ export const historyQueries = (db: Db) => {
      WHERE run_id = @run_id AND id = @id`,
   );
   const updateOutputs = db.prepare("UPDATE nodes SET outputs = ? WHERE run_id = ? AND id = ?");
+  const updateInputs = db.prepare("UPDATE nodes SET inputs = ? WHERE run_id = ? AND id = ?");
   const updateRun = db.prepare(
     "UPDATE runs SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
   );
@@ -137,12 +138,18 @@ export const historyQueries = (db: Db) => {
         flush();
         updateOutputs.run(JSON.stringify(event.values), runId, event.id);
         return;
+      case "inputs":
+        flush();
+        updateInputs.run(JSON.stringify(event.values), runId, event.id);
+        return;
       case "run_status":
         flush();
         updateRun.run(event.status, event.reason, at, runId);
         return;
       case "promise_made":
       case "defaults":
+      case "attrs_set":
+      case "run_params":
         return;
     }
   };

@@ -89,4 +89,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN limits TEXT;
   `,
+  // The inputs each node's latest attempt started with (JSON).
+  `
+  ALTER TABLE nodes ADD COLUMN inputs TEXT;
+  `,
 ];

@@ -33,7 +33,12 @@ export const statusQueries = (db: Db) => {
   const nodes = `(SELECT json_group_array(${jsonObjectSql(
     NodeStateSchema,
     { table: "nodes", alias: "n", key: "n.id" },
-    { provisional: stagedRow("n", "r"), outputs: { json: "n.outputs" }, history },
+    {
+      provisional: stagedRow("n", "r"),
+      outputs: { json: "n.outputs" },
+      inputs: { json: "n.inputs" },
+      history,
+    },
   )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run)`;
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,

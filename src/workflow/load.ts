@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { impliedPredecessors } from "../data/bindings.js";
+import { dataIssues } from "../data/type-check.js";
 import { Graph } from "../graph/graph.js";
 import { validatePromise } from "../promises/validate.js";
 import { errorMessage } from "../util/error-message.js";
@@ -129,14 +131,21 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
       issues.push({ path: `nodes[${i}].run`, message: `file not found: ${node.run}` });
     }
   });
-  const edges: { from: string; to: string; path: string }[] = [];
+  const edges: { from: string; to: string; path: string; implied?: true }[] = [];
   workflow.nodes.forEach((node, i) => {
     node.depends_on.forEach((from, j) => {
       edges.push({ from, to: node.id, path: `nodes[${i}].depends_on[${j}]` });
     });
   });
   workflow.edges.forEach((edge, i) => {
-    edges.push({ ...edge, path: `edges[${i}]` });
+    edges.push({ from: edge.from, to: edge.to, path: `edges[${i}]` });
+  });
+  // A binding from a named node implies its edge: one edge, however often it is also given.
+  workflow.nodes.forEach((node, i) => {
+    for (const { name, from } of impliedPredecessors(node.inputs)) {
+      if (ids.has(from))
+        edges.push({ from, to: node.id, path: `nodes[${i}].inputs.${name}.node`, implied: true });
+    }
   });
   const graph = new Graph();
   for (const node of workflow.nodes) {
@@ -148,6 +157,7 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
     if (unknown !== undefined) {
       issues.push({ path: edge.path, message: `names unknown node ${unknown}` });
     } else if (graph.edge(edge.from, edge.to)) {
+      if (edge.implied) continue;
       issues.push({ path: edge.path, message: `duplicate edge ${edge.from} -> ${edge.to}` });
     } else if (graph.wouldCycle(edge.from, edge.to)) {
       issues.push({
@@ -158,6 +168,7 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
       graph.addEdge(edge.from, edge.to, null);
     }
   }
+  issues.push(...dataIssues(workflow.nodes, workflow.params));
   const nodeExists = (id: string) => ids.has(id);
   workflow.promises.forEach((promise, i) => {
     issues.push(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AttrsSchema, NodeDataShape, ParamDeclsSchema } from "../data/schema.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
@@ -6,7 +7,11 @@ import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
 /** Parameters handed to a task in its start message: any JSON object. */
 export const ParamsSchema = z.record(z.string(), z.unknown());
 
-export const EdgeSpecSchema = z.strictObject({ from: NodeIdSchema, to: NodeIdSchema });
+export const EdgeSpecSchema = z.strictObject({
+  from: NodeIdSchema,
+  to: NodeIdSchema,
+  attrs: AttrsSchema.optional(),
+});
 
 export const NodeSpecSchema = z.strictObject({
   id: NodeIdSchema,
@@ -15,6 +20,7 @@ export const NodeSpecSchema = z.strictObject({
   params: ParamsSchema.default({}),
   depends_on: z.array(NodeIdSchema).default([]),
   promises: z.array(NodePromiseSchema).default([]),
+  ...NodeDataShape,
   ...TaskPolicyShape,
 });
 
@@ -23,6 +29,8 @@ export const WorkflowSchema = z.strictObject({
   name: z.string().min(1),
   nodes: z.array(NodeSpecSchema).min(1, "a workflow needs at least one node"),
   edges: z.array(EdgeSpecSchema).default([]),
+  /** Run parameters: `orch start --param NAME=VALUE` sets them, tasks read them. */
+  params: ParamDeclsSchema.default({}),
   promises: z.array(PromiseSchema).default([]),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
+import { resolveRunParams } from "../../data/run-params.js";
 import { registerRun } from "../../engine/register.js";
 import { NODE_ID_PATTERN } from "../../graph/ids.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
@@ -15,6 +16,7 @@ import {
 interface StartArgs extends ExecutionArgs {
   readonly workflow: string;
   readonly "run-id"?: string | undefined;
+  readonly param?: readonly string[] | undefined;
 }
 
 /** A readable, sortable, unique-enough id: `20261121-235959-3f9a`. */
@@ -34,10 +36,18 @@ export const startCommand: CommandModule<object, StartArgs> = {
         describe: "the workflow JSON file",
       })
       .option("run-id", { type: "string", describe: "id for the new run (default: generated)" })
+      .option("param", {
+        type: "string",
+        array: true,
+        describe:
+          "a run parameter, NAME=VALUE (VALUE as JSON when it parses, else text); repeatable",
+      })
       .options(executionOptions) as never,
   handler: async (args) => {
     const loaded = loadWorkflow(args.workflow);
     if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
+    const params = resolveRunParams(loaded.value.workflow.params, args.param ?? []);
+    if (!params.ok) throw new UsageError(params.problems.join("\n"));
     const runId = args["run-id"] ?? newRunId();
     if (!NODE_ID_PATTERN.test(runId)) {
       throw new UsageError(
@@ -54,6 +64,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
         runId,
         relative(process.cwd(), loaded.value.file) || loaded.value.file,
         setup.limits,
+        params.params,
       );
       console.log(`run ${runId} started: ${loaded.value.workflow.name} (${args.workflow})`);
       process.exitCode = await runInForeground(store, runId, loaded.value.file, setup, args);
