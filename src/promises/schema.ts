@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ATTR_KEYS } from "../data/schema.js";
 
 /**
  * The promise language of DESIGN §6. Every rule is optional; all rules of one
@@ -7,7 +8,7 @@ import { z } from "zod";
  * or a node, scopes name a node) live in `validate.ts`.
  */
 
-const RULE_NAMES = "nodes, edges, no_edges_from, no_edges_to and shape";
+const RULE_NAMES = "nodes, edges, no_edges_from, no_edges_to, shape and attrs";
 
 const pathText = (path: readonly PropertyKey[]): string =>
   path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
@@ -115,12 +116,25 @@ export const ShapeRuleSchema = z.strictObject(
   { error: unknownKeys("a shape rule", "one_of") },
 );
 
+/** Which cosmetic attributes the scope may set: none (`false`), or only these keys. */
+export const AttrsRuleSchema = z.union(
+  [
+    z.literal(false),
+    z.strictObject(
+      { keys: z.array(z.enum(ATTR_KEYS)) },
+      { error: unknownKeys("an attrs rule", "keys") },
+    ),
+  ],
+  { error: unionError(`false or {"keys": [...]} naming some of ${ATTR_KEYS.join(", ")}`) },
+);
+
 const ruleShape = {
   nodes: NodesRuleSchema.optional(),
   edges: EdgesRuleSchema.optional(),
   no_edges_from: z.array(IdGlobSchema).optional(),
   no_edges_to: z.array(IdGlobSchema).optional(),
   shape: ShapeRuleSchema.optional(),
+  attrs: AttrsRuleSchema.optional(),
 };
 
 /** A promise as written in a workflow file or a `promise` message. */
@@ -144,3 +158,4 @@ export type Template = z.infer<typeof TemplateSchema>;
 export type TemplateSlot = z.infer<typeof TemplateSlotSchema>;
 export type SlotCount = z.infer<typeof SlotCountSchema>;
 export type ShapeRule = z.infer<typeof ShapeRuleSchema>;
+export type AttrsRule = z.infer<typeof AttrsRuleSchema>;

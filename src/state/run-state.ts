@@ -1,11 +1,11 @@
-import { RunData } from "../data/run-data.js";
+import { edgeKey, RunData } from "../data/run-data.js";
 import { Graph, isSettled } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { type Mutation, structuralError } from "../graph/mutations.js";
 import { PromiseBook } from "../promises/book.js";
 import type { Violation } from "../promises/types.js";
 import { type ResolvedPolicy, resolvePolicy, type TaskPolicy } from "../workflow/policy.js";
-import type { MutationEvent, RunEvent } from "./events.js";
+import type { AttrsSet, MutationEvent, RunEvent } from "./events.js";
 import type { RunStatus } from "./run-status.js";
 
 /** Why a task's mutation was refused: a structural error fails the task, a broken promise ends the run. */
@@ -36,10 +36,7 @@ export class RunState {
 
   /** Would this mutation of a running task be refused? Changes nothing. */
   refusal(event: MutationEvent): Refusal | null {
-    if (event.type === "attrs_set") {
-      const message = this.#unknownTarget(event);
-      return message === null ? null : { kind: "structural", message };
-    }
+    if (event.type === "attrs_set") return this.#attrsRefusal(event);
     const mutation = toMutation(event);
     if (!mutation) return null;
     const violation = this.book.check(mutation);
@@ -123,16 +120,16 @@ export class RunState {
     return resolvePolicy(this.policies.get(node) ?? {}, this.defaults);
   }
 
-  /** What a `set_attrs` names that does not exist, or null. */
-  #unknownTarget(event: {
-    node?: NodeId | undefined;
-    edge?: { from: NodeId; to: NodeId } | undefined;
-  }): string | null {
-    if (event.node !== undefined)
-      return this.graph.has(event.node) ? null : `set_attrs names unknown node ${event.node}`;
-    if (event.edge !== undefined && !this.graph.edge(event.edge.from, event.edge.to))
-      return `set_attrs names unknown edge ${event.edge.from} -> ${event.edge.to}`;
-    return null;
+  /** Why a task may not set these attrs: the node or edge does not exist, or a promise forbids it. */
+  #attrsRefusal(event: AttrsSet): Refusal | null {
+    const { node, edge } = event;
+    const target = edge === undefined ? `node ${node}` : `edge ${edgeKey(edge.from, edge.to)}`;
+    const exists =
+      edge === undefined ? this.graph.has(node ?? "") : !!this.graph.edge(edge.from, edge.to);
+    if (!exists) return { kind: "structural", message: `set_attrs names unknown ${target}` };
+    if (event.created_by === null) return null;
+    const violation = this.book.checkAttrs(event.created_by, event.attrs, `of ${target}`);
+    return violation === null ? null : { kind: "promise", violation };
   }
 
   /** A running task's provisional nodes and edges became committed. */
@@ -147,14 +144,20 @@ const NONE: readonly Violation[] = [];
 const toMutation = (event: MutationEvent): Mutation | null => {
   if (event.type === "promise_made" || event.type === "attrs_set" || event.created_by === null)
     return null;
-  return event.type === "node_added"
-    ? {
+  const source = event.created_by;
+  const attrs = event.attrs === undefined ? {} : { attrs: event.attrs };
+  switch (event.type) {
+    case "node_added":
+      return {
         kind: "add_node",
-        source: event.created_by,
+        source,
         id: event.id,
         run: event.run,
         args: event.args,
         params: event.params,
-      }
-    : { kind: "add_edge", source: event.created_by, from: event.from, to: event.to };
+        ...attrs,
+      };
+    case "edge_added":
+      return { kind: "add_edge", source, from: event.from, to: event.to, ...attrs };
+  }
 };
