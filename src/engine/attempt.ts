@@ -73,7 +73,10 @@ export class AttemptSession {
           ...nodeDataOf(message),
         });
         if (verdict.stop) return verdict;
-        const implied = this.#impliedEdges(message.id, message.inputs);
+        const implied = this.#impliedEdges(message.id, [
+          ...message.depends_on,
+          ...impliedPredecessors(message.inputs).map((binding) => binding.from),
+        ]);
         if (implied.stop) return implied;
         for (const promise of message.promises) {
           const scope =
@@ -124,9 +127,9 @@ export class AttemptSession {
     }
   }
 
-  /** Edges implied by a new node's bindings, added as mutations of this attempt. */
-  #impliedEdges(to: NodeId, inputs: Parameters<typeof impliedPredecessors>[0]): LineVerdict {
-    for (const { from } of impliedPredecessors(inputs)) {
+  /** Edges implied by a new node's `depends_on` and bindings, added as mutations of this attempt. */
+  #impliedEdges(to: NodeId, froms: readonly NodeId[]): LineVerdict {
+    for (const from of froms) {
       const key = edgeKey(from, to);
       if (this.#implied.has(key)) continue;
       const verdict = this.#propose({ type: "edge_added", from, to, created_by: this.node });

@@ -22,6 +22,8 @@ export const AddNodeMessageSchema = z.strictObject({
   run: z.string().min(1),
   args: z.array(z.string()).default([]),
   params: ParamsSchema.default({}),
+  /** Shorthand for edges from these nodes into the new one, as in the workflow file. */
+  depends_on: z.array(NodeIdSchema).default([]),
   promises: z.array(NodePromiseSchema).default([]),
   ...NodeDataShape,
   ...TaskPolicyShape,

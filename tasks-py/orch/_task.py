@@ -295,6 +295,7 @@ class Task:
         params: Mapping[str, Any] | None = None,
         promises: Sequence[Mapping[str, Any]] | None = None,
         *,
+        depends_on: Sequence[str] | None = None,
         inputs: Mapping[str, Mapping[str, Any]] | None = None,
         outputs: Mapping[str, Any] | None = None,
         attrs: Mapping[str, Any] | None = None,
@@ -309,7 +310,8 @@ class Task:
 
         ``args`` are command-line arguments for the script, ``params`` its start
         message's params, ``promises`` promises for the new node's own scope
-        (a promise without ``scope`` is about the new node). ``inputs`` binds
+        (a promise without ``scope`` is about the new node). ``depends_on``
+        adds edges from those nodes into it. ``inputs`` binds
         its inputs (a binding from a named node also adds that node's edge to it),
         ``outputs`` declares its outputs (JSON Schemas), ``attrs`` its cosmetic
         attributes (docs/data.md). ``timeout`` and the
@@ -327,6 +329,8 @@ class Task:
         checked_promises = check_promises(promises, "add_node: promises")
         if checked_promises:
             message["promises"] = checked_promises
+        if depends_on:
+            message["depends_on"] = [check_node_id(d, "add_node: depends_on") for d in depends_on]
         if inputs is not None:
             message["inputs"] = check_bindings(inputs, "add_node: inputs")
         if outputs is not None:

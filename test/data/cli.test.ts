@@ -186,7 +186,7 @@ describe("bindings and outputs", () => {
     );
   });
 
-  it("a binding in add_node implies its edge, and the same edge added too is one edge", async () => {
+  it("a binding or depends_on in add_node implies its edge; the same edge added too is one edge", async () => {
     const box = sandbox();
     const file = box.write({
       "wf.json": JSON.stringify({
@@ -198,6 +198,7 @@ task.output(v=7)
 task.add_node("src", "t.py", params={"emit": {"w": 3}})
 task.add_node("c", "t.py", inputs={"w": {"node": "src", "output": "w"}, "lit": {"value": [1]}})
 task.add_edge("src", "c")
+task.add_node("d", "t.py", depends_on=["src", "c"])
 `,
       "t.py": TASK,
     });
@@ -206,6 +207,8 @@ task.add_edge("src", "c")
     const status = await statusOf(box, "impl");
     expect(status.edges.filter((e) => e.from === "src" && e.to === "c")).toHaveLength(1);
     expect(nodeOf(status, "c").inputs).toEqual({ w: 3, lit: [1] });
+    // add_node carries depends_on as the workflow file does.
+    expect(status.edges.filter((e) => e.to === "d").map((e) => e.from)).toEqual(["src", "c"]);
   });
 });
 
