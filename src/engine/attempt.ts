@@ -1,3 +1,6 @@
+import { impliedPredecessors } from "../data/bindings.js";
+import { edgeKey } from "../data/run-data.js";
+import { nodeDataOf } from "../data/schema.js";
 import type { NodeId } from "../graph/ids.js";
 import type { PromiseDef } from "../promises/schema.js";
 import type { Violation } from "../promises/types.js";
@@ -26,6 +29,8 @@ export class AttemptSession {
   readonly mutations: MutationEvent[] = [];
   /** How many of `mutations` were handed to the store to stage (see `takeUnstaged`). */
   #staged = 0;
+  /** Edges implied by bindings of nodes this attempt added (`from -> to`). */
+  readonly #implied = new Set<string>();
   /** Nodes and edges the attempt added, in order: what a commit makes permanent. */
   readonly addedNodes: NodeId[] = [];
   readonly addedEdges: (readonly [NodeId, NodeId])[] = [];
@@ -66,8 +71,14 @@ export class AttemptSession {
           params: message.params,
           created_by: this.node,
           ...(Object.keys(policy).length > 0 ? { policy } : {}),
+          ...nodeDataOf(message),
         });
         if (verdict.stop) return verdict;
+        const implied = this.#impliedEdges(message.id, [
+          ...message.depends_on,
+          ...impliedPredecessors(message.inputs).map((binding) => binding.from),
+        ]);
+        if (implied.stop) return implied;
         for (const promise of message.promises) {
           const scope =
             promise.scope === undefined || promise.scope === "$self" ? message.id : promise.scope;
@@ -77,10 +88,29 @@ export class AttemptSession {
         return CONTINUE;
       }
       case "add_edge":
+        // The edge a binding already implied: the same edge given again is one edge.
+        if (this.#implied.has(edgeKey(message.from, message.to))) {
+          if (message.attrs === undefined) return CONTINUE;
+          return this.#propose({
+            type: "attrs_set",
+            edge: { from: message.from, to: message.to },
+            attrs: message.attrs,
+            created_by: this.node,
+          });
+        }
         return this.#propose({
           type: "edge_added",
           from: message.from,
           to: message.to,
+          created_by: this.node,
+          ...(message.attrs === undefined ? {} : { attrs: message.attrs }),
+        });
+      case "set_attrs":
+        return this.#propose({
+          type: "attrs_set",
+          ...(message.node === undefined ? {} : { node: message.node }),
+          ...(message.edge === undefined ? {} : { edge: message.edge }),
+          attrs: message.attrs,
           created_by: this.node,
         });
       case "promise": {
@@ -96,6 +126,18 @@ export class AttemptSession {
         this.outputs = { ...this.outputs, ...message.values };
         return CONTINUE;
     }
+  }
+
+  /** Edges implied by a new node's `depends_on` and bindings, added as mutations of this attempt. */
+  #impliedEdges(to: NodeId, froms: readonly NodeId[]): LineVerdict {
+    for (const from of froms) {
+      const key = edgeKey(from, to);
+      if (this.#implied.has(key)) continue;
+      const verdict = this.#propose({ type: "edge_added", from, to, created_by: this.node });
+      if (verdict.stop) return verdict;
+      this.#implied.add(key);
+    }
+    return CONTINUE;
   }
 
   #promise(promise: PromiseDef, line: number): LineVerdict {

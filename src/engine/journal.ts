@@ -50,14 +50,24 @@ export class RunJournal {
   }
 
   /** The attempt runs (`handle` null: it could not start): its start, and the node's, recorded. */
-  started(running: NodeStatusChanged, executor: string, handle: string | null, log: string): void {
+  /** `also`: events recorded with the start (the inputs it started with). */
+  started(
+    running: NodeStatusChanged,
+    executor: string,
+    handle: string | null,
+    log: string,
+    also: readonly RunEvent[] = [],
+  ): void {
     const { id, attempt } = running;
     const key = keyOf(id, attempt);
     if (this.#attempts.has(key)) throw new Error(`attempt ${attempt} of node ${id} started twice`);
     this.#attempts.set(key, "running");
     const event: RunEvent = { type: "attempt_started", id, attempt, executor, handle, log };
-    this.store.transaction(() => this.store.history.append(this.runId, now(), [running, event]));
+    this.store.transaction(() =>
+      this.store.history.append(this.runId, now(), [running, event, ...also]),
+    );
     this.state.apply(event);
+    for (const more of also) this.state.apply(more);
   }
 
   /** Stage a running attempt's latest mutations, where readers see them as provisional. */

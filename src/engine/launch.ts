@@ -17,12 +17,15 @@ export const launchFor = (
   node: GraphNode,
   attempt: number,
   logPath: string,
+  /** What else the start message carries: the resolved `inputs`, the run's `run` fields. */
+  extra: Pick<StartMessage, "inputs" | "run"> = {},
 ): ExecutorLaunch => {
   const start: StartMessage = {
     type: "start",
     run_id: context.runId,
     node: { id: node.id, params: { ...node.params } },
     attempt,
+    ...extra,
   };
   return {
     runId: context.runId,

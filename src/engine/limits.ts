@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_MAX_OUTPUT } from "../data/outputs.js";
 import type { RunRow } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import type { AttemptLimits } from "./attempt.js";
@@ -9,13 +10,19 @@ export interface EngineLimits extends AttemptLimits {
   readonly maxLineLength: number;
   /** Seconds between SIGTERM and SIGKILL when a task times out or is interrupted. */
   readonly killGrace: number;
+  /** Largest output value a task may give, in bytes of JSON. */
+  readonly maxOutput: number;
 }
 
+/** A line carries one output value and the message around it. */
+export const lineLimitFor = (maxOutput: number): number => maxOutput + 1024 * 1024;
+
 export const DEFAULT_LIMITS: EngineLimits = {
-  maxLineLength: 1024 * 1024,
+  maxLineLength: lineLimitFor(DEFAULT_MAX_OUTPUT),
   maxNodes: 1_000_000,
   maxMutations: 1_000_000,
   killGrace: 5,
+  maxOutput: DEFAULT_MAX_OUTPUT,
 };
 
 /** The limits as a run keeps them (`runs.limits`, JSON), for `orch resume` to execute it with the same. */
@@ -24,6 +31,7 @@ const KeptLimitsSchema = z.strictObject({
   maxNodes: z.number().nonnegative(),
   maxMutations: z.number().nonnegative(),
   killGrace: z.number().nonnegative(),
+  maxOutput: z.number().nonnegative().default(DEFAULT_MAX_OUTPUT),
 }) satisfies z.ZodType<EngineLimits>;
 
 /** Record the limits a run executes with. */

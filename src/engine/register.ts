@@ -1,3 +1,6 @@
+import { impliedPredecessors } from "../data/bindings.js";
+import { edgeKey } from "../data/run-data.js";
+import { nodeDataOf } from "../data/schema.js";
 import type { PromiseOrigin } from "../promises/types.js";
 import type { RunEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
@@ -12,9 +15,15 @@ import { thisProcess } from "./ownership.js";
  * The registration phase: a workflow file as the first events of a run — its
  * nodes, its edges (with `depends_on` spelled out), then its promises.
  */
-export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): RunEvent[] => {
+export const registrationEvents = (
+  loaded: LoadedWorkflow,
+  fileLabel: string,
+  runParams: Readonly<Record<string, unknown>> = {},
+): RunEvent[] => {
   const { workflow } = loaded;
   const events: RunEvent[] = [];
+  if (Object.keys(runParams).length > 0)
+    events.push({ type: "run_params", params: { ...runParams } });
   if (Object.keys(workflow.defaults).length > 0)
     events.push({ type: "defaults", policy: workflow.defaults });
   if (workflow.preload.length > 0) events.push({ type: "preload", modules: workflow.preload });
@@ -28,13 +37,24 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
       params: node.params,
       created_by: null,
       ...(Object.keys(policy).length > 0 ? { policy } : {}),
+      ...nodeDataOf(node),
     });
   }
+  const added = new Set<string>();
+  const addEdge = (edge: RunEvent & { type: "edge_added" }) => {
+    if (added.has(edgeKey(edge.from, edge.to))) return;
+    added.add(edgeKey(edge.from, edge.to));
+    events.push(edge);
+  };
   for (const node of workflow.nodes) {
     for (const from of node.depends_on)
-      events.push({ type: "edge_added", from, to: node.id, created_by: null });
+      addEdge({ type: "edge_added", from, to: node.id, created_by: null });
   }
-  for (const edge of workflow.edges) events.push({ type: "edge_added", ...edge, created_by: null });
+  for (const edge of workflow.edges) addEdge({ type: "edge_added", ...edge, created_by: null });
+  for (const node of workflow.nodes) {
+    for (const { from } of impliedPredecessors(node.inputs))
+      addEdge({ type: "edge_added", from, to: node.id, created_by: null });
+  }
   const origin = (path: string): PromiseOrigin => ({ kind: "file", file: fileLabel, path });
   if (Object.keys(workflow.shapes).length > 0)
     events.push({ type: "shapes", shapes: workflow.shapes });
@@ -70,13 +90,14 @@ export const registerRun = (
   runId: string,
   fileLabel: string,
   execution: { readonly limits: EngineLimits; readonly parallel: number },
+  runParams: Readonly<Record<string, unknown>> = {},
 ): void => {
   const at = now();
   store.transaction(() => {
     store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
     keepLimits(store, runId, execution.limits);
     store.runs.setRunParallel(runId, execution.parallel);
-    store.history.append(runId, at, registrationEvents(loaded, fileLabel));
+    store.history.append(runId, at, registrationEvents(loaded, fileLabel, runParams));
     store.claim(runId, thisProcess(), at);
   });
 };

@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { outputsProblem } from "../data/outputs.js";
+import { startData } from "../data/start.js";
 import { type ExecutorSet, localExecutors } from "../executors/choose.js";
 import type { NodeId } from "../graph/ids.js";
 import { describeViolation } from "../promises/describe.js";
@@ -156,20 +158,31 @@ export class RunLoop {
     };
     this.#inFlight.set(id, flight);
     this.#nodeProgress(running, null, null);
+    // Inputs are resolved as the attempt starts, from what has committed by then.
+    const data = startData(this.#state, id);
     const launch = launchFor(
       { runId, dir: this.#options.dir, python: this.#options.python },
       node,
       attempt,
       logPath,
+      data.ok ? data.fields : {},
     );
-    if (!existsSync(launch.argv[1]!)) {
+    const unstartable = !data.ok
+      ? data.reason
+      : !existsSync(launch.argv[1]!)
+        ? `script not found: ${node.run} (relative to ${this.#options.dir})`
+        : null;
+    if (unstartable !== null) {
       this.#guard(() => {
         this.#journal.started(running, executor.name, null, logPath);
-        const reason = `script not found: ${node.run} (relative to ${this.#options.dir})`;
-        this.#ended(flight, { ...NO_EXIT, stoppedBecause: reason });
+        this.#ended(flight, { ...NO_EXIT, stoppedBecause: unstartable });
       });
       return;
     }
+    const inputs: RunEvent[] =
+      data.ok && data.fields.inputs !== undefined
+        ? [{ type: "inputs", id, values: data.fields.inputs }]
+        : [];
     const task = superviseAttempt({
       executor,
       launch,
@@ -187,7 +200,7 @@ export class RunLoop {
     // meanwhile have only reached the session, which stages them later.
     void task.handle
       .then((handle) =>
-        this.#guard(() => this.#journal.started(running, executor.name, handle, logPath)),
+        this.#guard(() => this.#journal.started(running, executor.name, handle, logPath, inputs)),
       )
       .then(() => task.exit)
       .then((exit) => this.#guard(() => this.#ended(flight, exit)));
@@ -250,7 +263,14 @@ export class RunLoop {
       );
       return;
     }
-    const failure = flight.stageError ?? failureReason(exit);
+    const failure =
+      flight.stageError ??
+      failureReason(exit) ??
+      outputsProblem(
+        this.#state.data.declaredOutputs.get(id),
+        session.outputs,
+        this.#options.limits.maxOutput,
+      );
     if (failure !== null) {
       this.#failed(flight, exit, failure, seconds);
       return;

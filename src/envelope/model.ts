@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AttrsSchema, BindingSchema, JsonSchemaSchema } from "../data/schema.js";
 import { NODE_STATUSES } from "../graph/graph.js";
 
 /**
@@ -22,6 +23,12 @@ export const EnvelopeNodeSchema = z.strictObject({
   count: z.number().int().positive(),
   /** The ids of the nodes it stands for, in creation order (just `[id]` unless stacked). */
   members: z.array(z.string()).min(1),
+  /** The node's declared input bindings, when it has any. */
+  inputs: z.record(z.string(), BindingSchema).optional(),
+  /** The node's declared outputs (JSON Schemas), when it declares them. */
+  outputs: z.record(z.string(), JsonSchemaSchema).optional(),
+  /** Its cosmetic attributes, when set. */
+  attrs: AttrsSchema.optional(),
 });
 
 export const EnvelopeEdgeSchema = z.strictObject({
@@ -31,6 +38,8 @@ export const EnvelopeEdgeSchema = z.strictObject({
   created_by: z.string().nullable(),
   /** How many edges this one stands for (between stacks: every member to every member). */
   count: z.number().int().positive(),
+  /** Its cosmetic attributes, when set. */
+  attrs: AttrsSchema.optional(),
 });
 
 /** A list of globs of which an id must match at least one. */

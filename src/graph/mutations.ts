@@ -1,3 +1,4 @@
+import type { Attrs } from "../data/schema.js";
 import type { Graph } from "./graph.js";
 import type { NodeId } from "./ids.js";
 
@@ -10,12 +11,14 @@ export type Mutation =
       readonly run: string;
       readonly args: readonly string[];
       readonly params: Readonly<Record<string, unknown>>;
+      readonly attrs?: Attrs;
     }
   | {
       readonly kind: "add_edge";
       readonly source: NodeId;
       readonly from: NodeId;
       readonly to: NodeId;
+      readonly attrs?: Attrs;
     };
 
 export type AddNodeMutation = Extract<Mutation, { kind: "add_node" }>;

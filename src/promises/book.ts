@@ -1,3 +1,4 @@
+import type { Attrs } from "../data/schema.js";
 import { type Graph, type GraphNode, isSettled, type NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import type { Mutation } from "../graph/mutations.js";
@@ -166,6 +167,17 @@ export class PromiseBook {
       const list = this.#holders.get(target);
       if (list) list.push(state);
       else this.#holders.set(target, [state]);
+    }
+    return null;
+  }
+
+  /** What setting `attrs` by `source`'s task would break (an `attrs` rule), or null. */
+  checkAttrs(source: NodeId, attrs: Attrs, target: string): Violation | null {
+    for (const list of [this.#global, this.#setOf(source)]) {
+      for (const state of list) {
+        const v = state.attrsViolation(attrs, target);
+        if (v) return v;
+      }
     }
     return null;
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ATTR_KEYS } from "../data/schema.js";
 import { PlainStringSchema } from "../util/printable.js";
 
 /**
@@ -8,7 +9,7 @@ import { PlainStringSchema } from "../util/printable.js";
  * or a node, scopes name a node) live in `validate.ts`.
  */
 
-const RULE_NAMES = "nodes, edges, no_edges_from, no_edges_to and shape";
+const RULE_NAMES = "nodes, edges, no_edges_from, no_edges_to, shape and attrs";
 
 const pathText = (path: readonly PropertyKey[]): string =>
   path.map((key) => (typeof key === "number" ? `[${key}]` : `.${String(key)}`)).join("");
@@ -145,6 +146,18 @@ export const ShapeRuleSchema = z
 /** The workflow's named shapes: NAME → `{"one_of": [...]}`. */
 export const ShapesSchema = z.record(z.string().min(1), ShapeSetSchema);
 
+/** Which cosmetic attributes the scope may set: none (`false`), or only these keys. */
+export const AttrsRuleSchema = z.union(
+  [
+    z.literal(false),
+    z.strictObject(
+      { keys: z.array(z.enum(ATTR_KEYS)) },
+      { error: unknownKeys("an attrs rule", "keys") },
+    ),
+  ],
+  { error: unionError(`false or {"keys": [...]} naming some of ${ATTR_KEYS.join(", ")}`) },
+);
+
 const ruleShape = {
   nodes: NodesRuleSchema.optional(),
   edges: EdgesRuleSchema.optional(),
@@ -153,6 +166,7 @@ const ruleShape = {
   get shape() {
     return ShapeRuleSchema.optional();
   },
+  attrs: AttrsRuleSchema.optional(),
 };
 
 /** A promise as written in a workflow file or a `promise` message. */
@@ -196,9 +210,11 @@ export interface NodePromiseDef {
   no_edges_from?: string[];
   no_edges_to?: string[];
   shape?: ShapeRule;
+  attrs?: AttrsRule;
 }
 /** A shape with its `ref` resolved: the templates, and the name they came by. */
 export interface ResolvedShape extends ShapeSet {
   ref?: string;
 }
 export type Shapes = Record<string, ShapeSet>;
+export type AttrsRule = z.infer<typeof AttrsRuleSchema>;

@@ -1,9 +1,10 @@
+import type { Attrs } from "../data/schema.js";
 import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import type { AddEdgeMutation, AddNodeMutation, Mutation } from "../graph/mutations.js";
 import { ordinal } from "./describe.js";
 import { compileIdGlobs, type IdMatcher, normalizeScript } from "./glob.js";
-import type { EdgePattern, NodesRule } from "./schema.js";
+import type { AttrsRule, EdgePattern, NodesRule } from "./schema.js";
 import { ShapeTracker } from "./shape.js";
 import type { PromiseProgress, PromiseRecord, RuleName, Violation } from "./types.js";
 
@@ -90,6 +91,8 @@ export class PromiseState {
    * boundary: its additions answer to the instance's own shape, not this one.
    */
   check(m: Mutation, graph: Graph, live: boolean, shaped = true): Violation | null {
+    const attrs = attrsBreach(this.record.rules.attrs, m.attrs, "");
+    if (attrs) return this.#violation(attrs, m);
     const breach = m.kind === "add_node" ? this.#nodeBreach(m) : this.#edgeBreach(m);
     if (breach) return this.#violation(breach, m);
     if (!this.shape || !shaped) return null;
@@ -110,6 +113,12 @@ export class PromiseState {
     this.addedNodes = 0;
     this.#added?.clear();
     if (this.record.rules.shape) this.shape = new ShapeTracker(this.record.rules.shape);
+  }
+
+  /** What setting `attrs` (on `target`, in words) later breaks of this promise, or null. */
+  attrsViolation(attrs: Attrs, target: string): Violation | null {
+    const breach = attrsBreach(this.record.rules.attrs, attrs, target);
+    return breach === null ? null : { promise: this.record, ...breach };
   }
 
   /** A shape violation found without a mutation (at completion, or when made). */
@@ -189,3 +198,28 @@ export class PromiseState {
     return (id) => match(id);
   }
 }
+
+/** What setting `attrs` breaks of an `attrs` rule: any key under `false`, an unlisted key otherwise. */
+const attrsBreach = (
+  rule: AttrsRule | undefined,
+  attrs: Attrs | undefined,
+  target: string,
+): Breach | null => {
+  if (rule === undefined || attrs === undefined) return null;
+  const keys = Object.keys(attrs);
+  if (keys.length === 0) return null;
+  if (rule === false)
+    return {
+      rule: "attrs",
+      clause: "attrs",
+      why: `the scope may set no attrs, this sets ${keys.join(", ")}${target && ` ${target}`}`,
+    };
+  const unlisted = keys.filter((key) => !(rule.keys as readonly string[]).includes(key));
+  if (unlisted.length === 0) return null;
+  const allowed = rule.keys.length === 0 ? "none" : rule.keys.join(", ");
+  return {
+    rule: "attrs",
+    clause: "attrs.keys",
+    why: `the scope may set only the attrs ${allowed}, this sets ${unlisted.join(", ")}${target && ` ${target}`}`,
+  };
+};

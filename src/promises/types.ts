@@ -29,7 +29,7 @@ export interface PromiseRecord {
   readonly madeBy: NodeId | null;
 }
 
-export type RuleName = "nodes" | "edges" | "no_edges_from" | "no_edges_to" | "shape";
+export type RuleName = "nodes" | "edges" | "no_edges_from" | "no_edges_to" | "shape" | "attrs";
 
 export interface Violation {
   readonly promise: PromiseRecord;

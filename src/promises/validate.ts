@@ -43,7 +43,7 @@ export const validatePromise = (
   if (!hasRule(def)) {
     at(
       "",
-      "a promise needs at least one rule (nodes, edges, no_edges_from, no_edges_to or shape); this one constrains nothing",
+      "a promise needs at least one rule (nodes, edges, no_edges_from, no_edges_to, shape or attrs); this one constrains nothing",
     );
   }
   const globs: [string, readonly string[] | undefined][] = [
@@ -138,7 +138,8 @@ const hasRule = (def: PromiseDef | NodePromiseDef): boolean =>
   def.edges !== undefined ||
   def.no_edges_from !== undefined ||
   def.no_edges_to !== undefined ||
-  def.shape !== undefined;
+  def.shape !== undefined ||
+  def.attrs !== undefined;
 
 const checkScope = (scope: string | undefined, ctx: ValidateContext, at: At): void => {
   if (scope === undefined || scope === "*") return;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AttrsSchema, NodeDataShape } from "../data/schema.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { PlainStringSchema } from "../util/printable.js";
@@ -12,6 +13,9 @@ export const StartMessageSchema = z.strictObject({
   run_id: z.string(),
   node: z.strictObject({ id: NodeIdSchema, params: ParamsSchema }),
   attempt: z.number().int().positive(),
+  /** The node's resolved inputs, when it declares any. */
+  inputs: z.record(z.string(), z.unknown()).optional(),
+  run: z.strictObject({ params: ParamsSchema }).optional(),
 });
 
 export const AddNodeMessageSchema = z.strictObject({
@@ -20,7 +24,10 @@ export const AddNodeMessageSchema = z.strictObject({
   run: PlainStringSchema.min(1).superRefine(refuseProcessProblems),
   args: z.array(ProcessStringSchema).default([]),
   params: ParamsSchema.default({}),
+  /** Shorthand for edges from these nodes into the new one, as in the workflow file. */
+  depends_on: z.array(NodeIdSchema).default([]),
   promises: z.array(NodePromiseSchema).default([]),
+  ...NodeDataShape,
   ...TaskPolicyShape,
 });
 
@@ -28,7 +35,20 @@ export const AddEdgeMessageSchema = z.strictObject({
   type: z.literal("add_edge"),
   from: NodeIdSchema,
   to: NodeIdSchema,
+  attrs: AttrsSchema.optional(),
 });
+
+/** Cosmetic attributes for a node or an edge that exists. */
+export const SetAttrsMessageSchema = z
+  .strictObject({
+    type: z.literal("set_attrs"),
+    node: NodeIdSchema.optional(),
+    edge: z.strictObject({ from: NodeIdSchema, to: NodeIdSchema }).optional(),
+    attrs: AttrsSchema,
+  })
+  .refine((m) => (m.node === undefined) !== (m.edge === undefined), {
+    message: "set_attrs names exactly one of `node` and `edge`",
+  });
 
 export const PromiseMessageSchema = PromiseSchema.extend({ type: z.literal("promise") });
 
@@ -52,6 +72,7 @@ export const TaskMessageSchema = z.discriminatedUnion("type", [
   PromiseMessageSchema,
   LogMessageSchema,
   OutputMessageSchema,
+  SetAttrsMessageSchema,
 ]);
 
 export type StartMessage = z.infer<typeof StartMessageSchema>;
@@ -61,3 +82,4 @@ export type AddEdgeMessage = z.infer<typeof AddEdgeMessageSchema>;
 export type PromiseMessage = z.infer<typeof PromiseMessageSchema>;
 export type LogMessage = z.infer<typeof LogMessageSchema>;
 export type OutputMessage = z.infer<typeof OutputMessageSchema>;
+export type SetAttrsMessage = z.infer<typeof SetAttrsMessageSchema>;

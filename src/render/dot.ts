@@ -18,6 +18,7 @@ import type {
   Wildcard,
 } from "../envelope/model.js";
 import { NODE_ID_PATTERN } from "../graph/ids.js";
+import { paintEdge, paintNode } from "./attrs.js";
 import { reducedTargets } from "./reduce.js";
 import {
   EDGE_COLOR,
@@ -100,7 +101,7 @@ const buildDigraph = (envelope: Envelope, meta: EnvelopeMeta): Digraph => {
   for (const node of envelope.nodes) drawNode(d, node);
   for (const edge of envelope.edges) {
     const style = edge.provisional ? "dashed" : "solid";
-    const attrs: EdgeAttributesObject = { style, penwidth: edge.count > 1 ? 1.6 : 1 };
+    const attrs = paintEdge(edge, { style, penwidth: edge.count > 1 ? 1.6 : 1 });
     connect(d, d.g, nodeKey(edge.from), nodeKey(edge.to), attrs);
   }
   if (envelope.note !== null) {
@@ -179,7 +180,8 @@ const drawNode = (d: Drawing, node: EnvelopeNode): void => {
     tooltip: escString(`${node.id}: ${node.status}${node.provisional ? " (provisional)" : ""}`),
     ...(node.count > 1 ? { peripheries: 2 } : {}),
   };
-  d.nodes.set(nodeKey(node.id), d.g.createNode(d.ids.of("node", node.id), attrs));
+  const drawn = paintNode(node, attrs, nodeText(node));
+  d.nodes.set(nodeKey(node.id), d.g.createNode(d.ids.of("node", node.id), drawn));
 };
 
 const connect = (

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AttrsSchema, NodeDataShape } from "../data/schema.js";
 import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema, ShapesSchema } from "../promises/schema.js";
@@ -26,12 +27,23 @@ export const NodeAddedSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()),
   created_by: NodeIdSchema.nullable(),
   policy: TaskPolicySchema.optional(),
+  ...NodeDataShape,
 });
 
 export const EdgeAddedSchema = z.strictObject({
   type: z.literal("edge_added"),
   from: NodeIdSchema,
   to: NodeIdSchema,
+  created_by: NodeIdSchema.nullable(),
+  attrs: AttrsSchema.optional(),
+});
+
+/** Cosmetic attributes set later on a node or an edge: merged over what it had. */
+export const AttrsSetSchema = z.strictObject({
+  type: z.literal("attrs_set"),
+  node: NodeIdSchema.optional(),
+  edge: z.strictObject({ from: NodeIdSchema, to: NodeIdSchema }).optional(),
+  attrs: AttrsSchema,
   created_by: NodeIdSchema.nullable(),
 });
 
@@ -79,6 +91,19 @@ export const OutputStoredSchema = z.strictObject({
   values: z.record(z.string(), z.unknown()),
 });
 
+/** The inputs a node's attempt started with, resolved from its bindings. */
+export const InputsResolvedSchema = z.strictObject({
+  type: z.literal("inputs"),
+  id: NodeIdSchema,
+  values: z.record(z.string(), z.unknown()),
+});
+
+/** The run's parameters, checked against the workflow's declarations at registration. */
+export const RunParamsSetSchema = z.strictObject({
+  type: z.literal("run_params"),
+  params: z.record(z.string(), z.unknown()),
+});
+
 /** The run-wide task policy of the workflow file, recorded at registration. */
 export const DefaultsSetSchema = z.strictObject({
   type: z.literal("defaults"),
@@ -115,6 +140,9 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   DefaultsSetSchema,
   PreloadSetSchema,
   RunStatusChangedSchema,
+  AttrsSetSchema,
+  InputsResolvedSchema,
+  RunParamsSetSchema,
 ]);
 
 export type RunEvent = z.infer<typeof RunEventSchema>;
@@ -129,5 +157,7 @@ export const MutationEventSchema = z.discriminatedUnion("type", [
   NodeAddedSchema,
   EdgeAddedSchema,
   PromiseMadeSchema,
+  AttrsSetSchema,
 ]);
+export type AttrsSet = z.infer<typeof AttrsSetSchema>;
 export type MutationEvent = z.infer<typeof MutationEventSchema>;

@@ -1,10 +1,11 @@
+import { edgeKey, RunData } from "../data/run-data.js";
 import { Graph, isSettled } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { type Mutation, structuralError } from "../graph/mutations.js";
 import { PromiseBook } from "../promises/book.js";
 import type { Violation } from "../promises/types.js";
 import { type ResolvedPolicy, resolvePolicy, type TaskPolicy } from "../workflow/policy.js";
-import type { MutationEvent, RunEvent } from "./events.js";
+import type { AttrsSet, MutationEvent, RunEvent } from "./events.js";
 import type { RunStatus } from "./run-status.js";
 
 /** Why a task's mutation was refused: a structural error fails the task, a broken promise ends the run. */
@@ -19,6 +20,8 @@ interface Overlay {
   /** Ids of the promises it made, in the promise book. */
   readonly promises: number[];
   readonly mutations: Mutation[];
+  /** What puts back the attributes it painted, in the order painted. */
+  readonly unpaint: (() => void)[];
 }
 
 /**
@@ -39,6 +42,7 @@ export class RunState {
   /** When each `retrying` node's next attempt is due (ISO 8601). */
   readonly nextAttemptAt = new Map<NodeId, string>();
   readonly #overlays = new Map<NodeId, Overlay>();
+  readonly data = new RunData();
   defaults: TaskPolicy = {};
   preload: readonly string[] = [];
   status: RunStatus = "running";
@@ -53,6 +57,7 @@ export class RunState {
 
   /** Would this mutation of a running task be refused? Changes nothing. */
   refusal(event: MutationEvent): Refusal | null {
+    if (event.type === "attrs_set") return this.#attrsRefusal(event);
     const mutation = toMutation(event);
     if (!mutation) return null;
     const foreign = this.#foreignProvisional(mutation);
@@ -79,6 +84,8 @@ export class RunState {
           provisional,
         });
         if (event.policy) this.policies.set(event.id, event.policy);
+        this.data.declare(event.id, event);
+        if (event.attrs) this.data.paint({ node: event.id }, event.attrs);
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
         else this.book.registerNode(event.id);
@@ -91,12 +98,14 @@ export class RunState {
       }
       case "edge_added": {
         this.graph.addEdge(event.from, event.to, event.created_by, provisional);
+        const unpaint = event.attrs ? this.data.paint({ edge: event }, event.attrs) : null;
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
         if (provisional && mutation) {
           const overlay = this.#overlay(mutation.source);
           overlay.edges.push([event.from, event.to]);
           overlay.mutations.push(mutation);
+          if (unpaint) overlay.unpaint.push(unpaint);
         }
         return NONE;
       }
@@ -138,6 +147,18 @@ export class RunState {
       case "shapes":
         this.book.defineShapes(event.shapes);
         return NONE;
+      case "attrs_set": {
+        const unpaint = this.data.paint(event, event.attrs);
+        if (provisional && event.created_by !== null)
+          this.#overlay(event.created_by).unpaint.push(unpaint);
+        return NONE;
+      }
+      case "inputs":
+        this.data.inputs.set(event.id, event.values);
+        return NONE;
+      case "run_params":
+        this.data.runParams = event.params;
+        return NONE;
       case "defaults":
         this.defaults = event.policy;
         return NONE;
@@ -174,17 +195,19 @@ export class RunState {
     if (!overlay) return;
     this.#overlays.delete(source);
     this.book.takeBack(overlay.mutations, overlay.promises);
+    for (const unpaint of overlay.unpaint.toReversed()) unpaint();
     for (const [from, to] of overlay.edges.toReversed()) this.graph.removeEdge(from, to);
     for (const id of overlay.nodes.toReversed()) {
       this.graph.removeNode(id);
       this.policies.delete(id);
+      this.data.forget(id);
     }
   }
 
   #overlay(source: NodeId): Overlay {
     let overlay = this.#overlays.get(source);
     if (!overlay) {
-      overlay = { nodes: [], edges: [], promises: [], mutations: [] };
+      overlay = { nodes: [], edges: [], promises: [], mutations: [], unpaint: [] };
       this.#overlays.set(source, overlay);
     }
     return overlay;
@@ -212,20 +235,39 @@ export class RunState {
     }
     return null;
   }
+
+  /** Why a task may not set these attrs: the node or edge does not exist, or a promise forbids it. */
+  #attrsRefusal(event: AttrsSet): Refusal | null {
+    const { node, edge } = event;
+    const target = edge === undefined ? `node ${node}` : `edge ${edgeKey(edge.from, edge.to)}`;
+    const exists =
+      edge === undefined ? this.graph.has(node ?? "") : !!this.graph.edge(edge.from, edge.to);
+    if (!exists) return { kind: "structural", message: `set_attrs names unknown ${target}` };
+    if (event.created_by === null) return null;
+    const violation = this.book.checkAttrs(event.created_by, event.attrs, `of ${target}`);
+    return violation === null ? null : { kind: "promise", violation };
+  }
 }
 
 const NONE: readonly Violation[] = [];
 
 const toMutation = (event: MutationEvent): Mutation | null => {
-  if (event.type === "promise_made" || event.created_by === null) return null;
-  return event.type === "node_added"
-    ? {
+  if (event.type === "promise_made" || event.type === "attrs_set" || event.created_by === null)
+    return null;
+  const source = event.created_by;
+  const attrs = event.attrs === undefined ? {} : { attrs: event.attrs };
+  switch (event.type) {
+    case "node_added":
+      return {
         kind: "add_node",
-        source: event.created_by,
+        source,
         id: event.id,
         run: event.run,
         args: event.args,
         params: event.params,
-      }
-    : { kind: "add_edge", source: event.created_by, from: event.from, to: event.to };
+        ...attrs,
+      };
+    case "edge_added":
+      return { kind: "add_edge", source, from: event.from, to: event.to, ...attrs };
+  }
 };

@@ -89,6 +89,7 @@ export const historyQueries = (db: Db) => {
      WHERE run_id = @run_id AND node_id = @id AND attempt = @attempt`,
   );
   const updateOutputs = db.prepare("UPDATE nodes SET outputs = ? WHERE run_id = ? AND id = ?");
+  const updateInputs = db.prepare("UPDATE nodes SET inputs = ? WHERE run_id = ? AND id = ?");
   const updateRun = db.prepare(
     "UPDATE runs SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
   );
@@ -159,6 +160,10 @@ export const historyQueries = (db: Db) => {
         flush();
         updateOutputs.run(JSON.stringify(event.values), runId, event.id);
         return;
+      case "inputs":
+        flush();
+        updateInputs.run(JSON.stringify(event.values), runId, event.id);
+        return;
       case "run_status":
         flush();
         updateRun.run(event.status, event.reason, at, runId);
@@ -167,6 +172,8 @@ export const historyQueries = (db: Db) => {
       case "defaults":
       case "preload":
       case "shapes":
+      case "attrs_set":
+      case "run_params":
         return;
     }
   };

@@ -119,4 +119,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE runs ADD COLUMN owner_started INTEGER;
   `,
+  // The inputs each node's latest attempt started with (JSON).
+  `
+  ALTER TABLE nodes ADD COLUMN inputs TEXT;
+  `,
 ];

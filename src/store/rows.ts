@@ -105,6 +105,8 @@ export const NodeStateSchema = z.object({
   next_attempt_at: z.string().nullable(),
   /** The node's outputs as the task sent them, or null. */
   outputs: z.unknown(),
+  /** The inputs its latest attempt started with, or null. */
+  inputs: z.unknown(),
   /** Every attempt of the node, oldest first; most nodes of a live run have none yet. */
   history: z.array(AttemptStateSchema),
 });

@@ -24,6 +24,7 @@ const provisionalNode = (event: NodeAdded): NodeState => ({
   finished_at: null,
   next_attempt_at: null,
   outputs: null,
+  inputs: null,
   history: [],
 });
 
@@ -50,7 +51,7 @@ export const statusQueries = (db: Db) => {
   const nodes = `(SELECT json_group_array(${jsonObjectSql(
     NodeStateSchema,
     { table: "nodes", alias: "n", key: "n.id" },
-    { provisional: "0", outputs: { json: "n.outputs" }, history },
+    { provisional: "0", outputs: { json: "n.outputs" }, inputs: { json: "n.inputs" }, history },
   )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run)`;
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,

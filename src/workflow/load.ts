@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
+import { impliedPredecessors } from "../data/bindings.js";
+import { dataIssues } from "../data/type-check.js";
 import { Graph } from "../graph/graph.js";
 import { checkTemplates, validatePromise } from "../promises/validate.js";
 import { duplicateKeys } from "../util/duplicate-keys.js";
@@ -45,7 +47,11 @@ export const loadWorkflow = (path: string): LoadResult => {
   const issues = [
     ...duplicateKeys(read.text),
     ...(result.success ? [] : zodIssues(result.error, "", WorkflowSchema)),
-    ...semanticIssues(result.success ? result.data : LooseWorkflowSchema.parse(parsed.value), dir),
+    ...semanticIssues(
+      result.success ? result.data : LooseWorkflowSchema.parse(parsed.value),
+      dir,
+      result.success ? result.data : null,
+    ),
   ];
   return issues.length > 0 || !result.success
     ? fail(issues)
@@ -151,7 +157,15 @@ const JSON_ERRORS: Record<string, string> = {
   EmptyFile: "the file is empty",
 };
 
-const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[] => {
+/**
+ * The graph checks, on what could be read of the file; the data checks (bindings,
+ * their types, run parameters) only on a file that passed the schema (`full`).
+ */
+const semanticIssues = (
+  workflow: WorkflowSkeleton,
+  dir: string,
+  full: Workflow | null,
+): WorkflowIssue[] => {
   const issues: WorkflowIssue[] = [];
   const ids = new Set<string>();
   // Many nodes often share one script: each file is looked at once.
@@ -173,7 +187,7 @@ const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[
       issues.push({ path: `nodes[${i}].run`, message: `file not found: ${node.run}` });
     }
   });
-  const edges: { from: string; to: string; path: string }[] = [];
+  const edges: { from: string; to: string; path: string; implied?: true }[] = [];
   workflow.nodes.forEach((node, i) => {
     node?.depends_on.forEach((from, j) => {
       if (from !== null) edges.push({ from, to: node.id, path: `nodes[${i}].depends_on[${j}]` });
@@ -181,6 +195,13 @@ const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[
   });
   workflow.edges.forEach((edge, i) => {
     if (edge !== null) edges.push({ ...edge, path: `edges[${i}]` });
+  });
+  // A binding from a named node implies its edge: one edge, however often it is also given.
+  full?.nodes.forEach((node, i) => {
+    for (const { name, from } of impliedPredecessors(node.inputs)) {
+      if (ids.has(from))
+        edges.push({ from, to: node.id, path: `nodes[${i}].inputs.${name}.node`, implied: true });
+    }
   });
   const graph = new Graph();
   for (const node of workflow.nodes) {
@@ -192,6 +213,7 @@ const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[
     if (unknown !== undefined) {
       issues.push({ path: edge.path, message: `names unknown node ${unknown}` });
     } else if (graph.edge(edge.from, edge.to)) {
+      if (edge.implied) continue;
       issues.push({ path: edge.path, message: `duplicate edge ${edge.from} -> ${edge.to}` });
     } else if (graph.wouldCycle(edge.from, edge.to)) {
       issues.push({
@@ -202,6 +224,7 @@ const semanticIssues = (workflow: WorkflowSkeleton, dir: string): WorkflowIssue[
       graph.addEdge(edge.from, edge.to, null);
     }
   }
+  if (full !== null) issues.push(...dataIssues(full.nodes, full.params));
   const nodeExists = (id: string) => ids.has(id);
   const shapes = workflow.shapes;
   for (const [name, set] of Object.entries(shapes)) {

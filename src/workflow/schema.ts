@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AttrsSchema, NodeDataShape, ParamDeclsSchema } from "../data/schema.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema, ShapesSchema } from "../promises/schema.js";
 import { PlainStringSchema } from "../util/printable.js";
@@ -16,7 +17,11 @@ export const ModuleNameSchema = z
     "expected a Python module name such as `json` or `pkg.module`",
   );
 
-export const EdgeSpecSchema = z.strictObject({ from: NodeIdSchema, to: NodeIdSchema });
+export const EdgeSpecSchema = z.strictObject({
+  from: NodeIdSchema,
+  to: NodeIdSchema,
+  attrs: AttrsSchema.optional(),
+});
 
 export const NodeSpecSchema = z.strictObject({
   id: NodeIdSchema,
@@ -28,6 +33,7 @@ export const NodeSpecSchema = z.strictObject({
   params: ParamsSchema.default({}),
   depends_on: z.array(NodeIdSchema).default([]),
   promises: z.array(NodePromiseSchema).default([]),
+  ...NodeDataShape,
   ...TaskPolicyShape,
 });
 
@@ -36,6 +42,8 @@ export const WorkflowSchema = z.strictObject({
   name: PlainStringSchema.min(1),
   nodes: z.array(NodeSpecSchema).min(1, "a workflow needs at least one node"),
   edges: z.array(EdgeSpecSchema).default([]),
+  /** Run parameters: `orch start --param NAME=VALUE` sets them, tasks read them. */
+  params: ParamDeclsSchema.default({}),
   promises: z.array(PromiseSchema).default([]),
   /** Modules a warm starter imports once for every `warm` task of the run. */
   preload: z.array(ModuleNameSchema).default([]),

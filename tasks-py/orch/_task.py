@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence, cast
 from ._channel import send as send_message
 from ._validate import (
     check_args,
+    check_attrs,
+    check_bindings,
     check_json_object,
     check_level,
     check_node_id,
@@ -121,6 +123,11 @@ def _parse_start(line: bytes) -> StartInfo:
     if not isinstance(params_obj, dict):
         raise bad("'node.params' is not an object")
     params = cast("dict[str, Any]", params_obj)
+    if not isinstance(msg.get("inputs", {}), dict):
+        raise bad("'inputs' is not an object")
+    run_obj = msg.get("run", {})
+    if not isinstance(run_obj, dict) or not isinstance(cast("dict[str, Any]", run_obj).get("params", {}), dict):
+        raise bad("'run' is not an object with 'params' an object")
     attempt: object = msg.get("attempt", 1)
     if isinstance(attempt, bool) or not isinstance(attempt, int) or attempt < 1:
         raise bad("'attempt' is not a positive integer")
@@ -239,6 +246,17 @@ class Task:
         return self._info().params
 
     @property
+    def inputs(self) -> dict[str, Any]:
+        """The node's inputs, resolved from its bindings when it started (``{}`` when it has none)."""
+        return cast("dict[str, Any]", self._info().raw.get("inputs", {}))
+
+    @property
+    def run_params(self) -> dict[str, Any]:
+        """The run's parameters (``orch start --param NAME=VALUE``, else their defaults)."""
+        run = cast("dict[str, Any]", self._info().raw.get("run", {}))
+        return cast("dict[str, Any]", run.get("params", {}))
+
+    @property
     def local(self) -> bool:
         """True when running by hand (local mode), not under orch."""
         return self._info().local
@@ -277,6 +295,10 @@ class Task:
         params: Mapping[str, Any] | None = None,
         promises: Sequence[Mapping[str, Any]] | None = None,
         *,
+        depends_on: Sequence[str] | None = None,
+        inputs: Mapping[str, Mapping[str, Any]] | None = None,
+        outputs: Mapping[str, Any] | None = None,
+        attrs: Mapping[str, Any] | None = None,
         timeout: float | None = None,
         retries: int | None = None,
         retry_delay: float | None = None,
@@ -288,7 +310,11 @@ class Task:
 
         ``args`` are command-line arguments for the script, ``params`` its start
         message's params, ``promises`` promises for the new node's own scope
-        (a promise without ``scope`` is about the new node). ``timeout`` and the
+        (a promise without ``scope`` is about the new node). ``depends_on``
+        adds edges from those nodes into it. ``inputs`` binds
+        its inputs (a binding from a named node also adds that node's edge to it),
+        ``outputs`` declares its outputs (JSON Schemas), ``attrs`` its cosmetic
+        attributes (docs/data.md). ``timeout`` and the
         retry settings override the workflow's ``defaults`` for the new node
         (docs/reliability.md). Returns ``id``.
         """
@@ -303,6 +329,14 @@ class Task:
         checked_promises = check_promises(promises, "add_node: promises")
         if checked_promises:
             message["promises"] = checked_promises
+        if depends_on:
+            message["depends_on"] = [check_node_id(d, "add_node: depends_on") for d in depends_on]
+        if inputs is not None:
+            message["inputs"] = check_bindings(inputs, "add_node: inputs")
+        if outputs is not None:
+            message["outputs"] = check_json_object(outputs, "add_node: outputs")
+        if attrs is not None:
+            message["attrs"] = check_attrs(attrs, "add_node: attrs")
         policy = {
             "timeout": timeout,
             "retries": retries,
@@ -322,14 +356,74 @@ class Task:
         self._send(message)
         return node_id
 
-    def add_edge(self, from_: str, to: str) -> None:
-        """Add edge ``from_ -> to``: ``to`` runs after ``from_``."""
-        message = {
+    def add_edge(self, from_: str, to: str, *, attrs: Mapping[str, Any] | None = None) -> None:
+        """Add edge ``from_ -> to``: ``to`` runs after ``from_``; ``attrs`` are its cosmetic attributes."""
+        message: dict[str, Any] = {
             "type": "add_edge",
             "from": check_node_id(from_, "add_edge: from"),
             "to": check_node_id(to, "add_edge: to"),
         }
+        if attrs is not None:
+            message["attrs"] = check_attrs(attrs, "add_edge: attrs")
         self._send(message)
+
+    def set_attrs(
+        self,
+        node: str | None = None,
+        *,
+        edge: tuple[str, str] | None = None,
+        **attrs: Any,
+    ) -> None:
+        """Set cosmetic attributes of an existing node, or of an edge ``(from, to)``.
+
+        ``task.set_attrs("load", color="green", label="loaded 3 rows")``; with
+        neither ``node`` nor ``edge``, the task's own node. Attributes change
+        nothing in execution; they are drawn by ``orch graph``.
+        """
+        message: dict[str, Any] = {"type": "set_attrs"}
+        if edge is not None:
+            if node is not None:
+                raise TypeError("set_attrs() takes a node or an edge, not both")
+            message["edge"] = {
+                "from": check_node_id(edge[0], "set_attrs: edge from"),
+                "to": check_node_id(edge[1], "set_attrs: edge to"),
+            }
+        else:
+            message["node"] = check_node_id(node if node is not None else self.node_id, "set_attrs: node")
+        message["attrs"] = check_attrs(attrs, "set_attrs: attrs")
+        self._send(message)
+
+    def map(
+        self,
+        items: Sequence[Any],
+        run: str,
+        *,
+        prefix: str,
+        input: str = "item",
+        then: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        outputs: Mapping[str, Any] | None = None,
+    ) -> list[str]:
+        """One node per element of ``items``: a map over a collection.
+
+        Node ``f"{prefix}-{i}"`` runs ``run`` with the element as its input
+        ``input`` (a ``{"value": element}`` binding), after this node, and before
+        ``then`` when given (which may gather their outputs through a glob
+        binding such as ``{"node": "PREFIX-*", "output": "y"}``). Only ordinary
+        ``add_node`` and ``add_edge`` messages are sent. Returns the new ids.
+        """
+        if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):  # pyright: ignore[reportUnnecessaryIsInstance]
+            raise TypeError(f"map() takes a list of items, got {type(items).__name__}: {items!r}")
+        ids: list[str] = []
+        for i, item in enumerate(items):
+            node_id = self.add_node(
+                f"{prefix}-{i}", run, params=params, inputs={input: {"value": item}}, outputs=outputs
+            )
+            self.add_edge(self.node_id, node_id)
+            if then is not None:
+                self.add_edge(node_id, then)
+            ids.append(node_id)
+        return ids
 
     def promise(self, scope: str = "$self", **rules: Any) -> None:
         """Promise ``rules`` for ``scope`` (``"$self"``, a node id or ``"*"``).

@@ -22,6 +22,10 @@ __all__ = [
     "check_promises",
     "check_scope",
     "check_level",
+    "ATTR_KEYS",
+    "ATTR_STYLES",
+    "check_attrs",
+    "check_bindings",
 ]
 
 #: Node ids: 1-128 letters, digits and ``._:-``.
@@ -163,3 +167,69 @@ def check_rule_keys(keys: Iterable[str], reserved: Iterable[str], what: str) -> 
     bad = sorted(set(keys) & set(reserved))
     if bad:
         raise ValueError(f"{what} cannot take {', '.join(repr(k) for k in bad)} as a rule")
+
+
+#: The cosmetic attributes a node or an edge may carry, and nothing else.
+ATTR_KEYS = ("label", "tooltip", "color", "fillcolor", "fontcolor", "penwidth", "style")
+#: The values of ``style``.
+ATTR_STYLES = ("solid", "dashed", "dotted", "bold")
+#: ``label`` and ``tooltip``: plain text, nothing that could start markup or end a string.
+PLAIN_TEXT_PATTERN = re.compile(r'[^\x00-\x1f\x7f-\x9f<>"\\&]*')
+#: Colours: a name (``red``, ``lightblue2``) or ``#rrggbb``/``#rrggbbaa``.
+COLOR_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9]{0,31}|#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?")
+#: The longest ``label`` or ``tooltip``.
+MAX_TEXT = 500
+#: The largest ``penwidth``.
+MAX_PENWIDTH = 20
+
+
+def _check_attr(key: str, value: object, what: str) -> object:
+    if key in ("label", "tooltip"):
+        if not isinstance(value, str):
+            raise TypeError(f"{what}[{key!r}] must be a str, got {_type_name(value)}: {value!r}")
+        if len(value) > MAX_TEXT or PLAIN_TEXT_PATTERN.fullmatch(value) is None:
+            raise ValueError(
+                f"{what}[{key!r}] {value!r}: expected plain text of at most {MAX_TEXT} characters "
+                'without control characters, <, >, ", \\ or &'
+            )
+    elif key in ("color", "fillcolor", "fontcolor"):
+        if not isinstance(value, str) or COLOR_PATTERN.fullmatch(value) is None:
+            raise ValueError(f"{what}[{key!r}] {value!r}: expected a colour name (red, lightblue2) or #rrggbb")
+    elif key == "penwidth":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= MAX_PENWIDTH:
+            raise ValueError(f"{what}['penwidth'] {value!r}: expected a number > 0 and <= {MAX_PENWIDTH}")
+    elif value not in ATTR_STYLES:
+        raise ValueError(f"{what}['style'] {value!r}: expected one of {', '.join(ATTR_STYLES)}")
+    return value
+
+
+def check_attrs(value: object, what: str = "attrs") -> dict[str, Any]:
+    """Cosmetic attributes: only :data:`ATTR_KEYS`, each value of its kind."""
+    attrs = check_json_object(value, what)
+    for key, item in attrs.items():
+        if key not in ATTR_KEYS:
+            raise ValueError(f"{what} has unknown key {key!r}: expected one of {', '.join(ATTR_KEYS)}")
+        _check_attr(key, item, what)
+    return attrs
+
+
+#: What a binding may say beside its source.
+_BINDING_EXTRAS = ("schema", "default")
+#: A binding's source: exactly one of these shapes.
+_BINDING_SOURCES = (("node",), ("node", "output"), ("param",), ("value",))
+
+
+def check_bindings(value: object, what: str = "inputs") -> dict[str, Any]:
+    """``inputs`` of ``add_node``: each binding one of the five forms, plus ``schema``/``default``."""
+    bindings = check_json_object(value, what)
+    for name, binding in bindings.items():
+        if not isinstance(binding, dict):
+            raise TypeError(f"{what}[{name!r}] must be a dict (a binding), got {_type_name(binding)}")
+        source = tuple(k for k in ("node", "output", "param", "value") if k in binding)
+        extra = sorted(set(cast("dict[str, Any]", binding)) - set(source) - set(_BINDING_EXTRAS))
+        if source not in _BINDING_SOURCES or extra:
+            raise ValueError(
+                f"{what}[{name!r}] {binding!r}: expected one of {{'node', 'output'}}, {{'node'}}, "
+                "{'param'}, {'value'}, each with optional 'schema' and 'default'"
+            )
+    return bindings

@@ -12,6 +12,7 @@ const node = (id: string, status: string, extra: object = {}) => ({
   started_at: null,
   finished_at: null,
   outputs: null,
+  inputs: null,
   history: [],
   ...extra,
 });

@@ -20,8 +20,22 @@ const run = (limits: string | null): RunRow => ({
 
 describe("the limits a run keeps", () => {
   it("are read back as they were stored", () => {
-    const limits = { maxLineLength: 100, maxNodes: 5, maxMutations: 7, killGrace: 0.5 };
+    const limits = {
+      maxLineLength: 100,
+      maxNodes: 5,
+      maxMutations: 7,
+      killGrace: 0.5,
+      maxOutput: 60,
+    };
     expect(limitsOfRun(run(JSON.stringify(limits)))).toEqual(limits);
+  });
+
+  it("give a run kept without an output limit the default one", () => {
+    const kept = { maxLineLength: 100, maxNodes: 5, maxMutations: 7, killGrace: 0.5 };
+    expect(limitsOfRun(run(JSON.stringify(kept)))).toEqual({
+      ...kept,
+      maxOutput: DEFAULT_LIMITS.maxOutput,
+    });
   });
 
   it("are the defaults for a run from before limits were kept", () => {

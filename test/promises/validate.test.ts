@@ -59,7 +59,7 @@ describe("validatePromise", () => {
       {
         path: "promises[1]",
         message:
-          "a promise needs at least one rule (nodes, edges, no_edges_from, no_edges_to or shape); this one constrains nothing",
+          "a promise needs at least one rule (nodes, edges, no_edges_from, no_edges_to, shape or attrs); this one constrains nothing",
       },
     ]);
   });
@@ -163,7 +163,7 @@ describe("zod messages", () => {
     expect(zodIssues({ scope: "A", nodez: false })).toEqual([
       [
         "",
-        'unknown key "nodez" in a promise: expected scope and the rules nodes, edges, no_edges_from, no_edges_to and shape',
+        'unknown key "nodez" in a promise: expected scope and the rules nodes, edges, no_edges_from, no_edges_to, shape and attrs',
       ],
     ]);
   });

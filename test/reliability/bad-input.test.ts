@@ -133,14 +133,14 @@ os.write(1, b'{"type":"log","message":"fine"}\\n' + bad[int(sys.argv[1])].encode
     }
   });
 
-  it("fails the task on a 2 MiB line under the default limit of 1 MiB", async () => {
+  it("fails the task on an 18 MiB line under the default limit of 17 MiB (--max-output plus 1 MiB)", async () => {
     const { result, s } = await runWorkflow([{ id: "a", run: "a.py" }], {
-      "a.py": raw(`b"y" * (2 * 1024 * 1024) + b"\\n"`),
+      "a.py": raw(`b"y" * (18 * 1024 * 1024) + b"\\n"`),
     });
     expect(result.exitCode).toBe(1);
     const a = nodeOf(s, "a");
     expect(a.status).toBe("failed");
-    expect(a.reason).toMatch(/stdout line 1 is longer than the limit of 1048576 characters/);
+    expect(a.reason).toMatch(/stdout line 1 is longer than the limit of 17825792 characters/);
   });
 
   it("survives binary data and invalid UTF-8, and still reads the messages after it", async () => {

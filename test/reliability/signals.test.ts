@@ -275,7 +275,11 @@ for i in range(10):
     const db = openReadOnly(sb.db);
     const limits = db.prepare("SELECT limits FROM runs WHERE id = 'r2'").pluck().get();
     db.close();
-    expect(JSON.parse(String(limits))).toMatchObject({ maxNodes: 50, maxLineLength: 1048576 });
+    expect(JSON.parse(String(limits))).toMatchObject({
+      maxNodes: 50,
+      maxLineLength: 17825792,
+      maxOutput: 16777216,
+    });
   });
 });
 

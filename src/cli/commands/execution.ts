@@ -1,6 +1,6 @@
 import { dirname } from "node:path";
 import { type EngineOptions, executeRun, type RunOutcome } from "../../engine/execute.js";
-import { DEFAULT_LIMITS, type EngineLimits } from "../../engine/limits.js";
+import { DEFAULT_LIMITS, type EngineLimits, lineLimitFor } from "../../engine/limits.js";
 import { abandonRun } from "../../engine/ownership.js";
 import { resolvePython } from "../../engine/python.js";
 import type { RotatingLog } from "../../log/rotating-log.js";
@@ -19,6 +19,7 @@ export interface ExecutionArgs extends GlobalArgs {
   readonly "max-mutations"?: number | undefined;
   readonly "kill-grace"?: number | undefined;
   readonly parallel?: number | undefined;
+  readonly "max-output"?: number | undefined;
 }
 
 // The limits have no yargs defaults: a limit not given is the run's own on
@@ -36,7 +37,11 @@ export const executionOptions = {
   },
   "max-line": {
     type: "number",
-    describe: `longest stdout line a task may write, in characters ${byDefault(DEFAULT_LIMITS.maxLineLength)}`,
+    describe: `longest stdout line a task may write, in characters ${byDefault(DEFAULT_LIMITS.maxLineLength)}; with --max-output alone, that plus 1 MiB`,
+  },
+  "max-output": {
+    type: "number",
+    describe: `largest output value a task may give, in bytes of JSON ${byDefault(DEFAULT_LIMITS.maxOutput)}`,
   },
   "max-nodes": {
     type: "number",
@@ -60,12 +65,17 @@ const positive = (name: string, value: number | undefined, fallback: number): nu
 };
 
 /** The limits to execute with: each one given on the command line, else `base`'s. */
-const limitsFrom = (args: ExecutionArgs, base: EngineLimits): EngineLimits => ({
-  maxLineLength: positive("max-line", args["max-line"], base.maxLineLength),
-  maxNodes: positive("max-nodes", args["max-nodes"], base.maxNodes),
-  maxMutations: positive("max-mutations", args["max-mutations"], base.maxMutations),
-  killGrace: positive("kill-grace", args["kill-grace"], base.killGrace),
-});
+const limitsFrom = (args: ExecutionArgs, base: EngineLimits): EngineLimits => {
+  const maxOutput = positive("max-output", args["max-output"], base.maxOutput);
+  const lineBase = args["max-output"] === undefined ? base.maxLineLength : lineLimitFor(maxOutput);
+  return {
+    maxLineLength: positive("max-line", args["max-line"], lineBase),
+    maxNodes: positive("max-nodes", args["max-nodes"], base.maxNodes),
+    maxMutations: positive("max-mutations", args["max-mutations"], base.maxMutations),
+    killGrace: positive("kill-grace", args["kill-grace"], base.killGrace),
+    maxOutput,
+  };
+};
 
 /** What a run needs from the command line, checked before anything is registered or run. */
 export interface ExecutionSetup {

@@ -48,6 +48,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     // Loaded here, not at start-up: the renderers pull in a WebAssembly Graphviz
     // that the other commands do not need.
     const { computeEnvelope } = await import("../../envelope/envelope.js");
+    const { withData } = await import("../../data/envelope-data.js");
     const { formatFromPath, renderEnvelope } = await import("../../render/index.js");
     const out = required(args.out, "--out FILE", "orch graph [RUN | WORKFLOW.json] --out FILE");
     const format = formatFromPath(out);
@@ -76,7 +77,10 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
         store.close();
       }
     }
-    const envelope = computeEnvelope(state.graph, state.book, { expand: args.expand ?? false });
+    const envelope = withData(
+      computeEnvelope(state.graph, state.book, { expand: args.expand ?? false }),
+      state.data,
+    );
     writeFileSync(out, await renderEnvelope(envelope, format, { title }));
     const nodes = envelope.nodes.reduce((n, node) => n + node.count, 0);
     const stacks = nodes === envelope.nodes.length ? "" : ` (drawn as ${envelope.nodes.length})`;

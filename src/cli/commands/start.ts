@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
+import { resolveRunParams } from "../../data/run-params.js";
 import { registerRun } from "../../engine/register.js";
 import { printable } from "../../util/printable.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
@@ -15,6 +16,7 @@ import {
 interface StartArgs extends ExecutionArgs {
   readonly workflow?: string | undefined;
   readonly "run-id"?: string | undefined;
+  readonly param?: readonly string[] | undefined;
 }
 
 /** Run ids: 1–128 letters, digits and `._:-`, not starting with `.` (so never `.` or `..`). */
@@ -39,11 +41,19 @@ export const startCommand: CommandModule<object, StartArgs> = {
     y
       .positional("workflow", { type: "string", describe: "the workflow JSON file" })
       .option("run-id", { type: "string", describe: "id for the new run (default: generated)" })
+      .option("param", {
+        type: "string",
+        array: true,
+        describe:
+          "a run parameter, NAME=VALUE (VALUE as JSON when it parses, else text); repeatable",
+      })
       .options(executionOptions) as never,
   handler: async (args) => {
     const file = required(args.workflow, "WORKFLOW", "orch start WORKFLOW.json [--run-id ID]");
     const loaded = loadWorkflow(file);
     if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
+    const params = resolveRunParams(loaded.value.workflow.params, args.param ?? []);
+    if (!params.ok) throw new UsageError(params.problems.join("\n"));
     const runId = args["run-id"] ?? newRunId();
     if (!RUN_ID_PATTERN.test(runId)) {
       throw new UsageError(
@@ -61,6 +71,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
           runId,
           relative(process.cwd(), loaded.value.file) || loaded.value.file,
           setup,
+          params.params,
         );
       } catch (error) {
         // Another `orch start --run-id` of the same id got there between the check and here.
