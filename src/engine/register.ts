@@ -14,7 +14,9 @@ import { type EngineLimits, keepLimits } from "./limits.js";
 export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): RunEvent[] => {
   const { workflow } = loaded;
   const events: RunEvent[] = [];
-  if (Object.keys(workflow.defaults).length > 0)
+  if (workflow.runtime_executors)
+    events.push({ type: "defaults", policy: workflow.defaults, runtime_executors: true });
+  else if (Object.keys(workflow.defaults).length > 0)
     events.push({ type: "defaults", policy: workflow.defaults });
   for (const node of workflow.nodes) {
     const policy = policyOf(node);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ExecutorSpec, ExecutorSpecSchema } from "./executor-spec.js";
 
 /**
  * How a task is run: its time limit and what happens when it fails. Each field
@@ -15,6 +16,9 @@ export const TaskPolicyShape = {
   backoff: z.number().min(1).describe("each retry waits this many times longer").optional(),
   retry_delay_max: z.number().nonnegative().describe("cap on the wait, in seconds").optional(),
   jitter: z.number().min(0).max(1).describe("random spread of each wait, as a fraction").optional(),
+  executor: ExecutorSpecSchema.describe(
+    "where the task runs: local (the default), a container or a Slurm cluster",
+  ).optional(),
 };
 
 export const TaskPolicySchema = z.strictObject(TaskPolicyShape);
@@ -27,6 +31,7 @@ export interface ResolvedPolicy {
   readonly backoff: number;
   readonly retryDelayMax: number;
   readonly jitter: number;
+  readonly executor: ExecutorSpec;
 }
 
 /** Defaults when neither the node nor the workflow says: no timeout, no retries. */
@@ -37,6 +42,7 @@ export const resolvePolicy = (node: TaskPolicy, defaults: TaskPolicy): ResolvedP
   backoff: node.backoff ?? defaults.backoff ?? 2,
   retryDelayMax: node.retry_delay_max ?? defaults.retry_delay_max ?? 300,
   jitter: node.jitter ?? defaults.jitter ?? 0.1,
+  executor: node.executor ?? defaults.executor ?? "local",
 });
 
 /**

@@ -26,6 +26,11 @@ export const WorkflowSchema = z.strictObject({
   promises: z.array(PromiseSchema).default([]),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
+  /**
+   * Whether a task may give the nodes it adds another executor than its own
+   * (or other container mounts). Off, a sandboxed task cannot add an unsandboxed one.
+   */
+  runtime_executors: z.boolean().default(false),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;
