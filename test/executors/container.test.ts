@@ -45,7 +45,7 @@ describeWithEngine("podman", unavailable, () => {
     expect(end).toEqual({ kind: "exited", code: 0, signal: null });
     expect(outputOf(messages)).toEqual({
       cwd: "/work",
-      in_container: true,
+      sdk: "/opt/orch/sdk",
       slurm_job: null,
       node: "probe:a",
     });
