@@ -14,9 +14,16 @@ import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
 import type { EngineLimits } from "./limits.js";
 import type { ProgressListener } from "./progress.js";
+import { RunExecutors } from "./run-executors.js";
 import { Scheduler } from "./scheduler.js";
 import { Spawner } from "./spawner.js";
-import { launchTask, type RunningTask, type TaskExit } from "./task-process.js";
+import {
+  executorStarter,
+  launchTask,
+  localStarter,
+  type RunningTask,
+  type TaskExit,
+} from "./task-process.js";
 
 export interface EngineOptions {
   readonly store: Store;
@@ -127,9 +134,12 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     const logPath = join(options.logsDir, `${id}.${attempt}.log`);
     const session = new AttemptSession(state, id, limits);
     const script = resolve(options.dir, node.run);
+    const executor = executors.forSpec(state.policy(id).executor);
     const task = existsSync(script)
       ? launchTask(
-          spawner,
+          executor === null
+            ? localStarter(spawner)
+            : executorStarter(executor, { runId, nodeId: id, attempt }),
           {
             python: options.python,
             script,
@@ -365,7 +375,13 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   };
 
   const spawner = new Spawner(options.python);
+  const executors = new RunExecutors(spawner);
   try {
+    await executors.cleanupLeftovers(
+      runId,
+      store.attempts.listAttempts(runId).filter((row) => row.status === "lost"),
+      (node) => state.policy(node).executor,
+    );
     for (;;) {
       if (stopRequest !== null) return endRun("interrupted", stopRequest);
       const next = scheduler.next();

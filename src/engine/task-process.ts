@@ -1,9 +1,11 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { resolve as absolutePath } from "node:path";
+import type { Readable } from "node:stream";
 import split2 from "split2";
+import type { Executor } from "../executors/executor.js";
 import { type DecodedLine, decodeLine } from "../protocol/decode.js";
 import type { StartMessage } from "../protocol/messages.js";
-import type { Spawner } from "./spawner.js";
+import type { ProcessEnd, Spawner, SpawnRequest } from "./spawner.js";
 
 export interface TaskLaunch {
   readonly python: string;
@@ -52,13 +54,70 @@ export interface RunningTask {
   kill(reason: string, mode?: "now" | "graceful"): void;
 }
 
+/** A started task process as `launchTask` drives it, wherever it runs. */
+export interface StartedProcess {
+  /** Its pid on this machine (its group's id), or null when it runs elsewhere or never ran. */
+  readonly pid: Promise<number | null>;
+  readonly stdout: Readable;
+  readonly end: Promise<ProcessEnd>;
+  /** Ask it to stop (SIGTERM). */
+  terminate(): void;
+  /** Stop it and everything it started, at once. */
+  kill(): void;
+  stopReading(): void;
+}
+
+export type ProcessStarter = (request: SpawnRequest) => StartedProcess;
+
+/** Tasks as processes of this machine, each in its own process group, through the run's spawner. */
+export const localStarter =
+  (spawner: Spawner): ProcessStarter =>
+  (request) => {
+    const child = spawner.spawn(request);
+    return {
+      ...child,
+      stopReading: () => child.stopReading(),
+      terminate: () => signalGroup(child.pid, "SIGTERM"),
+      kill: () => signalGroup(child.pid, "SIGKILL"),
+    };
+  };
+
+/** Tasks handed to an executor (a container, a Slurm job): it owns their stopping. */
+export const executorStarter =
+  (
+    executor: Executor,
+    attempt: { readonly runId: string; readonly nodeId: string; readonly attempt: number },
+  ): ProcessStarter =>
+  (request) => {
+    const task = executor.start({
+      ...attempt,
+      argv: request.argv,
+      cwd: request.cwd,
+      env: Object.fromEntries(
+        Object.entries(request.env).filter(
+          (entry): entry is [string, string] => entry[1] !== undefined,
+        ),
+      ),
+      stdin: request.stdin,
+      logPath: request.stderrPath,
+    });
+    return {
+      pid: Promise.resolve(null),
+      stdout: task.stdout,
+      end: task.end,
+      terminate: () => task.terminate(),
+      kill: () => task.kill(),
+      stopReading: () => task.stopReading(),
+    };
+  };
+
 /**
- * Start one attempt of a task (no shell) through the run's spawner, write the
- * start message to its stdin, decode its stdout line by line and hand each line
- * to `onLine` as it arrives.
+ * Start one attempt of a task (no shell) with `start`, write the start message
+ * to its stdin, decode its stdout line by line and hand each line to `onLine` as
+ * it arrives.
  */
 export const launchTask = (
-  spawner: Spawner,
+  start: ProcessStarter,
   launch: TaskLaunch,
   onLine: (line: DecodedLine) => LineVerdict,
 ): RunningTask => {
@@ -73,7 +132,7 @@ export const launchTask = (
   const note = (text: string) => logLine(`[orch] ${text}`);
   // Its own process group (a new session) lets orch stop the task and everything
   // it started at once.
-  const child = spawner.spawn({
+  const child = start({
     argv: [launch.python, launch.script, ...launch.args],
     cwd: absolutePath(launch.cwd),
     env: launch.env,
@@ -92,11 +151,11 @@ export const launchTask = (
     killedBecause = reason;
     note(`killed: ${reason}`);
     if (mode === "now") {
-      signalGroup(child.pid, "SIGKILL");
+      child.kill();
       return;
     }
-    signalGroup(child.pid, "SIGTERM");
-    graceTimer = setTimeout(() => signalGroup(child.pid, "SIGKILL"), launch.killGrace * 1000);
+    child.terminate();
+    graceTimer = setTimeout(() => child.kill(), launch.killGrace * 1000);
   };
   // Processes the task left behind in its group end with it. One that escaped
   // the group (setsid) gets a moment, then its hold on stdout is cut so orch
