@@ -1,11 +1,10 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { resolve as absolutePath } from "node:path";
-import type { Readable } from "node:stream";
 import split2 from "split2";
-import type { Executor } from "../executors/executor.js";
+import type { Executor, ExecutorTask } from "../executors/executor.js";
 import { type DecodedLine, decodeLine } from "../protocol/decode.js";
 import type { StartMessage } from "../protocol/messages.js";
-import type { ProcessEnd, Spawner, SpawnRequest } from "./spawner.js";
+import type { Spawner, SpawnRequest } from "./spawner.js";
 
 export interface TaskLaunch {
   readonly python: string;
@@ -54,18 +53,14 @@ export interface RunningTask {
   kill(reason: string, mode?: "now" | "graceful"): void;
 }
 
-/** A started task process as `launchTask` drives it, wherever it runs. */
-export interface StartedProcess {
-  /** Its pid on this machine (its group's id), or null when it runs elsewhere or never ran. */
+/**
+ * A started task process as `launchTask` drives it, wherever it runs: an
+ * executor's task with, instead of its handle, its pid on this machine (its
+ * group's id), or null when it runs elsewhere or never ran.
+ */
+export type StartedProcess = Omit<ExecutorTask, "handle"> & {
   readonly pid: Promise<number | null>;
-  readonly stdout: Readable;
-  readonly end: Promise<ProcessEnd>;
-  /** Ask it to stop (SIGTERM). */
-  terminate(): void;
-  /** Stop it and everything it started, at once. */
-  kill(): void;
-  stopReading(): void;
-}
+};
 
 export type ProcessStarter = (request: SpawnRequest) => StartedProcess;
 

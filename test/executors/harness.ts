@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import split2 from "split2";
-import { describe, it } from "vitest";
+import { afterEach, beforeEach, describe, it } from "vitest";
 import type { Spawner } from "../../src/engine/spawner.js";
 import type { Executor, ExecutorEnd, ExecutorTask } from "../../src/executors/executor.js";
 import { SDK_DIR } from "../../src/package-root.js";
@@ -55,6 +55,40 @@ export const scratchWorkflow = (): { readonly dir: string; readonly logs: string
 };
 
 export const removeScratch = (dir: string): void => rmSync(dir, { recursive: true, force: true });
+
+/** A fresh scratch workflow folder for each test of the file, removed after it. */
+export const useScratch = (): (() => { readonly dir: string; readonly logs: string }) => {
+  let current = { dir: "", logs: "" };
+  beforeEach(() => {
+    current = scratchWorkflow();
+  });
+  afterEach(() => removeScratch(current.dir));
+  return () => current;
+};
+
+/** How an attempt of the probe ends when PATH holds none of the engines' commands. */
+export const endWithoutEngines = async (
+  makeExecutor: () => Executor,
+  dir: string,
+): Promise<ExecutorEnd> => {
+  const saved = process.env.PATH;
+  process.env.PATH = "/nonexistent";
+  try {
+    const task = makeExecutor().start({
+      runId: "no-engine",
+      nodeId: "n",
+      attempt: 1,
+      argv: ["python3", join(dir, "tasks/probe.py")],
+      cwd: dir,
+      env: {},
+      stdin: "{}\n",
+      logPath: join(dir, "logs", "n.log"),
+    });
+    return await task.end;
+  } finally {
+    process.env.PATH = saved;
+  }
+};
 
 export interface StartedProbe {
   readonly task: ExecutorTask;
@@ -120,6 +154,16 @@ export const startProbe = (
   };
   const ended = Promise.all([task.end, drained]).then(([end]) => ({ end, messages }));
   return { task, messages, logPath, waitFor, ended };
+};
+
+/** Start the probe in its sleeping mode and wait until it says it is ready. */
+export const startSleeper = async (
+  executor: Executor,
+  options: { readonly dir: string; readonly runId: string; readonly nodeId: string },
+): Promise<StartedProbe> => {
+  const probe = startProbe(executor, { ...options, params: { mode: "sleep" } });
+  await probe.waitFor((m) => m.type === "log" && m.message === "ready");
+  return probe;
 };
 
 export const outputOf = (messages: readonly Record<string, unknown>[]) =>

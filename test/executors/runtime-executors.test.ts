@@ -55,14 +55,14 @@ describe("the executor of a node added at runtime", () => {
   });
 
   it("may not be another one (local, other mounts) unless the workflow sets runtime_executors", () => {
-    const escape = { type: "add_node", id: "free", run: "c.py", executor: "local" };
+    const unsandboxed = { type: "add_node", id: "free", run: "c.py", executor: "local" };
     const mounts = {
       type: "add_node",
       id: "wider",
       run: "c.py",
       executor: { container: { image: "python:3.11", mounts: [{ source: "/", target: "/host" }] } },
     };
-    for (const message of [escape, mounts]) {
+    for (const message of [unsandboxed, mounts]) {
       const { state, verdicts } = session(false, [message]);
       expect(verdicts).toEqual([
         {
@@ -74,7 +74,7 @@ describe("the executor of a node added at runtime", () => {
       ]);
       expect(state.graph.has(message.id)).toBe(false);
     }
-    const allowed = session(true, [escape]);
+    const allowed = session(true, [unsandboxed]);
     expect(allowed.verdicts).toEqual([{ stop: false }]);
     expect(allowed.state.policy("free").executor).toBe("local");
   });
