@@ -15,7 +15,9 @@ import { thisProcess } from "./ownership.js";
 export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): RunEvent[] => {
   const { workflow } = loaded;
   const events: RunEvent[] = [];
-  if (Object.keys(workflow.defaults).length > 0)
+  if (workflow.runtime_executors)
+    events.push({ type: "defaults", policy: workflow.defaults, runtime_executors: true });
+  else if (Object.keys(workflow.defaults).length > 0)
     events.push({ type: "defaults", policy: workflow.defaults });
   if (workflow.preload.length > 0) events.push({ type: "preload", modules: workflow.preload });
   for (const node of workflow.nodes) {
