@@ -3,6 +3,8 @@
  * guarantees as local tasks (protocol, logs, retries, timeouts), and nothing left
  * running after a timeout or after a kill -9 of orch followed by a resume.
  */
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { resolvePython } from "../../src/engine/python.js";
 import { Spawner } from "../../src/engine/spawner.js";
@@ -152,3 +154,41 @@ for (const { label, spec, unavailable, leftover } of engines) {
     });
   });
 }
+
+/** Waits until the workflow folder holds `release`, then succeeds. */
+const HELD = `import os, time
+from orch import task
+while not os.path.exists("release"):
+    time.sleep(0.1)
+task.output(node=task.node_id)
+`;
+
+const slurm = engines.find((engine) => engine.label === "slurm")!;
+describeWithEngine("orch --parallel with slurm nodes", slurm.unavailable, () => {
+  it("--parallel 4 keeps four Slurm jobs in the queue at once", async () => {
+    const sb = scratch();
+    const ids = ["j0", "j1", "j2", "j3"];
+    const file = sb.write({
+      "w/workflow.json": workflow(
+        "four-jobs",
+        ids.map((id) => ({ id, run: "held.py" })),
+        { defaults: { executor: slurm.spec } },
+      ),
+      "w/held.py": HELD,
+    });
+    const orch = sb.spawn("start", file, "--run-id", "p4", "--parallel", "4");
+    const names = ids.map((id) => attemptName("p4", id, 1));
+    const queued = async () =>
+      (await lines(["squeue", "-h", "-o", "%j"])).filter((name) => names.includes(name));
+    // Every task waits for the release: the four jobs are queued together or never.
+    await eventually(async () => (await queued()).length === 4);
+    writeFileSync(join(dirname(file), "release"), "");
+    const result = await orch;
+    expect(result.exitCode).toBe(0);
+    const s = await status(sb, "p4");
+    expect(s.nodes.map((node) => [node.id, node.status]).sort()).toEqual(
+      ids.map((id) => [id, "succeeded"]),
+    );
+    expect(await queued()).toEqual([]);
+  });
+});
