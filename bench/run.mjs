@@ -4,8 +4,9 @@
 //
 //   node bench/run.mjs [--smoke] [--only NAME,...] [--reps N] [--cli PATH] [--out FILE] [--keep]
 //
-// NAME is one of: chain, wide, mutations, dynamic, live (status + graph),
-// unpromised (`orch graph` of a chain without promises, before its run);
+// NAME is one of: chain, wide, parallel, mutations, dynamic, live (status + graph),
+// unpromised (`orch graph` of a chain without promises, before its run), executors
+// (tasks in podman containers and Slurm jobs, against the same commands by hand);
 // --reps N runs every workload N times instead of its default.
 // Needs the build (`make build`); `make bench` / `make bench-smoke` run it.
 // Progress goes to stderr; the table to stdout; everything to --out as JSON
@@ -71,6 +72,7 @@ const CONFIG = opts.smoke
       ],
       live: [{ n: 10_000, samples: 3 }],
       unpromised: { n: 10_000 },
+      executors: { n: 3, reps: 1 },
       graphReps: 1,
     }
   : {
@@ -90,6 +92,7 @@ const CONFIG = opts.smoke
         { n: 10_000, samples: 15 },
       ],
       unpromised: { n: 10_000 },
+      executors: { n: 20, reps: 3 },
       graphReps: 3,
     };
 if (opts.reps !== undefined) {
@@ -104,12 +107,22 @@ if (opts.reps !== undefined) {
     ...CONFIG.parallel,
     CONFIG.mutations,
     ...CONFIG.dynamic,
+    CONFIG.executors,
   ])
     c.reps = reps;
   CONFIG.graphReps = reps;
 }
 
-const ALL = ["chain", "wide", "parallel", "mutations", "dynamic", "live", "unpromised"];
+const ALL = [
+  "chain",
+  "wide",
+  "parallel",
+  "mutations",
+  "dynamic",
+  "live",
+  "unpromised",
+  "executors",
+];
 const selected = new Set(opts.only ? opts.only.split(",").map((s) => s.trim()) : ALL);
 for (const name of selected) {
   if (!ALL.includes(name)) {
@@ -125,6 +138,7 @@ if (!existsSync(CLI)) {
 }
 const SDK = join(REPO, "tasks-py");
 const BASELINE_LOOP = join(BENCH_DIR, "baseline-loop.sh");
+const COMMAND_LOOP = join(BENCH_DIR, "baseline-command-loop.sh");
 const NODE_LOOP = join(BENCH_DIR, "baseline-node-loop.mjs");
 const MEMORY = detectMemoryMode();
 const PYTHON = execFileSync(
@@ -379,6 +393,117 @@ const parallelWide = async ({ n, reps }) => {
     verdict: judged ? verdict(p1 / p2 >= 1.8) : "(size not judged)",
     note: `"baseline" is orch --parallel 1, "ratio" the speed-up; runs: ${spread(wall["orch -p1"])} and ${spread(wall["orch -p2"])}`,
   });
+};
+
+// ---------------------------------------------------------------- executors
+
+const TEST_IMAGE = process.env.ORCH_TEST_IMAGE ?? "localhost/orch-python:test";
+
+/** Whether `argv` runs and exits 0 (an engine's presence). */
+const runs = (argv) => {
+  try {
+    execFileSync(argv[0], argv.slice(1), { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A chain of `n` trivial tasks in podman containers and as Slurm jobs, against
+ * the same `podman run` / `srun` of the same script by hand in a bash loop: what
+ * orch adds to an executor's own cost per task.
+ */
+const executorLoops = async ({ n, reps }) => {
+  const kinds = [
+    {
+      name: "podman",
+      available: runs(["podman", "image", "exists", TEST_IMAGE]),
+      setup: "scripts/setup-executors.sh podman image",
+      executor: { container: { image: TEST_IMAGE, engine: "podman" } },
+      byHand: (dir) => [
+        "podman",
+        "run",
+        "-i",
+        "--rm",
+        "--init",
+        "--network",
+        "none",
+        "--workdir",
+        "/work",
+        "--mount",
+        `type=bind,source=${dir},target=/work`,
+        "--mount",
+        `type=bind,source=${SDK},target=/opt/orch/sdk,readonly`,
+        "--env",
+        "PYTHONPATH=/opt/orch/sdk",
+        TEST_IMAGE,
+        "python3",
+        "-u",
+        "tasks/hello.py",
+      ],
+    },
+    {
+      name: "slurm",
+      available: runs(["scontrol", "ping"]),
+      setup: "scripts/setup-executors.sh slurm",
+      executor: { slurm: {} },
+      byHand: (dir) => ["srun", "-N1", "-n1", "python3", "-u", join(dir, "tasks/hello.py")],
+    },
+  ];
+  for (const kind of kinds) {
+    if (!kind.available) {
+      fail(`executors ${kind.name}: not available here (${kind.setup} sets it up)`);
+      continue;
+    }
+    const nodes = Array.from({ length: n }, (_, i) => ({
+      id: `t-${i}`,
+      run: "tasks/hello.py",
+      ...(i > 0 ? { depends_on: [`t-${i - 1}`] } : {}),
+    }));
+    const dir = workdir(`executor-${kind.name}-${n}`, {
+      name: `bench-${kind.name}-${n}`,
+      defaults: { executor: kind.executor },
+      nodes,
+    });
+    const wall = { byHand: [], orch: [] };
+    for (let r = 0; r < reps; r++) {
+      const hand = await measure(
+        "bash",
+        [COMMAND_LOOP, String(n), "start.json", join(dir, "baseline.log"), ...kind.byHand(dir)],
+        { cwd: dir, env: TASK_ENV, memoryMode: MEMORY },
+      );
+      if (hand.code !== 0) return fail(describeFailure(`executors ${kind.name}: by hand`, hand));
+      const db = join(dir, `rep-${r}`, "orch.db");
+      const res = await orch(startArgs(dir, db), { cwd: dir, stdoutFile: PROGRESS_LOG(dir) });
+      if (res.code !== 0) return fail(describeFailure(`executors ${kind.name}: orch`, res));
+      rmSync(dirname(db), { recursive: true, force: true });
+      wall.byHand.push(hand.ms);
+      wall.orch.push(res.ms);
+      log(
+        `executors ${kind.name} ${n} rep ${r + 1}/${reps}: by hand ${fmtMs(hand.ms)}, orch ${fmtMs(res.ms)}`,
+      );
+    }
+    raw[`executor-${kind.name}-${n}`] = { by_hand_ms: wall.byHand, orch_ms: wall.orch };
+    const b = median(wall.byHand);
+    const o = median(wall.orch);
+    rows.push({
+      workload: `chain in ${kind.name === "podman" ? "podman containers" : "Slurm jobs"}`,
+      size: fmtInt(n),
+      reps,
+      baseline: fmtMs(b),
+      orch: fmtMs(o),
+      ratio: fmtRatio(o / b),
+      target: "(info)",
+      verdict: "n/a",
+      note:
+        `baseline: \`${kind
+          .byHand(dir)
+          .slice(0, kind.name === "podman" ? 3 : 1)
+          .join(" ")} …\` of the same script by hand, ` +
+        `${fmtMs(b / n)} per task; orch costs ${perTask(o - b, n)}`,
+    });
+  }
 };
 
 // ---------------------------------------------------------------- mutations
@@ -889,6 +1014,7 @@ const main = async () => {
   if (selected.has("mutations")) await mutations(CONFIG.mutations);
   if (selected.has("live")) for (const c of CONFIG.live) await liveRun(c);
   if (selected.has("unpromised")) await unpromisedChain(CONFIG.unpromised);
+  if (selected.has("executors")) await executorLoops(CONFIG.executors);
   if (selected.has("dynamic")) {
     const [a, b] = CONFIG.dynamic;
     const small = await dynamicChain(a.n, a.reps);

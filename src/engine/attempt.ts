@@ -62,7 +62,7 @@ export class AttemptSession {
   #handle(message: TaskMessage, line: number): LineVerdict {
     switch (message.type) {
       case "add_node": {
-        const policy = policyOf(message);
+        const policy = this.state.runtimePolicy(this.node, policyOf(message));
         const verdict = this.#propose({
           type: "node_added",
           id: message.id,

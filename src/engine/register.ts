@@ -24,7 +24,9 @@ export const registrationEvents = (
   const events: RunEvent[] = [];
   if (Object.keys(runParams).length > 0)
     events.push({ type: "run_params", params: { ...runParams } });
-  if (Object.keys(workflow.defaults).length > 0)
+  if (workflow.runtime_executors)
+    events.push({ type: "defaults", policy: workflow.defaults, runtime_executors: true });
+  else if (Object.keys(workflow.defaults).length > 0)
     events.push({ type: "defaults", policy: workflow.defaults });
   if (workflow.preload.length > 0) events.push({ type: "preload", modules: workflow.preload });
   for (const node of workflow.nodes) {

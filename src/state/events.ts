@@ -108,6 +108,8 @@ export const RunParamsSetSchema = z.strictObject({
 export const DefaultsSetSchema = z.strictObject({
   type: z.literal("defaults"),
   policy: TaskPolicySchema,
+  /** The workflow lets tasks choose the executor of the nodes they add. */
+  runtime_executors: z.boolean().optional(),
 });
 
 /** The modules warm tasks' interpreter imports once, recorded at registration. */

@@ -4,6 +4,7 @@ import type { NodeId } from "../graph/ids.js";
 import { type Mutation, structuralError } from "../graph/mutations.js";
 import { PromiseBook } from "../promises/book.js";
 import type { Violation } from "../promises/types.js";
+import { describeExecutor, sameExecutor } from "../workflow/executor-spec.js";
 import { type ResolvedPolicy, resolvePolicy, type TaskPolicy } from "../workflow/policy.js";
 import type { AttrsSet, MutationEvent, RunEvent } from "./events.js";
 import type { RunStatus } from "./run-status.js";
@@ -45,6 +46,8 @@ export class RunState {
   readonly data = new RunData();
   defaults: TaskPolicy = {};
   preload: readonly string[] = [];
+  /** Whether tasks may give the nodes they add another executor than their own. */
+  runtimeExecutors = false;
   status: RunStatus = "running";
   reason: string | null = null;
 
@@ -64,6 +67,10 @@ export class RunState {
     if (foreign !== null) return { kind: "structural", message: foreign };
     const violation = this.book.check(mutation);
     if (violation) return { kind: "promise", violation };
+    if (event.type === "node_added" && event.created_by !== null) {
+      const message = this.#executorRefusal(event.id, event.created_by, event.policy ?? {});
+      if (message !== null) return { kind: "structural", message };
+    }
     const message = structuralError(this.graph, mutation);
     return message === null ? null : { kind: "structural", message };
   }
@@ -161,6 +168,7 @@ export class RunState {
         return NONE;
       case "defaults":
         this.defaults = event.policy;
+        this.runtimeExecutors = event.runtime_executors ?? false;
         return NONE;
       case "preload":
         this.preload = event.modules;
@@ -246,6 +254,29 @@ export class RunState {
     if (event.created_by === null) return null;
     const violation = this.book.checkAttrs(event.created_by, event.attrs, `of ${target}`);
     return violation === null ? null : { kind: "promise", violation };
+  }
+
+  /**
+   * The policy of a node `creator` adds at runtime: it runs with its creator's
+   * executor unless it names one.
+   */
+  runtimePolicy(creator: NodeId, policy: TaskPolicy): TaskPolicy {
+    if (policy.executor !== undefined) return policy;
+    const executor = this.policy(creator).executor;
+    return sameExecutor(executor, resolvePolicy({}, this.defaults).executor)
+      ? policy
+      : { ...policy, executor };
+  }
+
+  #executorRefusal(id: NodeId, creator: NodeId, policy: TaskPolicy): string | null {
+    if (this.runtimeExecutors || policy.executor === undefined) return null;
+    const own = this.policy(creator).executor;
+    if (sameExecutor(policy.executor, own)) return null;
+    return (
+      `add_node ${id}: its executor ${describeExecutor(policy.executor)} differs from its creator's ` +
+      `(${describeExecutor(own)}); a task may choose another executor for the nodes it adds only ` +
+      `when the workflow sets "runtime_executors": true`
+    );
   }
 }
 

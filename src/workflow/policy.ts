@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ExecutorSpec, ExecutorSpecSchema } from "./executor-spec.js";
 
 /**
  * How a task is run: its time limit and what happens when it fails. Each field
@@ -21,6 +22,9 @@ export const TaskPolicyShape = {
       "start the task by forking an interpreter that has already imported the SDK and the workflow's `preload` modules",
     )
     .optional(),
+  executor: ExecutorSpecSchema.describe(
+    "where the task runs: local (the default), a container or a Slurm cluster",
+  ).optional(),
 };
 
 export const TaskPolicySchema = z.strictObject(TaskPolicyShape);
@@ -34,6 +38,7 @@ export interface ResolvedPolicy {
   readonly retryDelayMax: number;
   readonly jitter: number;
   readonly warm: boolean;
+  readonly executor: ExecutorSpec;
 }
 
 /** Defaults when neither the node nor the workflow says: no timeout, no retries. */
@@ -45,6 +50,7 @@ export const resolvePolicy = (node: TaskPolicy, defaults: TaskPolicy): ResolvedP
   retryDelayMax: node.retry_delay_max ?? defaults.retry_delay_max ?? 300,
   jitter: node.jitter ?? defaults.jitter ?? 0.1,
   warm: node.warm ?? defaults.warm ?? false,
+  executor: node.executor ?? defaults.executor ?? "local",
 });
 
 /**

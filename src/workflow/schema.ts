@@ -57,6 +57,11 @@ export const WorkflowSchema = z.strictObject({
     .min(1)
     .describe("most tasks running at once (default 1); orch start --parallel overrides it")
     .optional(),
+  /**
+   * Whether a task may give the nodes it adds another executor than its own
+   * (or other container mounts). Off, a sandboxed task cannot add an unsandboxed one.
+   */
+  runtime_executors: z.boolean().default(false),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import type { CommandModule } from "yargs";
 import { keepLimits, limitsOfRun } from "../../engine/limits.js";
 import { prepareResume } from "../../engine/resume.js";
@@ -32,7 +33,10 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
         );
       }
       const setup = prepareExecution(args, limitsOfRun(run), run.parallel);
-      const claim = prepareResume(store, run.id);
+      const claim = await prepareResume(store, run.id, {
+        python: setup.python,
+        dir: dirname(run.workflow),
+      });
       if (!claim.ok) {
         throw new UsageError(
           `run ${run.id} is being executed by another orch process (pid ${claim.pid})`,

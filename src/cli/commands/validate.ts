@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
+import { workflowWarnings } from "../../workflow/warnings.js";
 import { required, UsageError } from "../errors.js";
 
 interface ValidateArgs {
@@ -20,6 +21,7 @@ export const validateCommand: CommandModule<object, ValidateArgs> = {
       workflow.edges.length + workflow.nodes.reduce((n, node) => n + node.depends_on.length, 0);
     const promises =
       workflow.promises.length + workflow.nodes.reduce((n, node) => n + node.promises.length, 0);
+    for (const warning of workflowWarnings(workflow)) console.error(`${file}: warning: ${warning}`);
     console.log(
       `${file}: ok — ${workflow.name}: ${workflow.nodes.length} nodes, ${edges} edges, ${promises} promises`,
     );
