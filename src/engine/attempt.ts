@@ -7,6 +7,7 @@ import type { TaskMessage } from "../protocol/messages.js";
 import type { MutationEvent } from "../state/events.js";
 import type { RunState } from "../state/run-state.js";
 import { policyOf } from "../workflow/policy.js";
+import { taskRefOf } from "../workflow/task-ref.js";
 import { CONTINUE, type LineVerdict } from "./task-process.js";
 
 export interface AttemptLimits {
@@ -60,7 +61,7 @@ export class AttemptSession {
         const verdict = this.#propose({
           type: "node_added",
           id: message.id,
-          run: message.run,
+          run: taskRefOf(message),
           args: message.args,
           params: message.params,
           created_by: this.node,

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NodeId } from "../graph/ids.js";
 import { SDK_DIR } from "../package-root.js";
@@ -16,6 +16,7 @@ import type { EngineLimits } from "./limits.js";
 import type { ProgressListener } from "./progress.js";
 import { Scheduler } from "./scheduler.js";
 import { Spawner } from "./spawner.js";
+import { scriptOf, taskCommand } from "./task-command.js";
 import { launchTask, type RunningTask, type TaskExit } from "./task-process.js";
 
 export interface EngineOptions {
@@ -126,30 +127,34 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
     const node = state.graph.node(id)!;
     const logPath = join(options.logsDir, `${id}.${attempt}.log`);
     const session = new AttemptSession(state, id, limits);
-    const script = resolve(options.dir, node.run);
-    const task = existsSync(script)
-      ? launchTask(
-          spawner,
-          {
-            python: options.python,
-            script,
-            args: node.args,
-            cwd: options.dir,
-            env: taskEnv(inherited, runId, id, attempt),
-            start: {
-              type: "start",
-              run_id: runId,
-              node: { id, params: { ...node.params } },
-              attempt,
+    const script = scriptOf(node.run, options.dir);
+    const command = {
+      python: options.python,
+      dir: options.dir,
+      pluginFolders: state.pluginFolders,
+    };
+    const task =
+      script === null || existsSync(script)
+        ? launchTask(
+            spawner,
+            {
+              argv: taskCommand(node, command),
+              cwd: options.dir,
+              env: taskEnv(inherited, runId, id, attempt),
+              start: {
+                type: "start",
+                run_id: runId,
+                node: { id, params: { ...node.params } },
+                attempt,
+              },
+              logPath,
+              maxLineLength: limits.maxLineLength,
+              timeout: state.policy(id).timeout,
+              killGrace: limits.killGrace,
             },
-            logPath,
-            maxLineLength: limits.maxLineLength,
-            timeout: state.policy(id).timeout,
-            killGrace: limits.killGrace,
-          },
-          session.onLine,
-        )
-      : null;
+            session.onLine,
+          )
+        : null;
     runningTask = task;
     // Recorded once the process exists, with its pid, in one transaction. Lines
     // it wrote meanwhile have only reached the session, which stages them later.

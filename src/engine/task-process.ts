@@ -6,10 +6,8 @@ import type { StartMessage } from "../protocol/messages.js";
 import type { Spawner } from "./spawner.js";
 
 export interface TaskLaunch {
-  readonly python: string;
-  /** Absolute path of the script. */
-  readonly script: string;
-  readonly args: readonly string[];
+  /** The command: the Python interpreter and its arguments (see `taskCommand`). */
+  readonly argv: readonly [string, ...string[]];
   readonly cwd: string;
   /** The task's whole environment. */
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -74,7 +72,7 @@ export const launchTask = (
   // Its own process group (a new session) lets orch stop the task and everything
   // it started at once.
   const child = spawner.spawn({
-    argv: [launch.python, launch.script, ...launch.args],
+    argv: launch.argv,
     cwd: absolutePath(launch.cwd),
     env: launch.env,
     stdin: `${JSON.stringify(launch.start)}\n`,
@@ -173,7 +171,7 @@ export const launchTask = (
     log = null;
     if (end.kind === "exited") return { exitCode: end.code, signal: end.signal, killedBecause };
     const failure =
-      end.kind === "not-started" ? `could not start ${launch.python}: ${end.reason}` : end.reason;
+      end.kind === "not-started" ? `could not start ${launch.argv[0]}: ${end.reason}` : end.reason;
     return { exitCode: null, signal: null, killedBecause: killedBecause ?? failure };
   })();
   return { pid: child.pid, exit, kill };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { callRef, taskFieldCount, taskRefOf, usesRef } from "../workflow/task-ref.js";
 
 /**
  * The promise language of DESIGN §6. Every rule is optional; all rules of one
@@ -51,23 +52,43 @@ export const ScopeSchema = z
   .string({ error: 'a promise needs a scope: a node id, "*" (the whole run) or "$self"' })
   .min(1, 'a scope names a node, "*" or "$self"');
 
+/**
+ * Scripts (`run`), functions (`call`) and task types (`uses`) a rule names, as
+ * one list of task references (`run` entries as they are, `call:…`, `uses:…`).
+ */
+const taskRefs = (r: { run?: string[]; call?: string[]; uses?: string[] }): string[] | undefined =>
+  r.run === undefined && r.call === undefined && r.uses === undefined
+    ? undefined
+    : [...(r.run ?? []), ...(r.call ?? []).map(callRef), ...(r.uses ?? []).map(usesRef)];
+
 export const NodesRuleSchema = z.union(
   [
     z.literal(false),
-    z.strictObject(
-      {
-        ids: z.array(IdGlobSchema).optional(),
-        run: z.array(z.string().min(1)).optional(),
-        max: z
-          .number({ error: "max is a number of nodes" })
-          .int("max is a whole number of nodes")
-          .nonnegative("max is a number of nodes, 0 or more")
-          .optional(),
-      },
-      { error: unknownKeys("a nodes rule", "ids, run and max") },
-    ),
+    z
+      .strictObject(
+        {
+          ids: z.array(IdGlobSchema).optional(),
+          run: z.array(z.string().min(1)).optional(),
+          call: z.array(z.string().min(1)).optional(),
+          uses: z.array(z.string().min(1)).optional(),
+          max: z
+            .number({ error: "max is a number of nodes" })
+            .int("max is a whole number of nodes")
+            .nonnegative("max is a number of nodes, 0 or more")
+            .optional(),
+        },
+        { error: unknownKeys("a nodes rule", "ids, run, call, uses and max") },
+      )
+      .transform(({ call, uses, ...rule }) => {
+        const run = taskRefs({ ...rule, call, uses });
+        return run === undefined ? rule : { ...rule, run };
+      }),
   ],
-  { error: unionError('false or an object with "ids", "run" and "max" (each optional)') },
+  {
+    error: unionError(
+      'false or an object with "ids", "run", "call", "uses" and "max" (each optional)',
+    ),
+  },
 );
 
 /** An edge endpoint in a rule: an id glob, `$self` (the emitting node) or `$new` (a node the scope added). */
@@ -87,14 +108,21 @@ export const SlotCountSchema = z.enum(["1", "?", "*", "+"], {
     'a slot count is "1" (exactly one), "?" (zero or one), "*" (any number) or "+" (at least one)',
 });
 
-export const TemplateSlotSchema = z.strictObject(
-  {
-    id: IdGlobSchema,
-    run: z.string().min(1),
-    count: SlotCountSchema.default("1"),
-  },
-  { error: unknownKeys("a template slot", "id, run and count") },
-);
+export const TemplateSlotSchema = z
+  .strictObject(
+    {
+      id: IdGlobSchema,
+      run: z.string().min(1).optional(),
+      call: z.string().min(1).optional(),
+      uses: z.string().min(1).optional(),
+      count: SlotCountSchema.default("1"),
+    },
+    { error: unknownKeys("a template slot", "id, run (or call or uses) and count") },
+  )
+  .refine((slot) => taskFieldCount(slot) === 1, {
+    message: 'a template slot names exactly one of "run", "call" or "uses"',
+  })
+  .transform(({ id, count, ...task }) => ({ id, run: taskRefOf(task), count }));
 
 /** An endpoint of a template edge: a slot (its `id` glob, verbatim) or an existing node id. */
 export const TemplateEdgeSchema = z.strictObject(

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
-import { ParamsSchema } from "../workflow/schema.js";
+import { DataShape, ParamsSchema, TaskKindShape } from "../workflow/schema.js";
+import { ONE_TASK_KIND, taskFieldCount } from "../workflow/task-ref.js";
 
 /** The one line the orchestrator writes to a task's stdin (DESIGN §5). */
 export const StartMessageSchema = z.strictObject({
@@ -12,15 +13,18 @@ export const StartMessageSchema = z.strictObject({
   attempt: z.number().int().positive(),
 });
 
-export const AddNodeMessageSchema = z.strictObject({
-  type: z.literal("add_node"),
-  id: NodeIdSchema,
-  run: z.string().min(1),
-  args: z.array(z.string()).default([]),
-  params: ParamsSchema.default({}),
-  promises: z.array(NodePromiseSchema).default([]),
-  ...TaskPolicyShape,
-});
+export const AddNodeMessageSchema = z
+  .strictObject({
+    type: z.literal("add_node"),
+    id: NodeIdSchema,
+    ...TaskKindShape,
+    args: z.array(z.string()).default([]),
+    params: ParamsSchema.default({}),
+    promises: z.array(NodePromiseSchema).default([]),
+    ...DataShape,
+    ...TaskPolicyShape,
+  })
+  .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
 export const AddEdgeMessageSchema = z.strictObject({
   type: z.literal("add_edge"),

@@ -60,6 +60,12 @@ export const DefaultsSetSchema = z.strictObject({
   policy: TaskPolicySchema,
 });
 
+/** The workflow's plugin folders (absolute), recorded at registration. */
+export const PluginsSetSchema = z.strictObject({
+  type: z.literal("plugins"),
+  folders: z.array(z.string()),
+});
+
 export const RunStatusChangedSchema = z.strictObject({
   type: z.literal("run_status"),
   status: z.enum(RUN_STATUSES),
@@ -73,6 +79,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   NodeStatusChangedSchema,
   OutputStoredSchema,
   DefaultsSetSchema,
+  PluginsSetSchema,
   RunStatusChangedSchema,
 ]);
 

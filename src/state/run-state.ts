@@ -22,6 +22,8 @@ export class RunState {
   readonly outputs = new Map<NodeId, Readonly<Record<string, unknown>>>();
   readonly policies = new Map<NodeId, TaskPolicy>();
   defaults: TaskPolicy = {};
+  /** Where `uses` nodes' task types are found, besides orch's built-ins. */
+  pluginFolders: readonly string[] = [];
   status: RunStatus = "running";
   reason: string | null = null;
 
@@ -92,6 +94,9 @@ export class RunState {
         return NONE;
       case "defaults":
         this.defaults = event.policy;
+        return NONE;
+      case "plugins":
+        this.pluginFolders = event.folders;
         return NONE;
       case "run_status":
         this.status = event.status;

@@ -1,12 +1,15 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { Graph } from "../graph/graph.js";
 import { validatePromise } from "../promises/validate.js";
 import { errorMessage } from "../util/error-message.js";
 import { type Issue, zodIssues } from "../util/issues.js";
 import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
+import { catalogIssues, taskTypeIssues } from "./plugin-checks.js";
+import { buildPythonWorkflow, discoverPlugins } from "./python-steps.js";
 import { type Workflow, WorkflowSchema } from "./schema.js";
+import { taskRefOf } from "./task-ref.js";
 
 /** One problem in a workflow file: where (a JSON path, or line:column) and what was expected. */
 export type WorkflowIssue = Issue;
@@ -26,27 +29,63 @@ export type LoadResult =
 export const formatIssues = (file: string, issues: readonly WorkflowIssue[]): string =>
   issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ""}${i.message}`).join("\n");
 
-/** Read, parse and fully validate a workflow file; every problem is listed, none thrown. */
+/** `pipeline.py` or `pipeline.py:NAME`: a Python file whose `@workflow` function builds the workflow. */
+const PYTHON_WORKFLOW = /^(.+\.py)(?::([\w.-]+))?$/;
+
+/**
+ * Read, parse and fully validate a workflow: a JSON file, or a Python file
+ * (`pipeline.py[:NAME]`) whose workflow is built by a Python step. Every
+ * problem is listed, none thrown.
+ */
 export const loadWorkflow = (path: string): LoadResult => {
-  const file = resolve(path);
+  const python = PYTHON_WORKFLOW.exec(path);
+  const file = resolve(python?.[1] ?? path);
   const fail = (issues: WorkflowIssue[]): LoadResult => ({ ok: false, file: path, issues });
   let text: string;
   try {
     if (statSync(file).isDirectory())
-      return fail([{ path: "", message: "is a directory, expected a workflow JSON file" }]);
+      return fail([
+        { path: "", message: "is a directory, expected a workflow JSON or Python file" },
+      ]);
     text = readFileSync(file, "utf8");
   } catch {
     return fail([{ path: "", message: "cannot read the file (does it exist?)" }]);
   }
-  const parsed = parseJson(text);
-  if (!parsed.ok) return fail([parsed.issue]);
-  const result = WorkflowSchema.safeParse(parsed.value);
-  if (!result.success) return fail(zodIssues(result.error));
   const dir = dirname(file);
-  const issues = semanticIssues(result.data, dir);
+  let document: unknown;
+  if (python) {
+    const built = buildPythonWorkflow(file, python[2] ?? null, dir);
+    if (!built.ok) return fail([{ path: "", message: built.message }]);
+    document = built.document;
+  } else {
+    const parsed = parseJson(text);
+    if (!parsed.ok) return fail([parsed.issue]);
+    document = parsed.value;
+  }
+  const result = WorkflowSchema.safeParse(document);
+  if (!result.success) return fail(zodIssues(result.error));
+  const issues = [...semanticIssues(result.data, dir), ...pluginIssues(result.data, dir)];
   return issues.length > 0
     ? fail(issues)
     : { ok: true, value: { file, dir, workflow: result.data } };
+};
+
+/** Task types of `uses` nodes, checked against the plugins the workflow can see. */
+const pluginIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
+  if (workflow.plugins.length === 0 && workflow.nodes.every((n) => n.uses === undefined)) return [];
+  const catalog = discoverPlugins(workflow.plugins.map((folder) => resolve(dir, folder)));
+  return [
+    ...catalogIssues(catalog),
+    ...workflow.nodes.flatMap((node, i) =>
+      node.uses === undefined ? [] : taskTypeIssues(catalog, node.uses, node.params, `nodes[${i}]`),
+    ),
+  ];
+};
+
+/** Where `import a.b` finds module `a.b` in `dir`, if it is there. */
+const moduleFile = (target: string, dir: string): string | null => {
+  const base = join(dir, ...target.split(":")[0]!.split("."));
+  return [`${base}.py`, join(base, "__init__.py")].find((f) => existsSync(f)) ?? null;
 };
 
 /** Parse JSON strictly; on a syntax error, say where (line and column) and what. */
@@ -125,8 +164,22 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
     if (ids.has(node.id))
       issues.push({ path: `nodes[${i}].id`, message: `duplicate node id ${node.id}` });
     ids.add(node.id);
-    if (!scriptExists(resolve(dir, node.run))) {
+    if (node.run !== undefined && !scriptExists(resolve(dir, node.run))) {
       issues.push({ path: `nodes[${i}].run`, message: `file not found: ${node.run}` });
+    }
+    if (node.call !== undefined && moduleFile(node.call, dir) === null) {
+      const module = node.call.split(":")[0]!;
+      issues.push({
+        path: `nodes[${i}].call`,
+        message: `module ${module} not found: expected ${module.replaceAll(".", "/")}.py (or a package) in ${dir}`,
+      });
+    }
+    if (node.run === undefined && node.args.length > 0) {
+      issues.push({
+        path: `nodes[${i}].args`,
+        message:
+          "args are a script's arguments; a function or task type gets its values from params",
+      });
     }
   });
   const edges: { from: string; to: string; path: string }[] = [];
@@ -141,7 +194,7 @@ const semanticIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
   const graph = new Graph();
   for (const node of workflow.nodes) {
     if (!graph.has(node.id))
-      graph.addNode({ id: node.id, run: node.run, args: [], params: {}, createdBy: null });
+      graph.addNode({ id: node.id, run: taskRefOf(node), args: [], params: {}, createdBy: null });
   }
   for (const edge of edges) {
     const unknown = [edge.from, edge.to].find((id) => !ids.has(id));
