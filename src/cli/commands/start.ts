@@ -31,7 +31,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .positional("workflow", {
         type: "string",
         demandOption: true,
-        describe: "the workflow JSON file",
+        describe: "the workflow: a JSON file, or a Python file (pipeline.py or pipeline.py:NAME)",
       })
       .option("run-id", { type: "string", describe: "id for the new run (default: generated)" })
       .options(executionOptions) as never,

@@ -8,7 +8,8 @@ interface ValidateArgs {
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: "validate <workflow>",
-  describe: "check a workflow file (and its promises) without running it",
+  describe:
+    "check a workflow (JSON or Python file) and its promises, plugins and types without running it",
   builder: (y) => y.positional("workflow", { type: "string", demandOption: true }) as never,
   handler: (args) => {
     const loaded = loadWorkflow(args.workflow);
