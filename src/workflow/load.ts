@@ -32,6 +32,10 @@ export const formatIssues = (file: string, issues: readonly WorkflowIssue[]): st
 /** `pipeline.py` or `pipeline.py:NAME`: a Python file whose `@workflow` function builds the workflow. */
 const PYTHON_WORKFLOW = /^(.+\.py)(?::([\w.-]+))?$/;
 
+/** The file a workflow argument names (`x.json`, `x.py`, `x.py:NAME`), or null for anything else. */
+export const workflowFileOf = (target: string): string | null =>
+  PYTHON_WORKFLOW.exec(target)?.[1] ?? (target.endsWith(".json") ? target : null);
+
 /**
  * Read, parse and fully validate a workflow: a JSON file, or a Python file
  * (`pipeline.py[:NAME]`) whose workflow is built by a Python step. Every
