@@ -208,6 +208,19 @@ describe("plugin task types (uses)", () => {
     expect((await orch("runs")).stdout).not.toMatch(/r1/);
   });
 
+  it("checks a node a task adds on arrival: its task type, required fields and engine", async () => {
+    const { orch, write } = sandbox();
+    const wf = write({
+      "wf.json": json({ name: "arrival", nodes: [{ id: "adder", run: "adder.py" }] }),
+      "adder.py": pyTask('task.add_node("late", uses="print", params={"text": "no message"})'),
+    });
+    expect((await orch("start", wf, "--run-id", "v1")).exitCode).toBe(1);
+    const adder = (await status(orch, "v1")).nodes.find((n) => n.id === "adder");
+    expect(adder?.reason).toMatch(
+      /add_node late\.params: task type print requires field "message"/,
+    );
+  });
+
   it("reports a plugin module that fails to import, naming the file, with its traceback", async () => {
     const { orch, write } = sandbox();
     const wf = write({
