@@ -61,11 +61,11 @@ const taskRefs = (r: { run?: string[]; call?: string[]; uses?: string[] }): stri
     ? undefined
     : [...(r.run ?? []), ...(r.call ?? []).map(callRef), ...(r.uses ?? []).map(usesRef)];
 
-export const NodesRuleSchema = z.union(
-  [
-    z.literal(false),
-    z
-      .strictObject(
+export const NodesRuleSchema = z
+  .union(
+    [
+      z.literal(false),
+      z.strictObject(
         {
           ids: z.array(IdGlobSchema).optional(),
           run: z.array(z.string().min(1)).optional(),
@@ -78,18 +78,20 @@ export const NodesRuleSchema = z.union(
             .optional(),
         },
         { error: unknownKeys("a nodes rule", "ids, run, call, uses and max") },
-      )
-      .transform(({ call, uses, ...rule }) => {
-        const run = taskRefs({ ...rule, call, uses });
-        return run === undefined ? rule : { ...rule, run };
-      }),
-  ],
-  {
-    error: unionError(
-      'false or an object with "ids", "run", "call", "uses" and "max" (each optional)',
-    ),
-  },
-);
+      ),
+    ],
+    {
+      error: unionError(
+        'false or an object with "ids", "run", "call", "uses" and "max" (each optional)',
+      ),
+    },
+  )
+  .transform((rule) => {
+    if (rule === false) return rule;
+    const { call, uses, ...rest } = rule;
+    const run = taskRefs(rule);
+    return run === undefined ? rest : { ...rest, run };
+  });
 
 /** An edge endpoint in a rule: an id glob, `$self` (the emitting node) or `$new` (a node the scope added). */
 export const EdgeEndpointSchema = z.string().min(1);

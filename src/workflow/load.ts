@@ -7,7 +7,7 @@ import { errorMessage } from "../util/error-message.js";
 import { type Issue, zodIssues } from "../util/issues.js";
 import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
 import { catalogIssues, taskTypeIssues } from "./plugin-checks.js";
-import { buildPythonWorkflow, discoverPlugins } from "./python-steps.js";
+import { buildPythonWorkflow, discoverPlugins, functionSignatures } from "./python-steps.js";
 import { type Workflow, WorkflowSchema } from "./schema.js";
 import { taskRefOf } from "./task-ref.js";
 
@@ -69,9 +69,53 @@ export const loadWorkflow = (path: string): LoadResult => {
   const result = WorkflowSchema.safeParse(document);
   if (!result.success) return fail(zodIssues(result.error));
   const issues = [...semanticIssues(result.data, dir), ...pluginIssues(result.data, dir)];
-  return issues.length > 0
-    ? fail(issues)
-    : { ok: true, value: { file, dir, workflow: result.data } };
+  if (issues.length > 0) return fail(issues);
+  const typed = withFunctionSchemas(result.data, dir);
+  return typed.ok
+    ? { ok: true, value: { file, dir, workflow: typed.workflow } }
+    : fail(typed.issues);
+};
+
+/**
+ * `call` nodes with their functions' type hints as schemas: the return hint
+ * declares output `result` (unless the node declares its outputs), and each
+ * hinted parameter's schema goes on its input binding (unless it has one).
+ */
+const withFunctionSchemas = (
+  workflow: Workflow,
+  dir: string,
+): { ok: true; workflow: Workflow } | { ok: false; issues: WorkflowIssue[] } => {
+  const calls = workflow.nodes.flatMap((node) => (node.call === undefined ? [] : [node.call]));
+  if (calls.length === 0) return { ok: true, workflow };
+  const files = calls.map((target) => moduleFile(target, dir)!);
+  const signatures = functionSignatures([...new Set(calls)], [...new Set(files)], dir);
+  const issues: WorkflowIssue[] = [];
+  const nodes = workflow.nodes.map((node, i) => {
+    const signature = node.call === undefined ? undefined : signatures[node.call];
+    if (signature === undefined) return node;
+    if ("error" in signature) {
+      issues.push({
+        path: `nodes[${i}].call`,
+        message: `cannot load ${node.call}:\n${signature.error.trimEnd()}`,
+      });
+      return node;
+    }
+    const inputs =
+      node.inputs &&
+      Object.fromEntries(
+        Object.entries(node.inputs).map(([name, binding]) => {
+          const schema = signature.inputs[name];
+          return [
+            name,
+            schema === undefined || "schema" in binding ? binding : { ...binding, schema },
+          ];
+        }),
+      );
+    const outputs =
+      node.outputs ?? (signature.output === null ? undefined : { result: signature.output });
+    return { ...node, ...(inputs ? { inputs } : {}), ...(outputs ? { outputs } : {}) };
+  });
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, workflow: { ...workflow, nodes } };
 };
 
 /** Task types of `uses` nodes, checked against the plugins the workflow can see. */

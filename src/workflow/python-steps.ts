@@ -83,52 +83,90 @@ export const buildPythonWorkflow = (
     : { ok: true, document: result.workflow };
 };
 
-/** Every plugin module of `folders` with its modification time: what a catalog depends on. */
-const fingerprint = (folders: readonly string[]): string => {
+/** Every `.py` file of `paths` (files, or folders' modules) with its modification time. */
+const fingerprint = (paths: readonly string[]): string => {
   const hash = createHash("sha256").update(SDK_DIR);
-  for (const folder of folders) {
-    hash.update(`\0${folder}`);
-    let names: string[];
+  for (const path of paths) {
+    hash.update(`\0${path}`);
+    let files: string[];
     try {
-      names = readdirSync(folder)
-        .filter((name) => name.endsWith(".py"))
-        .sort();
+      files = statSync(path).isDirectory()
+        ? readdirSync(path)
+            .filter((name) => name.endsWith(".py"))
+            .sort()
+            .map((name) => join(path, name))
+        : [path];
     } catch {
       continue;
     }
-    for (const name of names) hash.update(`\0${name}:${statSync(join(folder, name)).mtimeMs}`);
+    for (const file of files) hash.update(`\0${file}:${statSync(file).mtimeMs}`);
   }
   return hash.digest("hex");
 };
 
-const CACHE_FILE = join(".orch", "plugins-cache.json");
-const CacheSchema = z.record(z.string(), CatalogSchema);
-const BUILTIN_FOLDER = join(SDK_DIR, "orch", "plugins");
+const CACHE_FILE = join(".orch", "python-steps-cache.json");
+/** Results kept in the cache file: the newest ones. */
+const CACHE_ENTRIES = 64;
+const CacheSchema = z.record(z.string(), z.unknown());
 
-const readCache = (): Record<string, Catalog> => {
+/**
+ * A Python step's result, cached in `.orch/` under the current directory by the
+ * step, its arguments and the path and modification time of every file it reads.
+ */
+const cachedStep = <T>(
+  step: string,
+  args: readonly string[],
+  files: readonly string[],
+  cwd: string,
+  schema: z.ZodType<T>,
+): T => {
+  const key = `${step} ${cwd} ${args.join(" ")} ${fingerprint(files)}`;
+  let cache: Record<string, unknown> = {};
   try {
-    return CacheSchema.parse(JSON.parse(readFileSync(CACHE_FILE, "utf8")));
+    cache = CacheSchema.parse(JSON.parse(readFileSync(CACHE_FILE, "utf8")));
   } catch {
-    return {};
+    // No cache yet, or an unreadable one: the step runs.
   }
+  const cached = schema.safeParse(cache[key]);
+  if (cached.success) return cached.data;
+  const result = schema.parse(runStep(step, args, cwd));
+  const kept = Object.entries({ ...cache, [key]: result }).slice(-CACHE_ENTRIES);
+  try {
+    mkdirSync(".orch", { recursive: true });
+    writeFileSync(CACHE_FILE, JSON.stringify(Object.fromEntries(kept)));
+  } catch {
+    // A read-only directory only costs the next run of the step its time.
+  }
+  return result;
 };
+
+const BUILTIN_FOLDER = join(SDK_DIR, "orch", "plugins");
 
 /**
  * The task types of orch's built-ins and of `folders` (absolute). Discovery
- * imports every plugin module, so its result is cached (in `.orch/` under the
- * current directory) per plugin file path and modification time.
+ * imports every plugin module once; the result is cached per plugin file path
+ * and modification time.
  */
-export const discoverPlugins = (folders: readonly string[]): Catalog => {
-  const key = fingerprint([BUILTIN_FOLDER, ...folders]);
-  const cache = readCache();
-  const cached = cache[key];
-  if (cached !== undefined) return cached;
-  const catalog = CatalogSchema.parse(runStep("orch.discover", folders, process.cwd()));
-  try {
-    mkdirSync(".orch", { recursive: true });
-    writeFileSync(CACHE_FILE, JSON.stringify({ [key]: catalog }));
-  } catch {
-    // A read-only directory only costs the next discovery its time.
-  }
-  return catalog;
-};
+export const discoverPlugins = (folders: readonly string[]): Catalog =>
+  cachedStep("orch.discover", folders, [BUILTIN_FOLDER, ...folders], process.cwd(), CatalogSchema);
+
+const SignatureSchema = z.union([
+  z.strictObject({
+    inputs: z.record(z.string(), z.record(z.string(), z.unknown())),
+    output: z.record(z.string(), z.unknown()).nullable(),
+  }),
+  z.strictObject({ error: z.string() }),
+]);
+export type FunctionSignature = z.infer<typeof SignatureSchema>;
+
+/**
+ * The type hints of functions (`module:function`, found from `dir`) as JSON
+ * Schemas: each parameter's, and the return value's. Cached per module file
+ * path and modification time.
+ */
+export const functionSignatures = (
+  targets: readonly string[],
+  moduleFiles: readonly string[],
+  dir: string,
+): Record<string, FunctionSignature> =>
+  cachedStep("orch.signature", targets, moduleFiles, dir, z.record(z.string(), SignatureSchema));
