@@ -11,7 +11,6 @@ running task ``fn.add(...)`` adds a node that calls it.
 from __future__ import annotations
 
 import functools
-import inspect
 from typing import Any, Callable, Mapping
 
 from ._schemas import signature_schemas
@@ -129,6 +128,8 @@ class TaskFunction:
         functools.update_wrapper(self, fn)
 
     def _bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        import inspect  # here, not at the top: every task imports the SDK, few bind
+
         try:
             return dict(inspect.signature(self.fn).bind_partial(*args, **kwargs).arguments)
         except TypeError as exc:
@@ -201,6 +202,8 @@ def bind_arguments(
     fn: Callable[..., Any], inputs: Mapping[str, Any], params: Mapping[str, Any]
 ) -> dict[str, Any]:
     """``fn``'s keyword arguments: each parameter from the inputs, else the params, else its default."""
+    import inspect
+
     arguments: dict[str, Any] = {}
     for name, parameter in inspect.signature(fn).parameters.items():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):

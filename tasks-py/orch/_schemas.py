@@ -3,7 +3,6 @@ input schemas and its return hint the schema of its output ``result``."""
 
 from __future__ import annotations
 
-import inspect
 import types
 import typing
 from typing import Any, Callable
@@ -51,6 +50,8 @@ def signature_schemas(fn: Callable[..., Any]) -> tuple[dict[str, dict[str, Any]]
     A return hint of :class:`orch.Outputs` (several named outputs) or no return
     hint gives ``None``: the outputs are not declared.
     """
+    import inspect  # here, not at the top: every task imports the SDK
+
     try:
         hints = typing.get_type_hints(fn)
     except (NameError, TypeError):

@@ -307,7 +307,7 @@ class Task:
         """
         node_id = check_node_id(id, "add_node: id")
         message: dict[str, Any] = {"type": "add_node", "id": node_id, **check_task_kind(run, call, uses)}
-        if args:
+        if "run" in message or args:
             message["args"] = check_args(args, "add_node: args")
         message["params"] = check_json_object(params, "add_node: params")
         for key, declared in (("inputs", inputs), ("outputs", outputs)):
