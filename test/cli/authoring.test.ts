@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { PluginInfoSchema } from "../../src/workflow/python-steps.js";
 import { fixture, nodeStatus, pyTask, ROOT, sandbox, status } from "./helpers.js";
 
 const json = (value: unknown): string => JSON.stringify(value, null, 2);
@@ -270,19 +271,7 @@ describe("orch plugins", () => {
     const { orch } = sandbox();
     const result = await orch("plugins", "--workflow", fixture("engines"), "--json");
     expect(result.exitCode).toBe(0);
-    const types = z
-      .array(
-        z.strictObject({
-          type: z.string(),
-          description: z.string(),
-          version: z.string(),
-          required_fields: z.array(z.string()),
-          param_schema: z.record(z.string(), z.unknown()).nullable(),
-          engines: z.array(z.string()),
-          source: z.string(),
-        }),
-      )
-      .parse(JSON.parse(result.stdout));
+    const types = z.array(PluginInfoSchema).parse(JSON.parse(result.stdout));
     expect(types.map((t) => t.type)).toEqual([
       "api_call",
       "command",
