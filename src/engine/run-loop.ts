@@ -26,6 +26,7 @@ import {
   superviseAttempt,
   type TaskExit,
 } from "./supervise.js";
+import { scriptOf } from "./task-command.js";
 
 /** How often running attempts' provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 100;
@@ -157,12 +158,18 @@ export class RunLoop {
     this.#inFlight.set(id, flight);
     this.#nodeProgress(running, null, null);
     const launch = launchFor(
-      { runId, dir: this.#options.dir, python: this.#options.python },
+      {
+        runId,
+        dir: this.#options.dir,
+        python: this.#options.python,
+        pluginFolders: this.#state.pluginFolders,
+      },
       node,
       attempt,
       logPath,
     );
-    if (!existsSync(launch.argv[1]!)) {
+    const script = scriptOf(node.run, this.#options.dir);
+    if (script !== null && !existsSync(script)) {
       this.#guard(() => {
         this.#journal.started(running, executor.name, null, logPath);
         const reason = `script not found: ${node.run} (relative to ${this.#options.dir})`;

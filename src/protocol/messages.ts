@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
-import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
-import { ProcessStringSchema, refuseProcessProblems } from "../workflow/process-string.js";
-import { ParamsSchema } from "../workflow/schema.js";
+import { ProcessStringSchema } from "../workflow/process-string.js";
+import { DataShape, ParamsSchema, TaskKindShape } from "../workflow/schema.js";
+import { ONE_TASK_KIND, taskFieldCount } from "../workflow/task-ref.js";
 
 /** The one line the orchestrator writes to a task's stdin. */
 export const StartMessageSchema = z.strictObject({
@@ -14,15 +14,18 @@ export const StartMessageSchema = z.strictObject({
   attempt: z.number().int().positive(),
 });
 
-export const AddNodeMessageSchema = z.strictObject({
-  type: z.literal("add_node"),
-  id: NodeIdSchema,
-  run: PlainStringSchema.min(1).superRefine(refuseProcessProblems),
-  args: z.array(ProcessStringSchema).default([]),
-  params: ParamsSchema.default({}),
-  promises: z.array(NodePromiseSchema).default([]),
-  ...TaskPolicyShape,
-});
+export const AddNodeMessageSchema = z
+  .strictObject({
+    type: z.literal("add_node"),
+    id: NodeIdSchema,
+    ...TaskKindShape,
+    args: z.array(ProcessStringSchema).default([]),
+    params: ParamsSchema.default({}),
+    promises: z.array(NodePromiseSchema).default([]),
+    ...DataShape,
+    ...TaskPolicyShape,
+  })
+  .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
 export const AddEdgeMessageSchema = z.strictObject({
   type: z.literal("add_edge"),

@@ -97,6 +97,12 @@ export const ShapesDefinedSchema = z.strictObject({
   shapes: ShapesSchema,
 });
 
+/** The workflow's plugin folders (absolute), recorded at registration. */
+export const PluginsSetSchema = z.strictObject({
+  type: z.literal("plugins"),
+  folders: z.array(z.string()),
+});
+
 export const RunStatusChangedSchema = z.strictObject({
   type: z.literal("run_status"),
   status: z.enum(RUN_STATUSES),
@@ -114,6 +120,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   OutputStoredSchema,
   DefaultsSetSchema,
   PreloadSetSchema,
+  PluginsSetSchema,
   RunStatusChangedSchema,
 ]);
 

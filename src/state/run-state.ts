@@ -41,6 +41,8 @@ export class RunState {
   readonly #overlays = new Map<NodeId, Overlay>();
   defaults: TaskPolicy = {};
   preload: readonly string[] = [];
+  /** Where `uses` nodes' task types are found, besides orch's built-ins. */
+  pluginFolders: readonly string[] = [];
   status: RunStatus = "running";
   reason: string | null = null;
 
@@ -143,6 +145,9 @@ export class RunState {
         return NONE;
       case "preload":
         this.preload = event.modules;
+        return NONE;
+      case "plugins":
+        this.pluginFolders = event.folders;
         return NONE;
       case "run_status":
         this.status = event.status;

@@ -170,7 +170,10 @@ describe("zod messages", () => {
 
   it("explains a bad nodes or edges rule", () => {
     expect(zodIssues({ scope: "A", nodes: true })).toEqual([
-      ["nodes", 'expected false or an object with "ids", "run" and "max" (each optional)'],
+      [
+        "nodes",
+        'expected false or an object with "ids", "run", "call", "uses" and "max" (each optional)',
+      ],
     ]);
     expect(zodIssues({ scope: "A", nodes: { ids: "M-*" } })).toEqual([
       ["nodes", "ids: Invalid input: expected array, received string"],
@@ -179,7 +182,7 @@ describe("zod messages", () => {
       ["nodes.max", "max is a number of nodes, 0 or more"],
     ]);
     expect(zodIssues({ scope: "A", nodes: { maximum: 1 } })).toEqual([
-      ["nodes", 'unknown key "maximum" in a nodes rule: expected ids, run and max'],
+      ["nodes", 'unknown key "maximum" in a nodes rule: expected ids, run, call, uses and max'],
     ]);
     expect(zodIssues({ scope: "A", edges: [{ from: "a" }] })).toEqual([
       ["edges", "[0].to: Invalid input: expected string, received undefined"],
