@@ -211,4 +211,31 @@ describe("zod messages", () => {
       ["shape.one_of", "one_of needs at least one template"],
     ]);
   });
+
+  it("reads a slot that calls a function or uses a task type, keeping its own promises", () => {
+    const slotOf = (slot: unknown) => {
+      const { shape } = PromiseSchema.parse({ scope: "A", shape: { one_of: [{ nodes: [slot] }] } });
+      return shape !== undefined && "one_of" in shape ? shape.one_of?.[0]?.nodes[0] : undefined;
+    };
+    const promises = [{ nodes: false }];
+    expect(slotOf({ id: "M-*", call: "etl.steps:clean", count: "*", promises })).toEqual({
+      id: "M-*",
+      run: "call:etl.steps:clean",
+      count: "*",
+      promises,
+    });
+    expect(slotOf({ id: "M-*", uses: "api_call" })).toEqual({
+      id: "M-*",
+      run: "uses:api_call",
+      count: "1",
+    });
+    expect(
+      zodIssues({
+        scope: "A",
+        shape: { one_of: [{ nodes: [{ id: "M-*", run: "m.py", uses: "print" }] }] },
+      }),
+    ).toEqual([
+      ["shape.one_of.0.nodes.0", 'a template slot names exactly one of "run", "call" or "uses"'],
+    ]);
+  });
 });
