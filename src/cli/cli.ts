@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   logs: async () => erased((await import("./commands/logs.js")).logsCommand),
   graph: async () => erased((await import("./commands/graph.js")).graphCommand),
   validate: async () => erased((await import("./commands/validate.js")).validateCommand),
+  plugins: async () => erased((await import("./commands/plugins.js")).pluginsCommand),
   resume: async () => erased((await import("./commands/resume.js")).resumeCommand),
   init: async () => erased((await import("./commands/init.js")).initCommand),
 };

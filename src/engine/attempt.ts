@@ -6,10 +6,14 @@ import type { PromiseDef } from "../promises/schema.js";
 import type { Violation } from "../promises/types.js";
 import { validatePromise } from "../promises/validate.js";
 import type { DecodedLine } from "../protocol/decode.js";
-import type { TaskMessage } from "../protocol/messages.js";
+import type { AddNodeMessage, TaskMessage } from "../protocol/messages.js";
 import type { MutationEvent } from "../state/events.js";
 import type { RunState } from "../state/run-state.js";
+import { errorMessage } from "../util/error-message.js";
+import { taskTypeIssues } from "../workflow/plugin-checks.js";
 import { policyOf } from "../workflow/policy.js";
+import { type Catalog, discoverPlugins } from "../workflow/python-steps.js";
+import { taskRefOf } from "../workflow/task-ref.js";
 import { CONTINUE, type LineVerdict } from "./lines.js";
 
 export interface AttemptLimits {
@@ -31,6 +35,8 @@ export class AttemptSession {
   #staged = 0;
   /** Edges implied by bindings of nodes this attempt added (`from -> to`). */
   readonly #implied = new Set<string>();
+  /** The run's task types, discovered when the attempt first adds a `uses` node. */
+  #catalog: Catalog | null = null;
   /** Nodes and edges the attempt added, in order: what a commit makes permanent. */
   readonly addedNodes: NodeId[] = [];
   readonly addedEdges: (readonly [NodeId, NodeId])[] = [];
@@ -62,11 +68,13 @@ export class AttemptSession {
   #handle(message: TaskMessage, line: number): LineVerdict {
     switch (message.type) {
       case "add_node": {
+        const refused = this.#taskTypeRefusal(message);
+        if (refused !== null) return { stop: true, reason: refused };
         const policy = this.state.runtimePolicy(this.node, policyOf(message));
         const verdict = this.#propose({
           type: "node_added",
           id: message.id,
-          run: message.run,
+          run: taskRefOf(message),
           args: message.args,
           params: message.params,
           created_by: this.node,
@@ -138,6 +146,23 @@ export class AttemptSession {
       this.#implied.add(key);
     }
     return CONTINUE;
+  }
+
+  /** Why an added node's task type cannot run (unknown type or engine, bad params), or null. */
+  #taskTypeRefusal(message: AddNodeMessage): string | null {
+    if (message.uses === undefined) return null;
+    try {
+      this.#catalog ??= discoverPlugins(this.state.pluginFolders);
+    } catch (error) {
+      return `add_node ${message.id}: cannot discover the task types: ${errorMessage(error)}`;
+    }
+    const issues = taskTypeIssues(
+      this.#catalog,
+      message.uses,
+      message.params,
+      `add_node ${message.id}`,
+    );
+    return issues.length === 0 ? null : issues.map((i) => `${i.path}: ${i.message}`).join("; ");
   }
 
   #promise(promise: PromiseDef, line: number): LineVerdict {

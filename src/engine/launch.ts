@@ -3,12 +3,15 @@ import type { ExecutorLaunch } from "../executors/executor.js";
 import type { GraphNode } from "../graph/graph.js";
 import { SDK_DIR } from "../package-root.js";
 import type { StartMessage } from "../protocol/messages.js";
+import { taskCommand } from "./task-command.js";
 
 export interface LaunchContext {
   readonly runId: string;
   /** The workflow's folder: tasks run there and `run` paths are relative to it. */
   readonly dir: string;
   readonly python: string;
+  /** The run's plugin folders (absolute), where `uses` nodes' task types are found. */
+  readonly pluginFolders: readonly string[];
 }
 
 /** What an executor needs to start attempt `attempt` of `node`. */
@@ -31,7 +34,7 @@ export const launchFor = (
     runId: context.runId,
     nodeId: node.id,
     attempt,
-    argv: [context.python, resolve(context.dir, node.run), ...node.args],
+    argv: taskCommand(node, context),
     cwd: resolve(context.dir),
     env: {
       PYTHONPATH: sdkPythonPath(),

@@ -7,7 +7,9 @@ import { RunState } from "../state/run-state.js";
 import type { Store } from "../store/store.js";
 import { now } from "../store/store.js";
 import type { LoadedWorkflow } from "../workflow/load.js";
+import { pluginFolders } from "../workflow/plugins.js";
 import { policyOf } from "../workflow/policy.js";
+import { taskRefOf } from "../workflow/task-ref.js";
 import { type EngineLimits, keepLimits } from "./limits.js";
 import { thisProcess } from "./ownership.js";
 
@@ -29,12 +31,13 @@ export const registrationEvents = (
   else if (Object.keys(workflow.defaults).length > 0)
     events.push({ type: "defaults", policy: workflow.defaults });
   if (workflow.preload.length > 0) events.push({ type: "preload", modules: workflow.preload });
+  if (workflow.plugins.length > 0) events.push({ type: "plugins", folders: pluginFolders(loaded) });
   for (const node of workflow.nodes) {
     const policy = policyOf(node);
     events.push({
       type: "node_added",
       id: node.id,
-      run: node.run,
+      run: taskRefOf(node),
       args: node.args,
       params: node.params,
       created_by: null,

@@ -28,6 +28,7 @@ import {
   superviseAttempt,
   type TaskExit,
 } from "./supervise.js";
+import { scriptOf } from "./task-command.js";
 
 /** How often running attempts' provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 100;
@@ -161,15 +162,21 @@ export class RunLoop {
     // Inputs are resolved as the attempt starts, from what has committed by then.
     const data = startData(this.#state, id);
     const launch = launchFor(
-      { runId, dir: this.#options.dir, python: this.#options.python },
+      {
+        runId,
+        dir: this.#options.dir,
+        python: this.#options.python,
+        pluginFolders: this.#state.pluginFolders,
+      },
       node,
       attempt,
       logPath,
       data.ok ? data.fields : {},
     );
+    const script = scriptOf(node.run, this.#options.dir);
     const unstartable = !data.ok
       ? data.reason
-      : !existsSync(launch.argv[1]!)
+      : script !== null && !existsSync(script)
         ? `script not found: ${node.run} (relative to ${this.#options.dir})`
         : null;
     if (unstartable !== null) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ATTR_KEYS } from "../data/schema.js";
 import { PlainStringSchema } from "../util/printable.js";
+import { callRef, taskFieldCount, taskRefOf, usesRef } from "../workflow/task-ref.js";
 
 /**
  * The promise language (docs/promises.md). Every rule is optional; all rules of one
@@ -53,24 +54,46 @@ export const ScopeSchema = z
   .string({ error: 'a promise needs a scope: a node id, "*" (the whole run) or "$self"' })
   .min(1, 'a scope names a node, "*" or "$self"');
 
-export const NodesRuleSchema = z.union(
-  [
-    z.literal(false),
-    z.strictObject(
-      {
-        ids: z.array(IdGlobSchema).optional(),
-        run: z.array(PlainStringSchema.min(1)).optional(),
-        max: z
-          .number({ error: "max is a number of nodes" })
-          .int("max is a whole number of nodes")
-          .nonnegative("max is a number of nodes, 0 or more")
-          .optional(),
-      },
-      { error: unknownKeys("a nodes rule", "ids, run and max") },
-    ),
-  ],
-  { error: unionError('false or an object with "ids", "run" and "max" (each optional)') },
-);
+/**
+ * Scripts (`run`), functions (`call`) and task types (`uses`) a rule names, as
+ * one list of task references (`run` entries as they are, `call:…`, `uses:…`).
+ */
+const taskRefs = (r: { run?: string[]; call?: string[]; uses?: string[] }): string[] | undefined =>
+  r.run === undefined && r.call === undefined && r.uses === undefined
+    ? undefined
+    : [...(r.run ?? []), ...(r.call ?? []).map(callRef), ...(r.uses ?? []).map(usesRef)];
+
+export const NodesRuleSchema = z
+  .union(
+    [
+      z.literal(false),
+      z.strictObject(
+        {
+          ids: z.array(IdGlobSchema).optional(),
+          run: z.array(PlainStringSchema.min(1)).optional(),
+          call: z.array(PlainStringSchema.min(1)).optional(),
+          uses: z.array(PlainStringSchema.min(1)).optional(),
+          max: z
+            .number({ error: "max is a number of nodes" })
+            .int("max is a whole number of nodes")
+            .nonnegative("max is a number of nodes, 0 or more")
+            .optional(),
+        },
+        { error: unknownKeys("a nodes rule", "ids, run, call, uses and max") },
+      ),
+    ],
+    {
+      error: unionError(
+        'false or an object with "ids", "run", "call", "uses" and "max" (each optional)',
+      ),
+    },
+  )
+  .transform((rule) => {
+    if (rule === false) return rule;
+    const { call, uses, ...rest } = rule;
+    const run = taskRefs(rule);
+    return run === undefined ? rest : { ...rest, run };
+  });
 
 /** An edge endpoint in a rule: an id glob, `$self` (the emitting node) or `$new` (a node the scope added). */
 export const EdgeEndpointSchema = z.string().min(1);
@@ -94,17 +117,26 @@ export const SlotCountSchema = z.enum(["1", "?", "*", "+"], {
  * scope when it is added (`$self` in them is the instance); a `shape` among
  * them makes the instance a boundary.
  */
-export const TemplateSlotSchema = z.strictObject(
-  {
-    id: IdGlobSchema,
-    run: PlainStringSchema.min(1),
-    count: SlotCountSchema.default("1"),
-    get promises() {
-      return z.array(NodePromiseSchema).optional();
+export const TemplateSlotSchema = z
+  .strictObject(
+    {
+      id: IdGlobSchema,
+      run: PlainStringSchema.min(1).optional(),
+      call: PlainStringSchema.min(1).optional(),
+      uses: PlainStringSchema.min(1).optional(),
+      count: SlotCountSchema.default("1"),
+      get promises() {
+        return z.array(NodePromiseSchema).optional();
+      },
     },
-  },
-  { error: unknownKeys("a template slot", "id, run, count and promises") },
-);
+    {
+      error: unknownKeys("a template slot", "id, run (or call or uses), count and promises"),
+    },
+  )
+  .refine((slot) => taskFieldCount(slot) === 1, {
+    message: 'a template slot names exactly one of "run", "call" or "uses"',
+  })
+  .transform(({ run, call, uses, ...slot }) => ({ ...slot, run: taskRefOf({ run, call, uses }) }));
 
 /** An endpoint of a template edge: a slot (its `id` glob, verbatim), an existing node id, or `$self` (the scope's root). */
 export const TemplateEdgeSchema = z.strictObject(

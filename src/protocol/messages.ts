@@ -2,10 +2,10 @@ import { z } from "zod";
 import { AttrsSchema, NodeDataShape } from "../data/schema.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
-import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
-import { ProcessStringSchema, refuseProcessProblems } from "../workflow/process-string.js";
-import { ParamsSchema } from "../workflow/schema.js";
+import { ProcessStringSchema } from "../workflow/process-string.js";
+import { ParamsSchema, TaskKindShape } from "../workflow/schema.js";
+import { ONE_TASK_KIND, taskFieldCount } from "../workflow/task-ref.js";
 
 /** The one line the orchestrator writes to a task's stdin. */
 export const StartMessageSchema = z.strictObject({
@@ -18,18 +18,20 @@ export const StartMessageSchema = z.strictObject({
   run: z.strictObject({ params: ParamsSchema }).optional(),
 });
 
-export const AddNodeMessageSchema = z.strictObject({
-  type: z.literal("add_node"),
-  id: NodeIdSchema,
-  run: PlainStringSchema.min(1).superRefine(refuseProcessProblems),
-  args: z.array(ProcessStringSchema).default([]),
-  params: ParamsSchema.default({}),
-  /** Shorthand for edges from these nodes into the new one, as in the workflow file. */
-  depends_on: z.array(NodeIdSchema).default([]),
-  promises: z.array(NodePromiseSchema).default([]),
-  ...NodeDataShape,
-  ...TaskPolicyShape,
-});
+export const AddNodeMessageSchema = z
+  .strictObject({
+    type: z.literal("add_node"),
+    id: NodeIdSchema,
+    ...TaskKindShape,
+    args: z.array(ProcessStringSchema).default([]),
+    params: ParamsSchema.default({}),
+    /** Shorthand for edges from these nodes into the new one, as in the workflow file. */
+    depends_on: z.array(NodeIdSchema).default([]),
+    promises: z.array(NodePromiseSchema).default([]),
+    ...NodeDataShape,
+    ...TaskPolicyShape,
+  })
+  .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
 export const AddEdgeMessageSchema = z.strictObject({
   type: z.literal("add_edge"),

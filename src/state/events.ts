@@ -124,6 +124,12 @@ export const ShapesDefinedSchema = z.strictObject({
   shapes: ShapesSchema,
 });
 
+/** The workflow's plugin folders (absolute), recorded at registration. */
+export const PluginsSetSchema = z.strictObject({
+  type: z.literal("plugins"),
+  folders: z.array(z.string()),
+});
+
 export const RunStatusChangedSchema = z.strictObject({
   type: z.literal("run_status"),
   status: z.enum(RUN_STATUSES),
@@ -141,6 +147,7 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   OutputStoredSchema,
   DefaultsSetSchema,
   PreloadSetSchema,
+  PluginsSetSchema,
   RunStatusChangedSchema,
   AttrsSetSchema,
   InputsResolvedSchema,

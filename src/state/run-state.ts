@@ -48,6 +48,8 @@ export class RunState {
   preload: readonly string[] = [];
   /** Whether tasks may give the nodes they add another executor than their own. */
   runtimeExecutors = false;
+  /** Where `uses` nodes' task types are found, besides orch's built-ins. */
+  pluginFolders: readonly string[] = [];
   status: RunStatus = "running";
   reason: string | null = null;
 
@@ -172,6 +174,9 @@ export class RunState {
         return NONE;
       case "preload":
         this.preload = event.modules;
+        return NONE;
+      case "plugins":
+        this.pluginFolders = event.folders;
         return NONE;
       case "run_status":
         this.status = event.status;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { impliedPredecessors } from "../data/bindings.js";
 import { dataIssues } from "../data/type-check.js";
@@ -9,8 +9,11 @@ import { duplicateKeys } from "../util/duplicate-keys.js";
 import { errorMessage } from "../util/error-message.js";
 import { type Issue, zodIssues } from "../util/issues.js";
 import { excessiveDepthAt, MAX_JSON_DEPTH } from "../util/json-depth.js";
+import { catalogIssues, taskTypeIssues } from "./plugin-checks.js";
+import { buildPythonWorkflow, discoverPlugins, functionSignatures } from "./python-steps.js";
 import { type Workflow, WorkflowSchema } from "./schema.js";
 import { LooseWorkflowSchema, type WorkflowSkeleton } from "./skeleton.js";
+import { taskFieldCount, taskRefOf } from "./task-ref.js";
 
 /** One problem in a workflow file: where (a JSON path, or line:column) and what was expected. */
 export type WorkflowIssue = Issue;
@@ -30,32 +33,113 @@ export type LoadResult =
 export const formatIssues = (file: string, issues: readonly WorkflowIssue[]): string =>
   issues.map((i) => `${file}: ${i.path ? `${i.path}: ` : ""}${i.message}`).join("\n");
 
+/** `pipeline.py` or `pipeline.py:NAME`: a Python file whose `@workflow` function builds the workflow. */
+const PYTHON_WORKFLOW = /^(.+\.py)(?::([\w.-]+))?$/;
+
+/** The file a workflow argument names (`x.json`, `x.py`, `x.py:NAME`), or null for anything else. */
+export const workflowFileOf = (target: string): string | null =>
+  PYTHON_WORKFLOW.exec(target)?.[1] ?? (target.endsWith(".json") ? target : null);
+
 /**
- * Read, parse and fully validate a workflow file; every problem is listed, none
- * thrown. Schema errors and graph errors (unknown nodes, cycles, bad promises)
- * come together, so one pass shows them all.
+ * Read, parse and fully validate a workflow: a JSON file, or a Python file
+ * (`pipeline.py[:NAME]`) whose workflow is built by a Python step. Every
+ * problem is listed, none thrown. Schema errors and graph errors (unknown
+ * nodes, cycles, bad promises) come together, so one pass shows them all.
  */
 export const loadWorkflow = (path: string): LoadResult => {
-  const file = resolve(path);
+  const python = PYTHON_WORKFLOW.exec(path);
+  const file = resolve(python?.[1] ?? path);
   const fail = (issues: WorkflowIssue[]): LoadResult => ({ ok: false, file: path, issues });
   const read = readText(file);
   if (!read.ok) return fail([read.issue]);
-  const parsed = parseJson(read.text);
-  if (!parsed.ok) return fail([parsed.issue]);
-  const result = WorkflowSchema.safeParse(parsed.value);
   const dir = dirname(file);
+  let document: unknown;
+  if (python) {
+    const built = buildPythonWorkflow(file, python[2] ?? null, dir);
+    if (!built.ok) return fail([{ path: "", message: built.message }]);
+    document = built.document;
+  } else {
+    const parsed = parseJson(read.text);
+    if (!parsed.ok) return fail([parsed.issue]);
+    document = parsed.value;
+  }
+  const result = WorkflowSchema.safeParse(document);
   const issues = [
-    ...duplicateKeys(read.text),
+    ...(python ? [] : duplicateKeys(read.text)),
     ...(result.success ? [] : zodIssues(result.error, "", WorkflowSchema)),
     ...semanticIssues(
-      result.success ? result.data : LooseWorkflowSchema.parse(parsed.value),
+      result.success ? result.data : LooseWorkflowSchema.parse(document),
       dir,
       result.success ? result.data : null,
     ),
   ];
-  return issues.length > 0 || !result.success
-    ? fail(issues)
-    : { ok: true, value: { file, dir, workflow: result.data } };
+  if (issues.length > 0 || !result.success) return fail(issues);
+  const plugins = pluginIssues(result.data, dir);
+  if (plugins.length > 0) return fail(plugins);
+  const typed = withFunctionSchemas(result.data, dir);
+  return typed.ok
+    ? { ok: true, value: { file, dir, workflow: typed.workflow } }
+    : fail(typed.issues);
+};
+
+/**
+ * `call` nodes with their functions' type hints as schemas: the return hint
+ * declares output `result` (unless the node declares its outputs), and each
+ * hinted parameter's schema goes on its input binding (unless it has one).
+ */
+const withFunctionSchemas = (
+  workflow: Workflow,
+  dir: string,
+): { ok: true; workflow: Workflow } | { ok: false; issues: WorkflowIssue[] } => {
+  const calls = workflow.nodes.flatMap((node) => (node.call === undefined ? [] : [node.call]));
+  if (calls.length === 0) return { ok: true, workflow };
+  const files = calls.map((target) => moduleFile(target, dir)!);
+  const signatures = functionSignatures([...new Set(calls)], [...new Set(files)], dir);
+  const issues: WorkflowIssue[] = [];
+  const nodes = workflow.nodes.map((node, i) => {
+    const signature = node.call === undefined ? undefined : signatures[node.call];
+    if (signature === undefined) return node;
+    if ("error" in signature) {
+      issues.push({
+        path: `nodes[${i}].call`,
+        message: `cannot load ${node.call}:\n${signature.error.trimEnd()}`,
+      });
+      return node;
+    }
+    const inputs =
+      node.inputs &&
+      Object.fromEntries(
+        Object.entries(node.inputs).map(([name, binding]) => {
+          const schema = signature.inputs[name];
+          return [
+            name,
+            schema === undefined || "schema" in binding ? binding : { ...binding, schema },
+          ];
+        }),
+      );
+    const outputs =
+      node.outputs ?? (signature.output === null ? undefined : { result: signature.output });
+    return { ...node, ...(inputs ? { inputs } : {}), ...(outputs ? { outputs } : {}) };
+  });
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, workflow: { ...workflow, nodes } };
+};
+
+/** Task types of `uses` nodes, checked against the plugins the workflow can see. */
+const pluginIssues = (workflow: Workflow, dir: string): WorkflowIssue[] => {
+  if (workflow.plugins.length === 0 && workflow.nodes.every((n) => n.uses === undefined)) return [];
+  const catalog = discoverPlugins(workflow.plugins.map((folder) => resolve(dir, folder)));
+  return [
+    ...catalogIssues(catalog),
+    ...workflow.nodes.flatMap((node, i) =>
+      node.uses === undefined ? [] : taskTypeIssues(catalog, node.uses, node.params, `nodes[${i}]`),
+    ),
+  ];
+};
+
+/** Where `import a.b` finds module `a.b` in `dir`, if it is there. */
+const moduleFile = (target: string, dir: string): string | null => {
+  const base = join(dir, ...target.split(":")[0]!.split("."));
+  return [`${base}.py`, join(base, "__init__.py")].find((f) => existsSync(f)) ?? null;
 };
 
 type ReadResult = { ok: true; text: string } | { ok: false; issue: WorkflowIssue };
@@ -64,7 +148,7 @@ const READ_ERRORS: Record<string, string> = {
   ENOENT: "file not found",
   ELOOP: "is a loop of symbolic links, not a file",
   EACCES: "permission denied: orch cannot read it",
-  EISDIR: "is a directory, expected a workflow JSON file",
+  EISDIR: "is a directory, expected a workflow JSON or Python file",
 };
 
 /** The file as UTF-8 text, or what it is instead (missing, a loop, UTF-16, binary). */
@@ -84,7 +168,7 @@ const readText = (file: string): ReadResult => {
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {
-    return fail("is not UTF-8 text (a binary file?); a workflow file must be UTF-8 JSON");
+    return fail("is not UTF-8 text (a binary file?); a workflow file must be UTF-8");
   }
 };
 
@@ -183,8 +267,22 @@ const semanticIssues = (
     if (ids.has(node.id))
       issues.push({ path: `nodes[${i}].id`, message: `duplicate node id ${node.id}` });
     ids.add(node.id);
-    if (node.run !== null && !scriptExists(resolve(dir, node.run))) {
+    if (node.run !== undefined && !scriptExists(resolve(dir, node.run))) {
       issues.push({ path: `nodes[${i}].run`, message: `file not found: ${node.run}` });
+    }
+    if (node.call !== undefined && moduleFile(node.call, dir) === null) {
+      const module = node.call.split(":")[0]!;
+      issues.push({
+        path: `nodes[${i}].call`,
+        message: `module ${module} not found: expected ${module.replaceAll(".", "/")}.py (or a package) in ${dir}`,
+      });
+    }
+    if ((node.call !== undefined || node.uses !== undefined) && node.args.length > 0) {
+      issues.push({
+        path: `nodes[${i}].args`,
+        message:
+          "args are a script's arguments; a function or task type gets its values from params",
+      });
     }
   });
   const edges: { from: string; to: string; path: string; implied?: true }[] = [];
@@ -205,8 +303,10 @@ const semanticIssues = (
   });
   const graph = new Graph();
   for (const node of workflow.nodes) {
-    if (node !== null && !graph.has(node.id))
-      graph.addNode({ id: node.id, run: node.run ?? "", args: [], params: {}, createdBy: null });
+    if (node !== null && !graph.has(node.id)) {
+      const run = taskFieldCount(node) === 1 ? taskRefOf(node) : "";
+      graph.addNode({ id: node.id, run, args: [], params: {}, createdBy: null });
+    }
   }
   for (const edge of edges) {
     const unknown = [edge.from, edge.to].find((id) => !ids.has(id));

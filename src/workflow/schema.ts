@@ -5,6 +5,7 @@ import { NodePromiseSchema, PromiseSchema, ShapesSchema } from "../promises/sche
 import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
 import { ProcessStringSchema, refuseProcessProblems } from "./process-string.js";
+import { ONE_TASK_KIND, taskFieldCount } from "./task-ref.js";
 
 /** Parameters handed to a task in its start message: any JSON object. */
 export const ParamsSchema = z.record(z.string(), z.unknown());
@@ -23,19 +24,34 @@ export const EdgeSpecSchema = z.strictObject({
   attrs: AttrsSchema.optional(),
 });
 
-export const NodeSpecSchema = z.strictObject({
-  id: NodeIdSchema,
-  run: PlainStringSchema.min(
-    1,
-    "`run` names a Python script relative to the workflow file",
-  ).superRefine(refuseProcessProblems),
-  args: z.array(ProcessStringSchema).default([]),
-  params: ParamsSchema.default({}),
-  depends_on: z.array(NodeIdSchema).default([]),
-  promises: z.array(NodePromiseSchema).default([]),
-  ...NodeDataShape,
-  ...TaskPolicyShape,
-});
+/** `module.path:function`, the module found relative to the workflow file's folder. */
+export const CallTargetSchema = z
+  .string()
+  .regex(/^[\w.]+:[\w.]+$/, "`call` names a function as module:function, e.g. etl.steps:fetch");
+
+/** What a node runs: exactly one of these (checked with `ONE_TASK_KIND`). */
+export const TaskKindShape = {
+  run: PlainStringSchema.min(1, "`run` names a Python script relative to the workflow file")
+    .superRefine(refuseProcessProblems)
+    .optional(),
+  call: CallTargetSchema.optional(),
+  uses: PlainStringSchema.min(1, "`uses` names a task type (see `orch plugins`)")
+    .superRefine(refuseProcessProblems)
+    .optional(),
+};
+
+export const NodeSpecSchema = z
+  .strictObject({
+    id: NodeIdSchema,
+    ...TaskKindShape,
+    args: z.array(ProcessStringSchema).default([]),
+    params: ParamsSchema.default({}),
+    depends_on: z.array(NodeIdSchema).default([]),
+    promises: z.array(NodePromiseSchema).default([]),
+    ...NodeDataShape,
+    ...TaskPolicyShape,
+  })
+  .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
 export const WorkflowSchema = z.strictObject({
   $schema: z.string().optional(),
@@ -49,6 +65,8 @@ export const WorkflowSchema = z.strictObject({
   preload: z.array(ModuleNameSchema).default([]),
   /** Named shapes (`{"one_of": [...]}`), used by `{"shape": {"ref": NAME}}` in any promise. */
   shapes: ShapesSchema.default({}),
+  /** Folders of plugin modules (relative to the workflow file), besides orch's built-ins. */
+  plugins: z.array(PlainStringSchema.min(1).superRefine(refuseProcessProblems)).default([]),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
   parallel: z

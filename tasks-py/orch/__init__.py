@@ -11,6 +11,11 @@ A task is a Python script that orch runs as a subprocess::
     task.output(answer=42)                # or task.output({"answer": 42})
     task.log("fetched 3 pages", level="info")
 
+``task`` is also the ``@task`` decorator, and ``@workflow`` builds a workflow from
+calls of ``@task`` functions; ``orch.call``, ``orch.plugin``, ``orch.build`` and
+``orch.discover`` are the steps orch runs for function nodes, plugin nodes,
+Python workflows and plugin discovery (see the README's "Writing tasks").
+
 Protocol messages are written to the task's original stdout, one compact JSON
 object per line, written within 5 ms (a burst shares its writes) and at exit;
 call ``orch.flush()`` before ``os._exit()``. Importing this package diverts fd 1 (and so
@@ -24,12 +29,17 @@ Standard library only; Python 3.11+.
 from __future__ import annotations
 
 from . import _channel
+from ._authoring import MissingArgumentError, Outputs, Ref, workflow
 from ._channel import ChannelError, flush
 from ._task import StartMessageError, Task
 from ._validate import LOG_LEVELS, NODE_ID_PATTERN
 
 __all__ = [
     "task",
+    "workflow",
+    "Outputs",
+    "Ref",
+    "MissingArgumentError",
     "Task",
     "StartMessageError",
     "ChannelError",
@@ -40,7 +50,7 @@ __all__ = [
 
 __version__ = "0.1.0"
 
-for _public in (Task, StartMessageError, ChannelError):
+for _public in (Task, StartMessageError, ChannelError, Outputs, Ref, MissingArgumentError):
     _public.__module__ = __name__  # tracebacks say orch.StartMessageError, not orch._task...
 
 del _public

@@ -7,8 +7,9 @@ import os
 import re
 import sys
 import threading
-from typing import TYPE_CHECKING, Any, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence, cast
 
+from ._authoring import TaskFunction, active_build
 from ._channel import send as send_message
 from ._validate import (
     check_args,
@@ -20,7 +21,7 @@ from ._validate import (
     check_promises,
     check_rule_keys,
     check_scope,
-    check_script,
+    check_task_kind,
 )
 
 if TYPE_CHECKING:
@@ -290,11 +291,13 @@ class Task:
     def add_node(
         self,
         id: str,
-        run: str,
+        run: str | None = None,
         args: Sequence[str] | None = None,
         params: Mapping[str, Any] | None = None,
         promises: Sequence[Mapping[str, Any]] | None = None,
         *,
+        call: str | None = None,
+        uses: str | None = None,
         depends_on: Sequence[str] | None = None,
         inputs: Mapping[str, Mapping[str, Any]] | None = None,
         outputs: Mapping[str, Any] | None = None,
@@ -306,7 +309,9 @@ class Task:
         retry_delay_max: float | None = None,
         jitter: float | None = None,
     ) -> str:
-        """Add node ``id`` running script ``run`` (relative to the workflow file).
+        """Add node ``id`` running script ``run`` (relative to the workflow file),
+        or calling function ``call`` (``"module:function"``), or of task type ``uses``
+        (a plugin): exactly one of the three.
 
         ``args`` are command-line arguments for the script, ``params`` its start
         message's params, ``promises`` promises for the new node's own scope
@@ -319,13 +324,10 @@ class Task:
         (docs/reliability.md). Returns ``id``.
         """
         node_id = check_node_id(id, "add_node: id")
-        message: dict[str, Any] = {
-            "type": "add_node",
-            "id": node_id,
-            "run": check_script(run, "add_node: run"),
-            "args": check_args(args, "add_node: args"),
-            "params": check_json_object(params, "add_node: params"),
-        }
+        message: dict[str, Any] = {"type": "add_node", "id": node_id, **check_task_kind(run, call, uses)}
+        if "run" in message or args:
+            message["args"] = check_args(args, "add_node: args")
+        message["params"] = check_json_object(params, "add_node: params")
         checked_promises = check_promises(promises, "add_node: promises")
         if checked_promises:
             message["promises"] = checked_promises
@@ -428,10 +430,17 @@ class Task:
     def promise(self, scope: str = "$self", **rules: Any) -> None:
         """Promise ``rules`` for ``scope`` (``"$self"``, a node id or ``"*"``).
 
+        Called while a ``@workflow`` function builds, it adds a promise of the
+        workflow (scope a node id or ``"*"``).
+
         The rules are sent as given (docs/promises.md), e.g.
         ``task.promise(nodes={"ids": ["M-*"], "max": 5}, no_edges_to=["end"])``.
         """
         check_rule_keys(rules, _PROMISE_RESERVED, "promise()")
+        build = active_build()
+        if build is not None:
+            build.promises.append({"scope": scope, **check_json_object(rules, "promise: rules")})
+            return
         body = check_json_object(rules, "promise: rules")
         message: dict[str, Any] = {"type": "promise", "scope": check_scope(scope, "promise: scope")}
         message.update(body)
@@ -451,6 +460,12 @@ class Task:
         checked_level = check_level(level)
         text = message if isinstance(message, str) else str(message)
         self._send({"type": "log", "level": checked_level, "message": text})
+
+    def __call__(self, fn: Callable[..., Any] | None = None, /, **options: Any) -> Any:
+        """``@task`` or ``@task(retries=2, timeout=60)``: mark a function as a task type."""
+        if fn is None:
+            return lambda f: TaskFunction(f, options)
+        return TaskFunction(fn, options)
 
     def __repr__(self) -> str:
         start = self._start

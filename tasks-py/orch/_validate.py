@@ -17,6 +17,7 @@ __all__ = [
     "NODE_ID_PATTERN",
     "check_node_id",
     "check_script",
+    "check_task_kind",
     "check_args",
     "check_json_object",
     "check_promises",
@@ -60,6 +61,22 @@ def check_script(value: object, what: str = "run") -> str:
     if not value.strip():
         raise ValueError(f"{what} must be a non-empty Python script path")
     return value
+
+
+def check_task_kind(run: object, call: object, uses: object, what: str = "add_node") -> dict[str, str]:
+    """Exactly one of ``run`` (a script), ``call`` (``"module:function"``) or ``uses`` (a task type)."""
+    given = {key: value for key, value in (("run", run), ("call", call), ("uses", uses)) if value is not None}
+    if len(given) != 1:
+        named = ", ".join(given) or "none"
+        raise TypeError(f"{what}: give exactly one of run (a script), call (module:function) or uses (a task type); got {named}")
+    (key, value), = given.items()
+    if key == "run":
+        return {"run": check_script(value, f"{what}: run")}
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"{what}: {key} must be a non-empty str, got {_type_name(value)}: {value!r}")
+    if key == "call" and re.fullmatch(r"[\w.]+:[\w.]+", value) is None:
+        raise ValueError(f"{what}: call {value!r} is not 'module:function' (for example 'etl.steps:fetch')")
+    return {key: value}
 
 
 def check_args(value: object, what: str = "args") -> list[str]:

@@ -170,7 +170,10 @@ describe("zod messages", () => {
 
   it("explains a bad nodes or edges rule", () => {
     expect(zodIssues({ scope: "A", nodes: true })).toEqual([
-      ["nodes", 'expected false or an object with "ids", "run" and "max" (each optional)'],
+      [
+        "nodes",
+        'expected false or an object with "ids", "run", "call", "uses" and "max" (each optional)',
+      ],
     ]);
     expect(zodIssues({ scope: "A", nodes: { ids: "M-*" } })).toEqual([
       ["nodes", "ids: Invalid input: expected array, received string"],
@@ -179,7 +182,7 @@ describe("zod messages", () => {
       ["nodes.max", "max is a number of nodes, 0 or more"],
     ]);
     expect(zodIssues({ scope: "A", nodes: { maximum: 1 } })).toEqual([
-      ["nodes", 'unknown key "maximum" in a nodes rule: expected ids, run and max'],
+      ["nodes", 'unknown key "maximum" in a nodes rule: expected ids, run, call, uses and max'],
     ]);
     expect(zodIssues({ scope: "A", edges: [{ from: "a" }] })).toEqual([
       ["edges", "[0].to: Invalid input: expected string, received undefined"],
@@ -206,6 +209,33 @@ describe("zod messages", () => {
     ]);
     expect(zodIssues({ scope: "A", shape: { one_of: [] } })).toEqual([
       ["shape.one_of", "one_of needs at least one template"],
+    ]);
+  });
+
+  it("reads a slot that calls a function or uses a task type, keeping its own promises", () => {
+    const slotOf = (slot: unknown) => {
+      const { shape } = PromiseSchema.parse({ scope: "A", shape: { one_of: [{ nodes: [slot] }] } });
+      return shape !== undefined && "one_of" in shape ? shape.one_of?.[0]?.nodes[0] : undefined;
+    };
+    const promises = [{ nodes: false }];
+    expect(slotOf({ id: "M-*", call: "etl.steps:clean", count: "*", promises })).toEqual({
+      id: "M-*",
+      run: "call:etl.steps:clean",
+      count: "*",
+      promises,
+    });
+    expect(slotOf({ id: "M-*", uses: "api_call" })).toEqual({
+      id: "M-*",
+      run: "uses:api_call",
+      count: "1",
+    });
+    expect(
+      zodIssues({
+        scope: "A",
+        shape: { one_of: [{ nodes: [{ id: "M-*", run: "m.py", uses: "print" }] }] },
+      }),
+    ).toEqual([
+      ["shape.one_of.0.nodes.0", 'a template slot names exactly one of "run", "call" or "uses"'],
     ]);
   });
 });

@@ -4,7 +4,7 @@ import type { CommandModule } from "yargs";
 import { stateBeforeRun } from "../../engine/register.js";
 import { RunState } from "../../state/run-state.js";
 import type { HistoryBound } from "../../store/history.js";
-import { formatIssues, loadWorkflow } from "../../workflow/load.js";
+import { formatIssues, loadWorkflow, workflowFileOf } from "../../workflow/load.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
 import { required, UsageError } from "../errors.js";
 
@@ -15,8 +15,10 @@ interface GraphArgs extends GlobalArgs {
   readonly at?: string | undefined;
 }
 
-const isWorkflowFile = (target: string): boolean =>
-  target.endsWith(".json") && existsSync(target) && statSync(target).isFile();
+const isWorkflowFile = (target: string): boolean => {
+  const file = workflowFileOf(target);
+  return file !== null && existsSync(file) && statSync(file).isFile();
+};
 
 const parseBound = (at: string): HistoryBound => {
   if (/^\d+$/.test(at)) return { seq: Number(at) };

@@ -39,7 +39,10 @@ export const startCommand: CommandModule<object, StartArgs> = {
   describe: "validate, register and run a workflow to the end in the foreground",
   builder: (y) =>
     y
-      .positional("workflow", { type: "string", describe: "the workflow JSON file" })
+      .positional("workflow", {
+        type: "string",
+        describe: "the workflow: a JSON file, or a Python file (pipeline.py or pipeline.py:NAME)",
+      })
       .option("run-id", { type: "string", describe: "id for the new run (default: generated)" })
       .option("param", {
         type: "string",

@@ -9,9 +9,13 @@ interface ValidateArgs {
 
 export const validateCommand: CommandModule<object, ValidateArgs> = {
   command: "validate [workflow]",
-  describe: "check a workflow file (and its promises) without running it",
+  describe:
+    "check a workflow (JSON or Python file) and its promises, plugins and types without running it",
   builder: (y) =>
-    y.positional("workflow", { type: "string", describe: "the workflow JSON file" }) as never,
+    y.positional("workflow", {
+      type: "string",
+      describe: "the workflow: a JSON file, or a Python file (pipeline.py or pipeline.py:NAME)",
+    }) as never,
   handler: (args) => {
     const file = required(args.workflow, "WORKFLOW", "orch validate WORKFLOW.json");
     const loaded = loadWorkflow(file);
