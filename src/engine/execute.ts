@@ -64,6 +64,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
   const random = options.random ?? Math.random;
   const inherited = inheritedEnv();
   let state = RunState.replay(store.history.read(runId).map((e) => e.event));
+  const scheduledFor = store.runs.getRun(runId)?.scheduled_for ?? null;
   let scheduler = new Scheduler(state.graph);
   let stopRequest: string | null = null;
   let runningTask: RunningTask | null = null;
@@ -141,6 +142,7 @@ export const executeRun = async (options: EngineOptions): Promise<RunOutcome> =>
               run_id: runId,
               node: { id, params: { ...node.params } },
               attempt,
+              ...(scheduledFor === null ? {} : { run: { scheduled_for: scheduledFor } }),
             },
             logPath,
             maxLineLength: limits.maxLineLength,

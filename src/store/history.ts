@@ -95,6 +95,9 @@ export const historyQueries = (db: Db) => {
   const readUpToAt = db.prepare(
     `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq <= ${COMMIT_MARK} AND at <= @bound ORDER BY seq`,
   );
+  const readAfter = db.prepare(
+    `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq > @after AND seq <= ${COMMIT_MARK} ORDER BY seq LIMIT 1000`,
+  );
   const readStaged = db.prepare(
     `SELECT seq, at, payload FROM events WHERE run_id = @run AND seq > ${COMMIT_MARK} ORDER BY seq`,
   );
@@ -192,6 +195,9 @@ export const historyQueries = (db: Db) => {
             : readUpToAt.all({ run: runId, bound: bound.at }),
         RunEventSchema,
       ),
+    /** Committed events after sequence number `after`, oldest first, at most 1,000. */
+    readAfter: (runId: string, after: number): StoredEvent[] =>
+      parse(readAfter.all({ run: runId, after }), RunEventSchema),
     /** The running task's staged mutations, in order. */
     readProvisional: (runId: string): MutationEvent[] =>
       parse(readStaged.all({ run: runId }), MutationEventSchema).map((e) => e.event),

@@ -16,6 +16,8 @@ export const RunRowSchema = z.object({
   heartbeat_at: z.string().nullable(),
   /** The limits the run executes with, as JSON; null for runs from before they were kept. */
   limits: z.string().nullable(),
+  /** The scheduled time (ISO 8601, UTC) a scheduled run was started for; null otherwise. */
+  scheduled_for: z.string().nullable(),
 });
 
 export const NodeRowSchema = z.object({
@@ -71,6 +73,7 @@ export const RunStateSchema = RunRowSchema.pick({
   reason: true,
   created_at: true,
   updated_at: true,
+  scheduled_for: true,
 });
 
 export const AttemptStateSchema = AttemptRowSchema.pick({

@@ -24,6 +24,7 @@ export const runQueries = (db: Db) => {
     "UPDATE runs SET owner_pid = @pid, heartbeat_at = @at WHERE id = @id",
   );
   const setLimits = db.prepare("UPDATE runs SET limits = ? WHERE id = ?");
+  const setScheduled = db.prepare("UPDATE runs SET scheduled_for = ? WHERE id = ?");
   const parse = (row: unknown): RunRow | undefined =>
     row === undefined ? undefined : RunRowSchema.parse(row);
   return {
@@ -39,6 +40,10 @@ export const runQueries = (db: Db) => {
     /** Record the limits (JSON) the run executes with. */
     setRunLimits: (id: string, limits: string): void => {
       setLimits.run(limits, id);
+    },
+    /** Record the scheduled time (ISO 8601, UTC) the run was started for. */
+    setScheduledFor: (id: string, at: string): void => {
+      setScheduled.run(at, id);
     },
     /** Claim the run for this process (pid null releases it); `at` is the heartbeat. */
     setRunOwner: (id: string, pid: number | null, at: string | null): void => {

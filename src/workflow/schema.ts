@@ -18,6 +18,14 @@ export const NodeSpecSchema = z.strictObject({
   ...TaskPolicyShape,
 });
 
+/** When the daemon starts this workflow on its own: a cron expression, in `timezone`. */
+export const ScheduleSpecSchema = z.strictObject({
+  cron: z.string().min(1, '`cron` is a cron expression such as "0 2 * * *"'),
+  timezone: z.string().min(1).default("UTC"),
+  /** After downtime: true runs every missed time, false only the latest. */
+  catchup: z.boolean().default(false),
+});
+
 export const WorkflowSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z.string().min(1),
@@ -26,8 +34,10 @@ export const WorkflowSchema = z.strictObject({
   promises: z.array(PromiseSchema).default([]),
   /** Run-wide task policy: each node's own fields override it. */
   defaults: TaskPolicySchema.default({}),
+  schedule: ScheduleSpecSchema.optional(),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type NodeSpec = z.infer<typeof NodeSpecSchema>;
 export type EdgeSpec = z.infer<typeof EdgeSpecSchema>;
+export type ScheduleSpec = z.infer<typeof ScheduleSpecSchema>;

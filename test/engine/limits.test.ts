@@ -12,6 +12,7 @@ const run = (limits: string | null): RunRow => ({
   updated_at: "2026-01-01T00:00:00.000Z",
   owner_pid: null,
   heartbeat_at: null,
+  scheduled_for: null,
   limits,
 });
 

@@ -1,0 +1,33 @@
+import { z } from "zod";
+import type { Db } from "./db.js";
+
+/**
+ * Which scheduled times have been taken, and by which run. The primary key
+ * (schedule, time) is what keeps a time from being run twice, across daemons
+ * and restarts: the row is inserted in the transaction that registers the run.
+ */
+export const scheduledRunQueries = (db: Db) => {
+  const insert = db.prepare(
+    "INSERT INTO scheduled_runs (schedule, scheduled_for, run_id) VALUES (?, ?, ?)",
+  );
+  const latest = db
+    .prepare("SELECT MAX(scheduled_for) FROM scheduled_runs WHERE schedule = ?")
+    .pluck();
+  const taken = db
+    .prepare("SELECT 1 FROM scheduled_runs WHERE schedule = ? AND scheduled_for = ?")
+    .pluck();
+  return {
+    /** Take a scheduled time for a run; false when it was already taken. */
+    takeScheduledTime: (schedule: string, scheduledFor: string, runId: string): boolean => {
+      if (taken.get(schedule, scheduledFor) !== undefined) return false;
+      insert.run(schedule, scheduledFor, runId);
+      return true;
+    },
+    /** The latest scheduled time taken for the schedule (ISO 8601), if any. */
+    latestScheduledTime: (schedule: string): string | undefined =>
+      z
+        .string()
+        .nullable()
+        .parse(latest.get(schedule) ?? null) ?? undefined,
+  };
+};
