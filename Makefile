@@ -29,6 +29,7 @@ demo: build
 lint: build
 	npx biome check .
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p src/web/tsconfig.json --noEmit
 
 test: build lint
 	python3 -m unittest discover -s tasks-py/tests

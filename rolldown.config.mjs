@@ -19,7 +19,7 @@ const LAZY_SEGMENTER =
 const LAZY_EMOJI_REGEX =
   '{ test(text) { return (this.built ??= new RegExp("^\\\\p{RGI_Emoji}$", "v")).test(text); } }';
 
-export default defineConfig({
+const cli = defineConfig({
   input: { orch: "dist/src/cli/main.js" },
   platform: "node",
   external: ["better-sqlite3", "@hpcc-js/wasm-graphviz"],
@@ -69,3 +69,13 @@ export default defineConfig({
     chunkFileNames: "chunks/[name].js",
   },
 });
+
+// The daemon's web page: one browser script from src/web, served as /assets/app.js.
+const web = defineConfig({
+  input: { app: "src/web/app.ts" },
+  platform: "browser",
+  tsconfig: "src/web/tsconfig.json",
+  output: { dir: "dist/web", format: "esm", minify: true, sourcemap: true },
+});
+
+export default [cli, web];

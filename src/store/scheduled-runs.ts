@@ -17,11 +17,12 @@ export const scheduledRunQueries = (db: Db) => {
     .prepare("SELECT 1 FROM scheduled_runs WHERE schedule = ? AND scheduled_for = ?")
     .pluck();
   return {
-    /** Take a scheduled time for a run; false when it was already taken. */
-    takeScheduledTime: (schedule: string, scheduledFor: string, runId: string): boolean => {
-      if (taken.get(schedule, scheduledFor) !== undefined) return false;
+    /** Has a run been started for this scheduled time? */
+    isTaken: (schedule: string, scheduledFor: string): boolean =>
+      taken.get(schedule, scheduledFor) !== undefined,
+    /** Record the run started for a scheduled time (the primary key refuses a second). */
+    take: (schedule: string, scheduledFor: string, runId: string): void => {
       insert.run(schedule, scheduledFor, runId);
-      return true;
     },
     /** The latest scheduled time taken for the schedule (ISO 8601), if any. */
     latestScheduledTime: (schedule: string): string | undefined =>

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "node:fs";
 import type { CommandModule } from "yargs";
+import { attemptLogs, formatAttemptLogs } from "../../log/node-log.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
 import { UsageError } from "../errors.js";
 
@@ -19,9 +19,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
     const store = openStore(args, { readonly: true });
     try {
       const run = findRun(store, args.run);
-      const attempts = store.attempts
-        .listAttempts(run.id)
-        .filter((a) => args.node === undefined || a.node_id === args.node);
+      const attempts = attemptLogs(store, run.id, args.node);
       if (args.node !== undefined && attempts.length === 0) {
         const known = store.graph.listNodes(run.id).some((n) => n.id === args.node);
         throw new UsageError(
@@ -30,14 +28,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
             : `run ${run.id} has no node ${args.node}`,
         );
       }
-      for (const attempt of attempts) {
-        console.log(`== ${attempt.node_id} attempt ${attempt.attempt} (${attempt.status}) ==`);
-        const text = existsSync(attempt.log_path)
-          ? readFileSync(attempt.log_path, "utf8")
-          : "(log file missing)\n";
-        process.stdout.write(text.endsWith("\n") || text === "" ? text : `${text}\n`);
-        if (attempt.reason) console.log(`-- ${attempt.reason}`);
-      }
+      process.stdout.write(formatAttemptLogs(attempts));
     } finally {
       store.close();
     }

@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
-import { registerRun } from "../../engine/register.js";
+import { newRunId, registerRun } from "../../engine/register.js";
 import { NODE_ID_PATTERN } from "../../graph/ids.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
 import { openStore } from "../context.js";
@@ -15,13 +15,8 @@ import {
 interface StartArgs extends ExecutionArgs {
   readonly workflow: string;
   readonly "run-id"?: string | undefined;
+  readonly detach?: boolean | undefined;
 }
-
-/** A readable, sortable, unique-enough id: `20261121-235959-3f9a`. */
-const newRunId = (): string => {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
-};
 
 export const startCommand: CommandModule<object, StartArgs> = {
   command: "start <workflow>",
@@ -34,6 +29,10 @@ export const startCommand: CommandModule<object, StartArgs> = {
         describe: "the workflow JSON file",
       })
       .option("run-id", { type: "string", describe: "id for the new run (default: generated)" })
+      .option("detach", {
+        type: "boolean",
+        describe: "hand the run to the daemon (`orch daemon`) and return at once",
+      })
       .options(executionOptions) as never,
   handler: async (args) => {
     const loaded = loadWorkflow(args.workflow);
@@ -43,6 +42,12 @@ export const startCommand: CommandModule<object, StartArgs> = {
       throw new UsageError(
         `--run-id ${JSON.stringify(runId)}: expected 1–128 letters, digits and ._:-`,
       );
+    }
+    if (args.detach) {
+      const { submitToDaemon } = await import("../daemon-client.js");
+      const submitted = await submitToDaemon(args, { workflow: loaded.value.file, run_id: runId });
+      console.log(submitted.run_id);
+      return;
     }
     const setup = prepareExecution(args);
     const store = openStore(args);
