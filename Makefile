@@ -2,7 +2,7 @@
 NPM ?= npm
 DEMO_DB ?= .orch/demo.db
 
-.PHONY: setup build demo test lint schemas bench bench-smoke crash-test clean
+.PHONY: setup build demo test lint schemas screenshot bench bench-smoke crash-test clean
 
 # `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages
 # (Biome's binaries) out of the lock file, and `npm ci` then refuses it.
@@ -16,6 +16,11 @@ build: setup
 
 schemas: build
 	node dist/scripts/generate-schemas.js schemas
+
+# The daemon's page showing a run (docs/daemon-run.png), taken in headless Chromium
+# (Debian's `chromium` package).
+screenshot: build
+	node dist/scripts/screenshot.js docs/daemon-run.png
 
 # The main job: run the random-map example and draw its graph.
 demo: build

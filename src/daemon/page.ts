@@ -22,7 +22,7 @@ export const pageShell = (): string => `<!doctype html>
   #controls button, #node-actions button, #ask button { margin: 0 0.3rem 0.3rem 0; }
   #slider-row { display: flex; gap: 0.5rem; align-items: center; margin: 0.5rem 0; }
   #slider { flex: 1; }
-  pre { background: #f6f8fa; padding: 0.5rem; overflow: auto; max-height: 20rem; font-size: 12px; }
+  pre { background: #f6f8fa; padding: 0.5rem; overflow: auto; white-space: pre-wrap; word-break: break-all; max-height: 20rem; font-size: 12px; }
   #message { color: #9a6700; min-height: 1.2em; }
   #login { color: #cf222e; }
 </style>
