@@ -3,11 +3,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { startDaemon } from "../src/daemon/daemon.js";
 import { resolvePython } from "../src/engine/python.js";
 import { RotatingLog } from "../src/log/rotating-log.js";
 import { PACKAGE_ROOT } from "../src/package-root.js";
+import { launchChromium } from "./chromium.js";
 
 const out = process.argv[2] ?? "docs/daemon-run.png";
 const dir = mkdtempSync(join(tmpdir(), "orch-screenshot-"));
@@ -19,21 +19,7 @@ const daemon = await startDaemon({
   python: resolvePython(undefined),
   log: new RotatingLog(join(dir, "orch.log")),
 });
-const context = await chromium.launchPersistentContext(join(dir, "chromium"), {
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  viewport: { width: 1400, height: 800 },
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const context = await launchChromium(join(dir, "chromium"));
 try {
   const response = await fetch(`${daemon.state.url}/api/runs`, {
     method: "POST",

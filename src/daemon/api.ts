@@ -9,6 +9,7 @@ import { attemptLogs, formatAttemptLogs } from "../log/node-log.js";
 import { PACKAGE_ROOT } from "../package-root.js";
 import { toEnvelopeJson } from "../render/json.js";
 import { toSvg } from "../render/svg.js";
+import { runListEntry } from "../store/runs.js";
 import type { Store } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
 import { pageShell } from "./page.js";
@@ -87,13 +88,7 @@ export const createApi = (options: ApiOptions): Hono => {
   app.get("/api/runs", (c) =>
     c.json(
       store.runs.listRuns().map((run) => ({
-        id: run.id,
-        name: run.name,
-        workflow: run.workflow,
-        status: run.status,
-        reason: run.reason,
-        created_at: run.created_at,
-        updated_at: run.updated_at,
+        ...runListEntry(run),
         scheduled_for: run.scheduled_for,
         counts: Object.fromEntries(store.graph.statusCounts(run.id).map((s) => [s.status, s.n])),
       })),

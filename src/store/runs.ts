@@ -9,6 +9,17 @@ export interface NewRun {
   readonly at: string;
 }
 
+/** A run as `orch runs --json` lists it. */
+export const runListEntry = (run: RunRow) => ({
+  id: run.id,
+  name: run.name,
+  workflow: run.workflow,
+  status: run.status,
+  reason: run.reason,
+  created_at: run.created_at,
+  updated_at: run.updated_at,
+});
+
 export const runQueries = (db: Db) => {
   const insert = db.prepare(
     `INSERT INTO runs (id, workflow, name, status, created_at, updated_at, owner_pid, heartbeat_at)

@@ -1,8 +1,11 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../../scripts/chromium.js";
 import { writeFiles } from "../cli/helpers.js";
 import { type TestDaemon, testDaemon } from "../daemon/helpers.js";
-import { launchChromium } from "./browser.js";
 
 /** Poll until it holds; the test's own timeout is the only limit (no wall-time bound here). */
 const eventually = <T>(read: () => Promise<T> | T) =>
@@ -12,7 +15,7 @@ let t: TestDaemon;
 let browser: BrowserContext;
 beforeAll(async () => {
   t = await testDaemon();
-  browser = await launchChromium();
+  browser = await launchChromium(mkdtempSync(join(tmpdir(), "orch-chromium-")));
 });
 afterAll(async () => {
   await browser?.close();
