@@ -60,6 +60,15 @@ export const registrationEvents = (loaded: LoadedWorkflow, fileLabel: string): R
 export const stateBeforeRun = (loaded: LoadedWorkflow, fileLabel: string): RunState =>
   RunState.replay(registrationEvents(loaded, fileLabel));
 
+/** Run ids: 1–128 letters, digits and `._:-`, not starting with `.` (so never `.` or `..`). */
+export const RUN_ID_PATTERN = /^(?!\.)[A-Za-z0-9._:-]{1,128}$/;
+
+/** A readable, sortable, unique-enough run id: `20261121-235959-3f9a`. */
+export const newRunId = (): string => {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+};
+
 /**
  * Register a new run, owned by this process: the run row with the limits and
  * parallelism it executes with, and its registration events, in one transaction.

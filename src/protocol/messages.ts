@@ -12,6 +12,8 @@ export const StartMessageSchema = z.strictObject({
   run_id: z.string(),
   node: z.strictObject({ id: NodeIdSchema, params: ParamsSchema }),
   attempt: z.number().int().positive(),
+  /** What the run is: its scheduled time (ISO 8601, UTC) when a schedule started it. */
+  run: z.strictObject({ scheduled_for: z.string() }).optional(),
 });
 
 export const AddNodeMessageSchema = z.strictObject({

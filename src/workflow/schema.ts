@@ -31,6 +31,14 @@ export const NodeSpecSchema = z.strictObject({
   ...TaskPolicyShape,
 });
 
+/** When the daemon starts this workflow on its own: a cron expression, in `timezone`. */
+export const ScheduleSpecSchema = z.strictObject({
+  cron: z.string().min(1, '`cron` is a cron expression such as "0 2 * * *"'),
+  timezone: z.string().min(1).default("UTC"),
+  /** After downtime: true runs every missed time, false only the latest. */
+  catchup: z.boolean().default(false),
+});
+
 export const WorkflowSchema = z.strictObject({
   $schema: z.string().optional(),
   name: PlainStringSchema.min(1),
@@ -49,8 +57,10 @@ export const WorkflowSchema = z.strictObject({
     .min(1)
     .describe("most tasks running at once (default 1); orch start --parallel overrides it")
     .optional(),
+  schedule: ScheduleSpecSchema.optional(),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type NodeSpec = z.infer<typeof NodeSpecSchema>;
 export type EdgeSpec = z.infer<typeof EdgeSpecSchema>;
+export type ScheduleSpec = z.infer<typeof ScheduleSpecSchema>;

@@ -3,6 +3,7 @@ import { setTimeout } from "node:timers/promises";
 import type { CommandModule } from "yargs";
 import type { AttemptRow, RunRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
+import { attemptFooter, attemptHeader, LOG_MISSING } from "../../log/node-log.js";
 import { printable } from "../../util/printable.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
 import { required, UsageError } from "../errors.js";
@@ -48,9 +49,7 @@ class LogPrinter {
       if (this.#ended.has(key)) continue;
       let offset = this.#printed.get(key);
       if (offset === undefined) {
-        console.log(
-          `== ${printable(attempt.node_id)} attempt ${attempt.attempt} (${attempt.status}) ==`,
-        );
+        console.log(attemptHeader(attempt.node_id, attempt.attempt, attempt.status));
         offset = 0;
       }
       const bytes = readFrom(attempt.log_path, offset);
@@ -60,8 +59,8 @@ class LogPrinter {
       this.#ended.add(key);
       if (offset + bytes.length > 0 && bytes.at(-1) !== 0x0a) process.stdout.write("\n");
       if (offset + bytes.length === 0 && !existsSync(attempt.log_path))
-        console.log("(log file missing)");
-      if (attempt.reason) console.log(`-- ${printable(attempt.reason)}`);
+        console.log(LOG_MISSING);
+      if (attempt.reason) console.log(attemptFooter(attempt.reason));
     }
   }
 }

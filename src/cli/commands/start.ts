@@ -1,6 +1,6 @@
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
-import { registerRun } from "../../engine/register.js";
+import { newRunId, RUN_ID_PATTERN, registerRun } from "../../engine/register.js";
 import { printable } from "../../util/printable.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
 import { openStore } from "../context.js";
@@ -15,22 +15,14 @@ import {
 interface StartArgs extends ExecutionArgs {
   readonly workflow?: string | undefined;
   readonly "run-id"?: string | undefined;
+  readonly detach?: boolean | undefined;
 }
-
-/** Run ids: 1–128 letters, digits and `._:-`, not starting with `.` (so never `.` or `..`). */
-const RUN_ID_PATTERN = /^(?!\.)[A-Za-z0-9._:-]{1,128}$/;
 
 /** SQLite's answer to a second row with the same key (better-sqlite3 gives its code). */
 const isUniqueViolation = (error: unknown): boolean =>
   error instanceof Error &&
   "code" in error &&
   (error.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || error.code === "SQLITE_CONSTRAINT_UNIQUE");
-
-/** A readable, sortable, unique-enough id: `20261121-235959-3f9a`. */
-const newRunId = (): string => {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
-};
 
 export const startCommand: CommandModule<object, StartArgs> = {
   command: "start [workflow]",
@@ -39,6 +31,10 @@ export const startCommand: CommandModule<object, StartArgs> = {
     y
       .positional("workflow", { type: "string", describe: "the workflow JSON file" })
       .option("run-id", { type: "string", describe: "id for the new run (default: generated)" })
+      .option("detach", {
+        type: "boolean",
+        describe: "hand the run to the daemon (`orch daemon`) and return at once",
+      })
       .options(executionOptions) as never,
   handler: async (args) => {
     const file = required(args.workflow, "WORKFLOW", "orch start WORKFLOW.json [--run-id ID]");
@@ -49,6 +45,16 @@ export const startCommand: CommandModule<object, StartArgs> = {
       throw new UsageError(
         `--run-id ${JSON.stringify(printable(runId))}: expected 1–128 letters, digits and ._:-, not starting with "."`,
       );
+    }
+    if (args.detach) {
+      const { submitToDaemon } = await import("../daemon-client.js");
+      const submitted = await submitToDaemon(args, {
+        workflow: loaded.value.file,
+        run_id: runId,
+        ...(args.parallel === undefined ? {} : { parallel: args.parallel }),
+      });
+      console.log(submitted.run_id);
+      return;
     }
     const setup = prepareExecution(args, undefined, loaded.value.workflow.parallel ?? 1);
     const store = openStore(args);
