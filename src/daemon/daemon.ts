@@ -64,7 +64,7 @@ export const startDaemon = async (options: DaemonOptions): Promise<RunningDaemon
     dbPath: db,
     python: options.python,
     limits: DEFAULT_LIMITS,
-    limiter: options.maxTasks === null ? null : new Limiter(options.maxTasks),
+    limiter: options.maxTasks === null ? undefined : new Limiter(options.maxTasks),
     log,
   });
   let port = options.port;
@@ -107,7 +107,7 @@ export const startDaemon = async (options: DaemonOptions): Promise<RunningDaemon
           log,
         )) {
           log.write(`schedule ${schedule.name}: started run ${runId} for ${scheduledFor}`);
-          pool.execute(runId, null);
+          pool.execute(runId);
         }
       } catch (error) {
         log.write(`schedule ${schedule.name}: ${errorMessage(error)}`);

@@ -38,9 +38,12 @@ export const daemonRunControl = (store: Store, pool: RunPool): RunControl => ({
       return { ok: true, message: `run ${runId} is running already` };
     if (run.status !== "interrupted" && run.status !== "running")
       return { ok: false, message: `run ${runId} has ended (${run.status}); it cannot be resumed` };
-    const resumed = pool.resume(runId, null);
+    const resumed = pool.resume(runId);
     return resumed.ok
       ? { ok: true, message: `run ${runId} resumed` }
-      : { ok: false, message: resumed.reason };
+      : {
+          ok: false,
+          message: `run ${runId} is executed by another orch process (pid ${resumed.pid})`,
+        };
   },
 });

@@ -1,21 +1,27 @@
 import { dirname, join } from "node:path";
 import { type EngineOptions, executeRun, type RunOutcome } from "../engine/execute.js";
 import { type EngineLimits, limitsOfRun } from "../engine/limits.js";
+import { type Claim, claimRun } from "../engine/ownership.js";
 import type { ProgressListener } from "../engine/progress.js";
 import { prepareResume } from "../engine/resume.js";
+import type { TaskLimiter } from "../engine/task-slots.js";
 import type { RotatingLog } from "../log/rotating-log.js";
-import type { Store } from "../store/store.js";
+import { Store } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
-import type { Limiter } from "./limiter.js";
 
 export interface PoolOptions {
+  /** The daemon's own connection: which runs it executes is recorded there. */
   readonly store: Store;
-  /** The database file: task logs live beside it. */
+  /**
+   * The database file. Each run executes on a connection of its own, so its
+   * writes are fenced by its own claim; task logs live beside the file.
+   */
   readonly dbPath: string;
   readonly python: string;
   /** The limits new runs are registered with; a run executes with its own. */
   readonly limits: EngineLimits;
-  readonly limiter: Limiter | null;
+  /** `--max-tasks`: a cap on tasks running at once over all runs. */
+  readonly limiter: TaskLimiter | undefined;
   readonly log: RotatingLog;
 }
 
@@ -34,69 +40,33 @@ export class RunPool {
     return this.#executions.has(runId);
   }
 
-  /**
-   * Execute a registered run (owned by this process) until it ends or the
-   * daemon stops. It is recorded as the daemon's, so a daemon started again
-   * resumes it; a run that ends is forgotten.
-   */
-  execute(runId: string, parallel: number | null): void {
-    const { store, log } = this.options;
-    store.daemonRuns.addDaemonRun({ run_id: runId, parallel });
-    let stop: (why: string) => void = () => {};
-    const interrupted = new Promise<string>((resolve) => {
-      stop = resolve;
-    });
-    let stopping = false;
-    const done = (async (): Promise<RunOutcome | null> => {
-      const release = await this.options.limiter?.acquire();
-      try {
-        if (stopping) return null;
-        const outcome = await executeRun(this.engineOptions(runId, interrupted));
-        if (outcome.status !== "interrupted") store.daemonRuns.removeDaemonRun(runId);
-        log.write(`run ${runId} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
-        return outcome;
-      } catch (error) {
-        log.write(`run ${runId}: the daemon could not execute it: ${errorMessage(error)}`);
-        return null;
-      } finally {
-        release?.();
-        this.#executions.delete(runId);
-      }
-    })();
-    this.#executions.set(runId, {
-      stop: (why) => {
-        stopping = true;
-        stop(why);
-      },
-      done,
-    });
+  /** Claim a registered run that no process executes yet, and execute it. */
+  execute(runId: string): void {
+    const claim = this.#execute(runId, (store) => claimRun(store, runId));
+    if (!claim.ok)
+      this.options.log.write(`run ${runId}: not executed: orch process ${claim.pid} has it`);
   }
 
   /** Take over an interrupted run (or one left running by a dead process) and execute it. */
-  resume(runId: string, parallel: number | null): { ok: true } | { ok: false; reason: string } {
+  resume(runId: string): Claim {
     if (this.isExecuting(runId)) return { ok: true };
-    const claim = prepareResume(this.options.store, runId);
-    if (!claim.ok)
-      return {
-        ok: false,
-        reason: `run ${runId} is executed by another orch process (pid ${claim.pid})`,
-      };
-    this.execute(runId, parallel);
-    return { ok: true };
+    return this.#execute(runId, (store) => prepareResume(store, runId));
   }
 
   /** Resume the runs this daemon was executing when it stopped. */
   resumeOwnRuns(): void {
     const { store, log } = this.options;
-    for (const { run_id, parallel } of store.daemonRuns.listDaemonRuns()) {
-      const run = store.runs.getRun(run_id);
+    for (const runId of store.daemonRuns.listDaemonRuns()) {
+      const run = store.runs.getRun(runId);
       if (run === undefined || (run.status !== "running" && run.status !== "interrupted")) {
-        store.daemonRuns.removeDaemonRun(run_id);
+        store.daemonRuns.removeDaemonRun(runId);
         continue;
       }
-      const resumed = this.resume(run_id, parallel);
+      const resumed = this.resume(runId);
       log.write(
-        resumed.ok ? `run ${run_id}: resumed by the daemon` : `run ${run_id}: ${resumed.reason}`,
+        resumed.ok
+          ? `run ${runId}: resumed by the daemon`
+          : `run ${runId}: executed by another orch process (pid ${resumed.pid})`,
       );
     }
   }
@@ -108,8 +78,70 @@ export class RunPool {
     await Promise.all(executions.map((execution) => execution.done));
   }
 
-  private engineOptions(runId: string, interrupted: Promise<string>): EngineOptions {
-    const { store, dbPath, python, log } = this.options;
+  /**
+   * Execute a run on a connection of its own, once `claim` has taken it for
+   * this process. It is recorded as the daemon's, so a daemon started again
+   * resumes it; a run that ends is forgotten. A run this process loses (taken
+   * over, or its storage failed) stops; the daemon serves on.
+   */
+  #execute(runId: string, claim: (store: Store) => Claim): Claim {
+    const { dbPath, log } = this.options;
+    const store = Store.open(dbPath);
+    let claimed: Claim;
+    try {
+      claimed = claim(store);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+    if (!claimed.ok) {
+      store.close();
+      return claimed;
+    }
+    this.options.store.daemonRuns.addDaemonRun(runId);
+    let stop: (why: string) => void = () => {};
+    const interrupted = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    const onLost = (error: unknown): void => {
+      log.write(`run ${runId}: lost: ${errorMessage(error)}`);
+      stop("the daemon lost the run");
+    };
+    // Started on the next turn, once it is recorded: the end of an execution
+    // that fails at once must find it there to remove.
+    const done = Promise.resolve().then(() => this.#run(store, runId, interrupted, onLost));
+    this.#executions.set(runId, { stop, done });
+    return claimed;
+  }
+
+  async #run(
+    store: Store,
+    runId: string,
+    interrupted: Promise<string>,
+    onLost: (error: unknown) => void,
+  ): Promise<RunOutcome | null> {
+    const { log } = this.options;
+    try {
+      const outcome = await executeRun(this.#engineOptions(store, runId, interrupted, onLost));
+      if (outcome.status !== "interrupted") this.options.store.daemonRuns.removeDaemonRun(runId);
+      log.write(`run ${runId} ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ""}`);
+      return outcome;
+    } catch (error) {
+      log.write(`run ${runId}: the daemon could not execute it: ${errorMessage(error)}`);
+      return null;
+    } finally {
+      store.close();
+      this.#executions.delete(runId);
+    }
+  }
+
+  #engineOptions(
+    store: Store,
+    runId: string,
+    interrupted: Promise<string>,
+    onLost: (error: unknown) => void,
+  ): EngineOptions {
+    const { dbPath, python, log, limiter } = this.options;
     const run = store.runs.getRun(runId);
     if (run === undefined) throw new Error(`no run ${runId}`);
     const onProgress: ProgressListener = (progress) => {
@@ -123,8 +155,11 @@ export class RunPool {
       python,
       logsDir: join(dirname(dbPath), "logs", runId),
       limits: limitsOfRun(run),
+      parallel: run.parallel,
+      ...(limiter === undefined ? {} : { limiter }),
       onProgress,
       interrupted,
+      onLost,
     };
   }
 }

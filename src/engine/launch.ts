@@ -2,14 +2,23 @@ import { resolve } from "node:path";
 import type { ExecutorLaunch } from "../executors/executor.js";
 import type { GraphNode } from "../graph/graph.js";
 import { SDK_DIR } from "../package-root.js";
-import type { StartMessage } from "../protocol/messages.js";
+import type { RunInfo, StartMessage } from "../protocol/messages.js";
+import type { RunRow } from "../store/rows.js";
 
 export interface LaunchContext {
   readonly runId: string;
   /** The workflow's folder: tasks run there and `run` paths are relative to it. */
   readonly dir: string;
   readonly python: string;
+  /** What every task of the run is told about it, when there is something to tell. */
+  readonly run?: RunInfo;
 }
+
+/** What the start message says of a run: its scheduled time, if a schedule started it. */
+export const runInfoOf = (run: RunRow | undefined): RunInfo | undefined => {
+  const scheduledFor = run?.scheduled_for ?? null;
+  return scheduledFor === null ? undefined : { scheduled_for: scheduledFor };
+};
 
 /** What an executor needs to start attempt `attempt` of `node`. */
 export const launchFor = (
@@ -23,6 +32,7 @@ export const launchFor = (
     run_id: context.runId,
     node: { id: node.id, params: { ...node.params } },
     attempt,
+    ...(context.run === undefined ? {} : { run: context.run }),
   };
   return {
     runId: context.runId,

@@ -69,23 +69,43 @@ export const newRunId = (): string => {
   return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 };
 
+/** What a new run executes with: its limits and how many of its tasks may run at once. */
+export interface RunExecution {
+  readonly limits: EngineLimits;
+  readonly parallel: number;
+}
+
 /**
- * Register a new run, owned by this process: the run row with the limits and
- * parallelism it executes with, and its registration events, in one transaction.
+ * The rows of a new run that no process owns yet, inside the caller's
+ * transaction: the run row with the limits and parallelism it executes with,
+ * and its registration events. A daemon registers runs so, and each run's own
+ * connection claims it.
  */
+export const recordNewRun = (
+  store: Store,
+  loaded: LoadedWorkflow,
+  runId: string,
+  fileLabel: string,
+  execution: RunExecution,
+  at: string,
+): void => {
+  store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
+  keepLimits(store, runId, execution.limits);
+  store.runs.setRunParallel(runId, execution.parallel);
+  store.history.append(runId, at, registrationEvents(loaded, fileLabel));
+};
+
+/** Register a new run, owned by this process, in one transaction (see `recordNewRun`). */
 export const registerRun = (
   store: Store,
   loaded: LoadedWorkflow,
   runId: string,
   fileLabel: string,
-  execution: { readonly limits: EngineLimits; readonly parallel: number },
+  execution: RunExecution,
 ): void => {
   const at = now();
   store.transaction(() => {
-    store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
-    keepLimits(store, runId, execution.limits);
-    store.runs.setRunParallel(runId, execution.parallel);
-    store.history.append(runId, at, registrationEvents(loaded, fileLabel));
+    recordNewRun(store, loaded, runId, fileLabel, execution, at);
     store.claim(runId, thisProcess(), at);
   });
 };

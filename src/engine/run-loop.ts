@@ -17,7 +17,7 @@ import { DueTimers } from "./due.js";
 import type { EngineOptions, RunOutcome } from "./execute.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { attemptEnded, RunJournal } from "./journal.js";
-import { launchFor } from "./launch.js";
+import { type LaunchContext, launchFor, runInfoOf } from "./launch.js";
 import type { LineVerdict } from "./lines.js";
 import { Scheduler } from "./scheduler.js";
 import {
@@ -26,6 +26,7 @@ import {
   superviseAttempt,
   type TaskExit,
 } from "./supervise.js";
+import { type Release, RunSlots } from "./task-slots.js";
 
 /** How often running attempts' provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 100;
@@ -39,6 +40,8 @@ interface Flight {
   readonly key: AttemptKey;
   readonly session: AttemptSession;
   readonly startedAt: number;
+  /** Its slot of the tasks running at once across runs. */
+  readonly release: Release;
   task: SupervisedAttempt | null;
   /** Set when the loop stopped it: the attempt then ends this way, whatever its exit. */
   stoppedAs: { readonly status: "lost" | "cancelled"; readonly reason: string } | null;
@@ -64,6 +67,8 @@ export class RunLoop {
   /** Ready nodes a running attempt has added an edge into: they wait for its end. */
   readonly #heldBack = new Set<NodeId>();
   readonly #random: () => number;
+  readonly #launch: LaunchContext;
+  readonly #slots: RunSlots;
   #executors: ExecutorSet | null = null;
   #stopRequest: string | null = null;
   /** Why the run is being terminated (a broken promise), once it is. */
@@ -82,6 +87,14 @@ export class RunLoop {
       this.#wake();
     });
     this.#random = options.random ?? Math.random;
+    const run = runInfoOf(store.runs.getRun(runId));
+    this.#launch = {
+      runId,
+      dir: options.dir,
+      python: options.python,
+      ...(run === undefined ? {} : { run }),
+    };
+    this.#slots = new RunSlots(options.limiter, () => this.#wake());
   }
 
   async execute(): Promise<RunOutcome> {
@@ -108,6 +121,7 @@ export class RunLoop {
       for (;;) {
         if (this.#fatal === null && this.#stopRequest === null && this.#terminated === null)
           this.#startReady();
+        else this.#slots.close();
         if (this.#inFlight.size === 0) {
           if (this.#fatal !== null) throw this.#fatal.error;
           if (this.#terminated !== null) return this.#end("terminated", this.#terminated);
@@ -125,6 +139,7 @@ export class RunLoop {
       clearInterval(heartbeat);
       clearInterval(stager);
       this.#due.clear();
+      this.#slots.close();
       if (this.#options.executors === undefined) this.#executors.close();
     }
   }
@@ -132,14 +147,24 @@ export class RunLoop {
   #startReady(): void {
     while (this.#inFlight.size < this.#options.parallel) {
       const id = this.#scheduler.next();
-      if (id === undefined) return;
-      if (this.#hasProvisionalInput(id)) this.#heldBack.add(id);
-      else this.#start(id);
+      if (id === undefined) break;
+      if (this.#hasProvisionalInput(id)) {
+        this.#heldBack.add(id);
+        continue;
+      }
+      const slot = this.#slots.take();
+      if (slot === null) {
+        // Woken when a slot comes; the node is ready again then.
+        this.#scheduler.due(id);
+        break;
+      }
+      this.#start(id, slot);
     }
+    this.#slots.giveBackUnused();
   }
 
-  #start(id: NodeId): void {
-    const { limits, logsDir, runId } = this.#options;
+  #start(id: NodeId, release: Release): void {
+    const { limits, logsDir } = this.#options;
     const node = this.#state.graph.node(id)!;
     const attempt = node.attempts + 1;
     const running = this.#journal.begin(id, attempt);
@@ -150,18 +175,14 @@ export class RunLoop {
       key: { node: id, attempt },
       session,
       startedAt: Date.now(),
+      release,
       task: null,
       stoppedAs: null,
       stageError: null,
     };
     this.#inFlight.set(id, flight);
     this.#nodeProgress(running, null, null);
-    const launch = launchFor(
-      { runId, dir: this.#options.dir, python: this.#options.python },
-      node,
-      attempt,
-      logPath,
-    );
+    const launch = launchFor(this.#launch, node, attempt, logPath);
     if (!existsSync(launch.argv[1]!)) {
       this.#guard(() => {
         this.#journal.started(running, executor.name, null, logPath);
@@ -200,7 +221,10 @@ export class RunLoop {
       step();
     } catch (error) {
       this.#fatal = { error };
-      for (const flight of this.#inFlight.values()) flight.task?.stop("orch cannot go on", "now");
+      for (const flight of this.#inFlight.values()) {
+        flight.task?.stop("orch cannot go on", "now");
+        flight.release();
+      }
       this.#inFlight.clear();
     } finally {
       this.#wake();
@@ -219,6 +243,7 @@ export class RunLoop {
 
   /** An attempt's process ended (or never started): record how, and what follows. */
   #ended(flight: Flight, exit: TaskExit): void {
+    flight.release();
     try {
       this.#settle(flight, exit);
     } finally {

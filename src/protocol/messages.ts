@@ -7,13 +7,19 @@ import { ProcessStringSchema, refuseProcessProblems } from "../workflow/process-
 import { ParamsSchema } from "../workflow/schema.js";
 
 /** The one line the orchestrator writes to a task's stdin. */
+/** What a task is told about its run beyond its id; each field only when it applies. */
+export const RunInfoSchema = z.strictObject({
+  /** The scheduled time (ISO 8601, UTC) when a schedule started the run. */
+  scheduled_for: z.string().optional(),
+});
+
 export const StartMessageSchema = z.strictObject({
   type: z.literal("start"),
   run_id: z.string(),
   node: z.strictObject({ id: NodeIdSchema, params: ParamsSchema }),
   attempt: z.number().int().positive(),
-  /** What the run is: its scheduled time (ISO 8601, UTC) when a schedule started it. */
-  run: z.strictObject({ scheduled_for: z.string() }).optional(),
+  /** What the run is, when there is something to say: see RunInfoSchema. */
+  run: RunInfoSchema.optional(),
 });
 
 export const AddNodeMessageSchema = z.strictObject({
@@ -56,6 +62,7 @@ export const TaskMessageSchema = z.discriminatedUnion("type", [
   OutputMessageSchema,
 ]);
 
+export type RunInfo = z.infer<typeof RunInfoSchema>;
 export type StartMessage = z.infer<typeof StartMessageSchema>;
 export type TaskMessage = z.infer<typeof TaskMessageSchema>;
 export type AddNodeMessage = z.infer<typeof AddNodeMessageSchema>;

@@ -1,9 +1,9 @@
 import { basename } from "node:path";
 import type { EngineLimits } from "../engine/limits.js";
-import { registerRun } from "../engine/register.js";
+import { recordNewRun } from "../engine/register.js";
 import type { RotatingLog } from "../log/rotating-log.js";
 import type { ScheduleRow } from "../store/schedules.js";
-import type { Store } from "../store/store.js";
+import { now, type Store } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
 import { formatIssues, loadWorkflow } from "../workflow/load.js";
 import { dueTimes } from "./due.js";
@@ -18,21 +18,22 @@ export interface StartedRun {
 }
 
 /**
- * Register the runs now due for one schedule. Each scheduled time is taken in
- * the transaction that registers its run, so it is run once, whatever
- * restarts or other daemons there are.
+ * Register the runs now due for one schedule, owned by no process yet (the
+ * caller claims each to execute it). Each scheduled time is taken in the
+ * transaction that registers its run, so it is run once, whatever restarts or
+ * other daemons there are.
  */
 export const registerDueRuns = (
   store: Store,
   schedule: ScheduleRow,
   limits: EngineLimits,
-  now: Date,
+  asOf: Date,
   log: RotatingLog,
 ): StartedRun[] => {
   const since = new Date(
     store.scheduledRuns.latestScheduledTime(schedule.name) ?? schedule.created_at,
   );
-  const due = dueTimes(schedule, since, now);
+  const due = dueTimes(schedule, since, asOf);
   if (due.length === 0) return [];
   const loaded = loadWorkflow(schedule.workflow);
   if (!loaded.ok) {
@@ -48,7 +49,9 @@ export const registerDueRuns = (
     try {
       const taken = store.transaction(() => {
         if (store.scheduledRuns.isTaken(schedule.name, scheduledFor)) return false;
-        registerRun(store, loaded.value, runId, basename(loaded.value.file), limits);
+        const parallel = loaded.value.workflow.parallel ?? 1;
+        const label = basename(loaded.value.file);
+        recordNewRun(store, loaded.value, runId, label, { limits, parallel }, now());
         store.runs.setScheduledFor(runId, scheduledFor);
         store.scheduledRuns.take(schedule.name, scheduledFor, runId);
         return true;

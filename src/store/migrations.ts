@@ -139,8 +139,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE runs ADD COLUMN scheduled_for TEXT;
   CREATE TABLE daemon_runs (
-    run_id   TEXT PRIMARY KEY REFERENCES runs(id),
-    parallel INTEGER
+    run_id TEXT PRIMARY KEY REFERENCES runs(id)
   );
   `,
 ];

@@ -23,6 +23,7 @@ const doc = (nodes: TableDocument["nodes"]): TableDocument => ({
     name: "w",
     status: "running",
     parallel: 1,
+    scheduled_for: null,
     reason: null,
     created_at: "2026-01-01T00:00:00.000Z",
     updated_at: "2026-01-01T00:00:00.000Z",

@@ -1,9 +1,9 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { setTimeout } from "node:timers/promises";
 import type { CommandModule } from "yargs";
+import { attemptFooter, attemptHeader, LOG_MISSING } from "../../log/node-log.js";
 import type { AttemptRow, RunRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
-import { attemptFooter, attemptHeader, LOG_MISSING } from "../../log/node-log.js";
 import { printable } from "../../util/printable.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
 import { required, UsageError } from "../errors.js";
@@ -58,8 +58,7 @@ class LogPrinter {
       if (attempt.finished_at === null) continue;
       this.#ended.add(key);
       if (offset + bytes.length > 0 && bytes.at(-1) !== 0x0a) process.stdout.write("\n");
-      if (offset + bytes.length === 0 && !existsSync(attempt.log_path))
-        console.log(LOG_MISSING);
+      if (offset + bytes.length === 0 && !existsSync(attempt.log_path)) console.log(LOG_MISSING);
       if (attempt.reason) console.log(attemptFooter(attempt.reason));
     }
   }
