@@ -126,7 +126,7 @@ export class RunLoop {
           if (this.#fatal !== null) throw this.#fatal.error;
           if (this.#terminated !== null) return this.#end("terminated", this.#terminated);
           if (this.#stopRequest !== null) return this.#end("interrupted", this.#stopRequest);
-          if (this.#due.size === 0) break;
+          if (this.#due.size === 0 && !this.#slots.asking) break;
         }
         await new Promise<void>((wake) => {
           this.#wake = wake;

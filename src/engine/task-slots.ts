@@ -29,6 +29,11 @@ export class RunSlots {
     private readonly onGranted: () => void,
   ) {}
 
+  /** Whether a slot was asked for and has not come yet: the run has a node waiting for it. */
+  get asking(): boolean {
+    return this.#asking;
+  }
+
   /** A slot for an attempt about to start, or null: one is asked for, and `onGranted` called when it is here. */
   take(): Release | null {
     if (this.limiter === undefined) return UNLIMITED;

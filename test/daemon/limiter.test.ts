@@ -31,4 +31,36 @@ describe("the --max-tasks limiter", () => {
       ),
     );
   });
+
+  it("hands a slot to tryAcquire only when one is free, never past its limit or ahead of a waiter", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 3 }),
+        fc.array(fc.constantFrom("try", "wait", "release"), { maxLength: 30 }),
+        async (limit, ops) => {
+          const limiter = new Limiter(limit);
+          const held: (() => void)[] = [];
+          let waiting = 0;
+          for (const op of ops) {
+            if (op === "try") {
+              const slot = limiter.tryAcquire();
+              expect(slot === null).toBe(held.length === limit);
+              if (slot !== null) held.push(slot);
+            } else if (op === "wait") {
+              waiting += 1;
+              void limiter.acquire().then((slot) => {
+                waiting -= 1;
+                held.push(slot);
+              });
+            } else held.shift()?.();
+            // Every grant made so far has reached its holder.
+            await new Promise(setImmediate);
+            expect(held.length).toBeLessThanOrEqual(limit);
+            // A waiter is only left waiting while every slot is held.
+            if (waiting > 0) expect(held.length).toBe(limit);
+          }
+        },
+      ),
+    );
+  });
 });
