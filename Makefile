@@ -2,7 +2,7 @@
 NPM ?= npm
 DEMO_DB ?= .orch/demo.db
 
-.PHONY: setup build install demo test lint schemas bench bench-smoke crash-test clean
+.PHONY: setup build install demo test lint schemas screenshot bench bench-smoke crash-test clean
 
 # `npm install`, not `npm ci`: npm 11 leaves other platforms' optional packages
 # (Biome's binaries) out of the lock file, and `npm ci` then refuses it.
@@ -23,6 +23,11 @@ install: build
 	$(NPM) install --global --ignore-scripts --no-audit --no-fund .
 	@echo "installed: $$(command -v orch || echo "$$($(NPM) prefix -g)/bin/orch (add $$($(NPM) prefix -g)/bin to PATH)")"
 
+# The daemon's page showing a run (docs/daemon-run.png), taken in headless Chromium
+# (Debian's `chromium` package).
+screenshot: build
+	node dist/scripts/screenshot.js docs/daemon-run.png
+
 ORCH := node dist/cli/orch.js
 
 # The main job: run the random-map example and draw its graph.
@@ -42,6 +47,7 @@ demo: build
 lint: build
 	npx biome check .
 	npx tsc -p tsconfig.json --noEmit
+	npx tsc -p src/web/tsconfig.json --noEmit
 
 test: build lint
 	python3 -m unittest discover -s tasks-py/tests

@@ -11,7 +11,7 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { defineConfig } from "rolldown";
 
-export default defineConfig({
+const cli = defineConfig({
   input: { orch: "dist/src/cli/main.js" },
   platform: "node",
   external: ["better-sqlite3", "@hpcc-js/wasm-graphviz"],
@@ -42,3 +42,13 @@ export default defineConfig({
     chunkFileNames: "chunks/[name].js",
   },
 });
+
+// The daemon's web page: one browser script from src/web, served as /assets/app.js.
+const web = defineConfig({
+  input: { app: "src/web/app.ts" },
+  platform: "browser",
+  tsconfig: "src/web/tsconfig.json",
+  output: { dir: "dist/web", format: "esm", minify: true, sourcemap: true },
+});
+
+export default [cli, web];

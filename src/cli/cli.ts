@@ -2,11 +2,8 @@ import type { CommandModule } from "yargs";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ORCH_VERSION } from "../package-root.js";
+import { erased } from "./erased.js";
 import { EXIT, exitCodeOfFailure } from "./errors.js";
-
-/** A command, its argument type erased: yargs checks the arguments against its builder. */
-const erased = <T>(command: CommandModule<object, T>): CommandModule =>
-  command as unknown as CommandModule;
 
 /**
  * Every command, loaded on demand: `orch status` should not pay for loading the
@@ -22,6 +19,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   plugins: async () => erased((await import("./commands/plugins.js")).pluginsCommand),
   resume: async () => erased((await import("./commands/resume.js")).resumeCommand),
   init: async () => erased((await import("./commands/init.js")).initCommand),
+  daemon: async () => erased((await import("./commands/daemon.js")).daemonCommand),
+  schedule: async () => erased((await import("./commands/schedule.js")).scheduleCommand),
 };
 
 // A reader that stops early (`orch status --json | head`) closes the pipe: what

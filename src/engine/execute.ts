@@ -4,6 +4,7 @@ import type { Store } from "../store/store.js";
 import type { EngineLimits } from "./limits.js";
 import type { ProgressListener } from "./progress.js";
 import { RunLoop } from "./run-loop.js";
+import type { TaskLimiter } from "./task-slots.js";
 
 export interface EngineOptions {
   readonly store: Store;
@@ -15,6 +16,8 @@ export interface EngineOptions {
   readonly limits: EngineLimits;
   /** Most tasks running at once (≥ 1). */
   readonly parallel: number;
+  /** A cap on tasks running at once shared with other runs: each attempt holds one of its slots. */
+  readonly limiter?: TaskLimiter;
   readonly onProgress: ProgressListener;
   /** Resolves when the user asks orch to stop (SIGINT/SIGTERM). */
   readonly interrupted: Promise<string>;

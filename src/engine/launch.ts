@@ -2,7 +2,8 @@ import { resolve } from "node:path";
 import type { ExecutorLaunch } from "../executors/executor.js";
 import type { GraphNode } from "../graph/graph.js";
 import { SDK_DIR } from "../package-root.js";
-import type { StartMessage } from "../protocol/messages.js";
+import type { RunInfo, StartMessage } from "../protocol/messages.js";
+import type { RunRow } from "../store/rows.js";
 import { taskCommand } from "./task-command.js";
 
 export interface LaunchContext {
@@ -12,7 +13,15 @@ export interface LaunchContext {
   readonly python: string;
   /** The run's plugin folders (absolute), where `uses` nodes' task types are found. */
   readonly pluginFolders: readonly string[];
+  /** What every task of the run is told about it, when there is something to tell. */
+  readonly run?: RunInfo;
 }
+
+/** What the start message says of a run: its scheduled time, if a schedule started it. */
+export const runInfoOf = (run: RunRow | undefined): RunInfo | undefined => {
+  const scheduledFor = run?.scheduled_for ?? null;
+  return scheduledFor === null ? undefined : { scheduled_for: scheduledFor };
+};
 
 /** What an executor needs to start attempt `attempt` of `node`. */
 export const launchFor = (
@@ -28,7 +37,10 @@ export const launchFor = (
     run_id: context.runId,
     node: { id: node.id, params: { ...node.params } },
     attempt,
-    ...extra,
+    ...(extra.inputs === undefined ? {} : { inputs: extra.inputs }),
+    ...(context.run === undefined && extra.run === undefined
+      ? {}
+      : { run: { ...context.run, ...extra.run } }),
   };
   return {
     runId: context.runId,

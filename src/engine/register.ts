@@ -85,24 +85,54 @@ export const registrationEvents = (
 export const stateBeforeRun = (loaded: LoadedWorkflow, fileLabel: string): RunState =>
   RunState.replay(registrationEvents(loaded, fileLabel));
 
+/** Run ids: 1–128 letters, digits and `._:-`, not starting with `.` (so never `.` or `..`). */
+export const RUN_ID_PATTERN = /^(?!\.)[A-Za-z0-9._:-]{1,128}$/;
+
+/** A readable, sortable, unique-enough run id: `20261121-235959-3f9a`. */
+export const newRunId = (): string => {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+};
+
+/** What a new run executes with: its limits and how many of its tasks may run at once. */
+export interface RunExecution {
+  readonly limits: EngineLimits;
+  readonly parallel: number;
+  /** The run's parameters, checked against the workflow's declarations. */
+  readonly runParams?: Readonly<Record<string, unknown>>;
+}
+
 /**
- * Register a new run, owned by this process: the run row with the limits and
- * parallelism it executes with, and its registration events, in one transaction.
+ * The rows of a new run that no process owns yet, inside the caller's
+ * transaction: the run row with the limits and parallelism it executes with,
+ * and its registration events. A daemon registers runs so, and each run's own
+ * connection claims it.
  */
+export const recordNewRun = (
+  store: Store,
+  loaded: LoadedWorkflow,
+  runId: string,
+  fileLabel: string,
+  execution: RunExecution,
+  at: string,
+): void => {
+  store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
+  keepLimits(store, runId, execution.limits);
+  store.runs.setRunParallel(runId, execution.parallel);
+  store.history.append(runId, at, registrationEvents(loaded, fileLabel, execution.runParams));
+};
+
+/** Register a new run, owned by this process, in one transaction (see `recordNewRun`). */
 export const registerRun = (
   store: Store,
   loaded: LoadedWorkflow,
   runId: string,
   fileLabel: string,
-  execution: { readonly limits: EngineLimits; readonly parallel: number },
-  runParams: Readonly<Record<string, unknown>> = {},
+  execution: RunExecution,
 ): void => {
   const at = now();
   store.transaction(() => {
-    store.runs.insertRun({ id: runId, workflow: loaded.file, name: loaded.workflow.name, at });
-    keepLimits(store, runId, execution.limits);
-    store.runs.setRunParallel(runId, execution.parallel);
-    store.history.append(runId, at, registrationEvents(loaded, fileLabel, runParams));
+    recordNewRun(store, loaded, runId, fileLabel, execution, at);
     store.claim(runId, thisProcess(), at);
   });
 };

@@ -19,7 +19,7 @@ import { DueTimers } from "./due.js";
 import type { EngineOptions, RunOutcome } from "./execute.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { attemptEnded, RunJournal } from "./journal.js";
-import { launchFor } from "./launch.js";
+import { type LaunchContext, launchFor, runInfoOf } from "./launch.js";
 import type { LineVerdict } from "./lines.js";
 import { Scheduler } from "./scheduler.js";
 import {
@@ -29,11 +29,11 @@ import {
   type TaskExit,
 } from "./supervise.js";
 import { scriptOf } from "./task-command.js";
+import { type Release, RunSlots } from "./task-slots.js";
 
 /** How often running attempts' provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 100;
 /** How often the owner of a run says it is alive. */
-const HEARTBEAT_INTERVAL_MS = 2_000;
 /** Most running nodes a progress line names. */
 const NAMED_IN_PROGRESS = 8;
 
@@ -42,6 +42,8 @@ interface Flight {
   readonly key: AttemptKey;
   readonly session: AttemptSession;
   readonly startedAt: number;
+  /** Its slot of the tasks running at once across runs. */
+  readonly release: Release;
   task: SupervisedAttempt | null;
   /** Set when the loop stopped it: the attempt then ends this way, whatever its exit. */
   stoppedAs: { readonly status: "lost" | "cancelled"; readonly reason: string } | null;
@@ -67,6 +69,8 @@ export class RunLoop {
   /** Ready nodes a running attempt has added an edge into: they wait for its end. */
   readonly #heldBack = new Set<NodeId>();
   readonly #random: () => number;
+  readonly #launch: LaunchContext;
+  readonly #slots: RunSlots;
   #executors: ExecutorSet | null = null;
   #stopRequest: string | null = null;
   /** Why the run is being terminated (a broken promise), once it is. */
@@ -85,6 +89,15 @@ export class RunLoop {
       this.#wake();
     });
     this.#random = options.random ?? Math.random;
+    const run = runInfoOf(store.runs.getRun(runId));
+    this.#launch = {
+      runId,
+      dir: options.dir,
+      python: options.python,
+      pluginFolders: this.#state.pluginFolders,
+      ...(run === undefined ? {} : { run }),
+    };
+    this.#slots = new RunSlots(options.limiter, () => this.#wake());
   }
 
   async execute(): Promise<RunOutcome> {
@@ -111,11 +124,12 @@ export class RunLoop {
       for (;;) {
         if (this.#fatal === null && this.#stopRequest === null && this.#terminated === null)
           this.#startReady();
+        else this.#slots.close();
         if (this.#inFlight.size === 0) {
           if (this.#fatal !== null) throw this.#fatal.error;
           if (this.#terminated !== null) return this.#end("terminated", this.#terminated);
           if (this.#stopRequest !== null) return this.#end("interrupted", this.#stopRequest);
-          if (this.#due.size === 0) break;
+          if (this.#due.size === 0 && !this.#slots.asking) break;
         }
         await new Promise<void>((wake) => {
           this.#wake = wake;
@@ -128,6 +142,7 @@ export class RunLoop {
       clearInterval(heartbeat);
       clearInterval(stager);
       this.#due.clear();
+      this.#slots.close();
       if (this.#options.executors === undefined) this.#executors.close();
     }
   }
@@ -135,14 +150,24 @@ export class RunLoop {
   #startReady(): void {
     while (this.#inFlight.size < this.#options.parallel) {
       const id = this.#scheduler.next();
-      if (id === undefined) return;
-      if (this.#hasProvisionalInput(id)) this.#heldBack.add(id);
-      else this.#start(id);
+      if (id === undefined) break;
+      if (this.#hasProvisionalInput(id)) {
+        this.#heldBack.add(id);
+        continue;
+      }
+      const slot = this.#slots.take();
+      if (slot === null) {
+        // Woken when a slot comes; the node is ready again then.
+        this.#scheduler.due(id);
+        break;
+      }
+      this.#start(id, slot);
     }
+    this.#slots.giveBackUnused();
   }
 
-  #start(id: NodeId): void {
-    const { limits, logsDir, runId } = this.#options;
+  #start(id: NodeId, release: Release): void {
+    const { limits, logsDir } = this.#options;
     const node = this.#state.graph.node(id)!;
     const attempt = node.attempts + 1;
     const running = this.#journal.begin(id, attempt);
@@ -153,6 +178,7 @@ export class RunLoop {
       key: { node: id, attempt },
       session,
       startedAt: Date.now(),
+      release,
       task: null,
       stoppedAs: null,
       stageError: null,
@@ -161,18 +187,7 @@ export class RunLoop {
     this.#nodeProgress(running, null, null);
     // Inputs are resolved as the attempt starts, from what has committed by then.
     const data = startData(this.#state, id);
-    const launch = launchFor(
-      {
-        runId,
-        dir: this.#options.dir,
-        python: this.#options.python,
-        pluginFolders: this.#state.pluginFolders,
-      },
-      node,
-      attempt,
-      logPath,
-      data.ok ? data.fields : {},
-    );
+    const launch = launchFor(this.#launch, node, attempt, logPath, data.ok ? data.fields : {});
     const script = scriptOf(node.run, this.#options.dir);
     const unstartable = !data.ok
       ? data.reason
@@ -220,7 +235,10 @@ export class RunLoop {
       step();
     } catch (error) {
       this.#fatal = { error };
-      for (const flight of this.#inFlight.values()) flight.task?.stop("orch cannot go on", "now");
+      for (const flight of this.#inFlight.values()) {
+        flight.task?.stop("orch cannot go on", "now");
+        flight.release();
+      }
       this.#inFlight.clear();
     } finally {
       this.#wake();
@@ -239,6 +257,7 @@ export class RunLoop {
 
   /** An attempt's process ended (or never started): record how, and what follows. */
   #ended(flight: Flight, exit: TaskExit): void {
+    flight.release();
     try {
       this.#settle(flight, exit);
     } finally {

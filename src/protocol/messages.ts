@@ -8,6 +8,14 @@ import { ParamsSchema, TaskKindShape } from "../workflow/schema.js";
 import { ONE_TASK_KIND, taskFieldCount } from "../workflow/task-ref.js";
 
 /** The one line the orchestrator writes to a task's stdin. */
+/** What a task is told about its run beyond its id; each field only when it applies. */
+export const RunInfoSchema = z.strictObject({
+  /** The run's parameters (`orch start --param`, else their defaults), when it has any. */
+  params: ParamsSchema.optional(),
+  /** The scheduled time (ISO 8601, UTC) when a schedule started the run. */
+  scheduled_for: z.string().optional(),
+});
+
 export const StartMessageSchema = z.strictObject({
   type: z.literal("start"),
   run_id: z.string(),
@@ -15,7 +23,8 @@ export const StartMessageSchema = z.strictObject({
   attempt: z.number().int().positive(),
   /** The node's resolved inputs, when it declares any. */
   inputs: z.record(z.string(), z.unknown()).optional(),
-  run: z.strictObject({ params: ParamsSchema }).optional(),
+  /** What the run is, when there is something to say: see RunInfoSchema. */
+  run: RunInfoSchema.optional(),
 });
 
 export const AddNodeMessageSchema = z
@@ -77,6 +86,7 @@ export const TaskMessageSchema = z.discriminatedUnion("type", [
   SetAttrsMessageSchema,
 ]);
 
+export type RunInfo = z.infer<typeof RunInfoSchema>;
 export type StartMessage = z.infer<typeof StartMessageSchema>;
 export type TaskMessage = z.infer<typeof TaskMessageSchema>;
 export type AddNodeMessage = z.infer<typeof AddNodeMessageSchema>;

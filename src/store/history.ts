@@ -102,6 +102,9 @@ export const historyQueries = (db: Db) => {
   const readUpToAt = db.prepare(
     "SELECT seq, at, payload FROM events WHERE run_id = @run AND at <= @bound ORDER BY seq",
   );
+  const readAfter = db.prepare(
+    "SELECT seq, at, payload FROM events WHERE run_id = @run AND seq > @after ORDER BY seq LIMIT 1000",
+  );
   const readStaged = db
     .prepare("SELECT payload FROM staged INDEXED BY staged_by_run WHERE run_id = ? ORDER BY id")
     .pluck();
@@ -240,6 +243,9 @@ export const historyQueries = (db: Db) => {
             ? readUpToSeq.all({ run: runId, bound: bound.seq })
             : readUpToAt.all({ run: runId, bound: bound.at }),
       ),
+    /** Committed events after sequence number `after`, oldest first, at most 1,000. */
+    readAfter: (runId: string, after: number): StoredEvent[] =>
+      parse(readAfter.all({ run: runId, after })),
     /** Every running attempt's staged mutations, in the order they arrived. */
     readProvisional: (runId: string): MutationEvent[] =>
       readStaged

@@ -123,4 +123,27 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN inputs TEXT;
   `,
+  // Schedules (cron, started by the daemon), each scheduled time taken once
+  // (its primary key), the scheduled time a run was started for, and the runs
+  // a daemon executes, so that a daemon started again resumes them.
+  `
+  CREATE TABLE schedules (
+    name       TEXT PRIMARY KEY,
+    workflow   TEXT NOT NULL,
+    cron       TEXT NOT NULL,
+    timezone   TEXT NOT NULL,
+    catchup    INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE scheduled_runs (
+    schedule      TEXT NOT NULL,
+    scheduled_for TEXT NOT NULL,
+    run_id        TEXT NOT NULL REFERENCES runs(id),
+    PRIMARY KEY (schedule, scheduled_for)
+  );
+  ALTER TABLE runs ADD COLUMN scheduled_for TEXT;
+  CREATE TABLE daemon_runs (
+    run_id TEXT PRIMARY KEY REFERENCES runs(id)
+  );
+  `,
 ];

@@ -23,6 +23,8 @@ export const RunRowSchema = z.object({
   epoch: z.number().int(),
   /** The owner's start time, in clock ticks since boot (field 22 of /proc/PID/stat). */
   owner_started: z.number().int().nullable(),
+  /** The scheduled time (ISO 8601, UTC) a scheduled run was started for; null otherwise. */
+  scheduled_for: z.string().nullable(),
 });
 
 export const NodeRowSchema = z.object({
@@ -78,6 +80,7 @@ export const RunStateSchema = RunRowSchema.pick({
   created_at: true,
   updated_at: true,
   parallel: true,
+  scheduled_for: true,
 });
 
 export const AttemptStateSchema = AttemptRowSchema.pick({

@@ -22,6 +22,17 @@ const RunFenceSchema = z.object({
 });
 export type RunFence = z.infer<typeof RunFenceSchema>;
 
+/** A run as `orch runs --json` lists it. */
+export const runListEntry = (run: RunRow) => ({
+  id: run.id,
+  name: run.name,
+  workflow: run.workflow,
+  status: run.status,
+  reason: run.reason,
+  created_at: run.created_at,
+  updated_at: run.updated_at,
+});
+
 export const runQueries = (db: Db) => {
   const insert = db.prepare(
     `INSERT INTO runs (id, workflow, name, status, created_at, updated_at, owner_pid, heartbeat_at)
@@ -42,6 +53,7 @@ export const runQueries = (db: Db) => {
   const fence = db.prepare("SELECT epoch, owner_pid FROM runs WHERE id = ?");
   const setLimits = db.prepare("UPDATE runs SET limits = ? WHERE id = ?");
   const setParallel = db.prepare("UPDATE runs SET parallel = ? WHERE id = ?");
+  const setScheduled = db.prepare("UPDATE runs SET scheduled_for = ? WHERE id = ?");
   const parse = (row: unknown): RunRow | undefined =>
     row === undefined ? undefined : RunRowSchema.parse(row);
   return {
@@ -80,6 +92,10 @@ export const runQueries = (db: Db) => {
     fenceOf: (id: string): RunFence | undefined => {
       const row = fence.get(id);
       return row === undefined ? undefined : RunFenceSchema.parse(row);
+    },
+    /** Record the scheduled time (ISO 8601, UTC) the run was started for. */
+    setScheduledFor: (id: string, at: string): void => {
+      setScheduled.run(at, id);
     },
   };
 };

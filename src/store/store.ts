@@ -1,10 +1,13 @@
 import { attemptQueries } from "./attempts.js";
+import { daemonRunQueries } from "./daemon-runs.js";
 import { type Db, openDb, repairSidecars } from "./db.js";
 import { FencedOut, sqliteStorageFailure } from "./failures.js";
 import { FileIdentity } from "./file-identity.js";
 import { historyQueries } from "./history.js";
 import { graphQueries } from "./nodes.js";
 import { type RunOwner, runQueries } from "./runs.js";
+import { scheduledRunQueries } from "./scheduled-runs.js";
+import { scheduleQueries } from "./schedules.js";
 import { statusQueries } from "./status-document.js";
 
 /** The database and every prepared statement orch runs against it. */
@@ -14,6 +17,9 @@ export class Store {
   readonly attempts;
   readonly graph;
   readonly status;
+  readonly schedules;
+  readonly scheduledRuns;
+  readonly daemonRuns;
 
   /**
    * better-sqlite3 builds four wrapper functions for every `db.transaction(fn)`:
@@ -39,6 +45,9 @@ export class Store {
     this.attempts = attemptQueries(db);
     this.graph = graphQueries(db);
     this.status = statusQueries(db);
+    this.schedules = scheduleQueries(db);
+    this.scheduledRuns = scheduledRunQueries(db);
+    this.daemonRuns = daemonRunQueries(db);
   }
 
   static open(path: string, options: { readonly?: boolean } = {}): Store {

@@ -53,6 +53,14 @@ export const NodeSpecSchema = z
   })
   .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
+/** When the daemon starts this workflow on its own: a cron expression, in `timezone`. */
+export const ScheduleSpecSchema = z.strictObject({
+  cron: z.string().min(1, '`cron` is a cron expression such as "0 2 * * *"'),
+  timezone: z.string().min(1).default("UTC"),
+  /** After downtime: true runs every missed time, false only the latest. */
+  catchup: z.boolean().default(false),
+});
+
 export const WorkflowSchema = z.strictObject({
   $schema: z.string().optional(),
   name: PlainStringSchema.min(1),
@@ -80,8 +88,10 @@ export const WorkflowSchema = z.strictObject({
    * (or other container mounts). Off, a sandboxed task cannot add an unsandboxed one.
    */
   runtime_executors: z.boolean().default(false),
+  schedule: ScheduleSpecSchema.optional(),
 });
 
 export type Workflow = z.infer<typeof WorkflowSchema>;
 export type NodeSpec = z.infer<typeof NodeSpecSchema>;
 export type EdgeSpec = z.infer<typeof EdgeSpecSchema>;
+export type ScheduleSpec = z.infer<typeof ScheduleSpecSchema>;

@@ -258,8 +258,8 @@ describe("following a run", () => {
     );
     expect(watched.exitCode, String(watched.stderr)).toBe(0);
     const tables = String(watched.stdout).trim().split("\n\n");
-    expect(tables[0]).toMatch(/^run r {2}slow {2}running\n/);
-    expect(tables.at(-1)).toMatch(/^run r {2}slow {2}succeeded\n/);
+    expect(tables[0]).toMatch(/^run r {2}slow {2}running {2}\(parallel 1\)\n/);
+    expect(tables.at(-1)).toMatch(/^run r {2}slow {2}succeeded {2}\(parallel 1\)\n/);
     expect((await run).exitCode).toBe(0);
   });
 });

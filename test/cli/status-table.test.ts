@@ -24,6 +24,7 @@ const doc = (nodes: TableDocument["nodes"]): TableDocument => ({
     name: "w",
     status: "running",
     parallel: 1,
+    scheduled_for: null,
     reason: null,
     created_at: "2026-01-01T00:00:00.000Z",
     updated_at: "2026-01-01T00:00:00.000Z",
@@ -41,7 +42,7 @@ describe("the orch status table", () => {
       ]),
     );
     expect(table.split("\n")).toEqual([
-      "run r  w  running",
+      "run r  w  running  (parallel 1)",
       "NODE  STATUS     ATTEMPTS  CREATED BY",
       "A     retrying   1         -  (next attempt at 2026-01-01T00:00:30.000Z)",
       "B     waiting    1         -  (asks: Approve the deploy?)",

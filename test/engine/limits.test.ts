@@ -14,6 +14,7 @@ const run = (limits: string | null): RunRow => ({
   heartbeat_at: null,
   epoch: 1,
   owner_started: null,
+  scheduled_for: null,
   limits,
   parallel: 1,
 });

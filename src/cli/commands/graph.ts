@@ -2,7 +2,7 @@ import { existsSync, statSync, writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { stateBeforeRun } from "../../engine/register.js";
-import { RunState } from "../../state/run-state.js";
+import type { Envelope } from "../../envelope/model.js";
 import type { HistoryBound } from "../../store/history.js";
 import { formatIssues, loadWorkflow, workflowFileOf } from "../../workflow/load.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
@@ -20,12 +20,12 @@ const isWorkflowFile = (target: string): boolean => {
   return file !== null && existsSync(file) && statSync(file).isFile();
 };
 
-const parseBound = (at: string): HistoryBound => {
-  if (/^\d+$/.test(at)) return { seq: Number(at) };
-  const time = Date.parse(at);
-  if (Number.isNaN(time))
+const parseBound = async (at: string): Promise<HistoryBound> => {
+  const { parseHistoryBound } = await import("../../envelope/of-run.js");
+  const bound = parseHistoryBound(at);
+  if (bound === undefined)
     throw new UsageError(`--at ${at}: expected an event number or a timestamp`);
-  return { at: new Date(time).toISOString() };
+  return bound;
 };
 
 export const graphCommand: CommandModule<object, GraphArgs> = {
@@ -51,38 +51,33 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     // that the other commands do not need.
     const { computeEnvelope } = await import("../../envelope/envelope.js");
     const { withData } = await import("../../data/envelope-data.js");
+    const { envelopeOfRun } = await import("../../envelope/of-run.js");
     const { formatFromPath, renderEnvelope } = await import("../../render/index.js");
     const out = required(args.out, "--out FILE", "orch graph [RUN | WORKFLOW.json] --out FILE");
     const format = formatFromPath(out);
-    let state: RunState;
+    const expand = args.expand ?? false;
+    let envelope: Envelope;
     let title: string;
     if (args.target !== undefined && isWorkflowFile(args.target)) {
       if (args.at !== undefined) throw new UsageError("--at needs a run, not a workflow file");
       const loaded = loadWorkflow(args.target);
       if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
-      state = stateBeforeRun(loaded.value, relative(process.cwd(), loaded.value.file));
+      const state = stateBeforeRun(loaded.value, relative(process.cwd(), loaded.value.file));
+      envelope = withData(computeEnvelope(state.graph, state.book, { expand }), state.data);
       title = `${loaded.value.workflow.name} (before running)`;
     } else {
       const store = openStore(args, { readonly: true });
       try {
         const run = findRun(store, args.target);
-        const bound = args.at === undefined ? undefined : parseBound(args.at);
-        // One read transaction, so history and provisional rows are from one moment.
-        state = store.db.transaction(() =>
-          RunState.replay(
-            store.history.read(run.id, bound).map((e) => e.event),
-            bound === undefined ? store.history.readProvisional(run.id) : [],
-          ),
-        )();
-        title = `${run.name} — run ${run.id} (${bound === undefined ? state.status : `at ${args.at}`})`;
+        const bound = args.at === undefined ? undefined : await parseBound(args.at);
+        ({ envelope, title } = envelopeOfRun(store, run, {
+          ...(bound === undefined ? {} : { bound, atLabel: args.at }),
+          expand,
+        }));
       } finally {
         store.close();
       }
     }
-    const envelope = withData(
-      computeEnvelope(state.graph, state.book, { expand: args.expand ?? false }),
-      state.data,
-    );
     writeFileSync(out, await renderEnvelope(envelope, format, { title }));
     const nodes = envelope.nodes.reduce((n, node) => n + node.count, 0);
     const stacks = nodes === envelope.nodes.length ? "" : ` (drawn as ${envelope.nodes.length})`;

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { setTimeout } from "node:timers/promises";
 import type { CommandModule } from "yargs";
+import { attemptFooter, attemptHeader, LOG_MISSING } from "../../log/node-log.js";
 import type { AttemptRow, RunRow } from "../../store/rows.js";
 import type { Store } from "../../store/store.js";
 import { printable } from "../../util/printable.js";
@@ -48,9 +49,7 @@ class LogPrinter {
       if (this.#ended.has(key)) continue;
       let offset = this.#printed.get(key);
       if (offset === undefined) {
-        console.log(
-          `== ${printable(attempt.node_id)} attempt ${attempt.attempt} (${attempt.status}) ==`,
-        );
+        console.log(attemptHeader(attempt.node_id, attempt.attempt, attempt.status));
         offset = 0;
       }
       const bytes = readFrom(attempt.log_path, offset);
@@ -59,9 +58,8 @@ class LogPrinter {
       if (attempt.finished_at === null) continue;
       this.#ended.add(key);
       if (offset + bytes.length > 0 && bytes.at(-1) !== 0x0a) process.stdout.write("\n");
-      if (offset + bytes.length === 0 && !existsSync(attempt.log_path))
-        console.log("(log file missing)");
-      if (attempt.reason) console.log(`-- ${printable(attempt.reason)}`);
+      if (offset + bytes.length === 0 && !existsSync(attempt.log_path)) console.log(LOG_MISSING);
+      if (attempt.reason) console.log(attemptFooter(attempt.reason));
     }
   }
 }

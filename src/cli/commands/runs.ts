@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { resolveDbPath } from "../../store/db.js";
+import { runListEntry } from "../../store/runs.js";
 import { printable } from "../../util/printable.js";
 import { type GlobalArgs, openStore, printJson } from "../context.js";
 
@@ -23,15 +24,7 @@ export const runsCommand: CommandModule<object, RunsArgs> = {
     }
     const store = openStore(args, { readonly: true });
     try {
-      const runs = store.runs.listRuns().map((run) => ({
-        id: run.id,
-        name: run.name,
-        workflow: run.workflow,
-        status: run.status,
-        reason: run.reason,
-        created_at: run.created_at,
-        updated_at: run.updated_at,
-      }));
+      const runs = store.runs.listRuns().map(runListEntry);
       if (args.json) {
         printJson(runs);
         return;

@@ -1,7 +1,7 @@
 import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { resolveRunParams } from "../../data/run-params.js";
-import { registerRun } from "../../engine/register.js";
+import { newRunId, RUN_ID_PATTERN, registerRun } from "../../engine/register.js";
 import { printable } from "../../util/printable.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
 import { openStore } from "../context.js";
@@ -17,22 +17,14 @@ interface StartArgs extends ExecutionArgs {
   readonly workflow?: string | undefined;
   readonly "run-id"?: string | undefined;
   readonly param?: readonly string[] | undefined;
+  readonly detach?: boolean | undefined;
 }
-
-/** Run ids: 1–128 letters, digits and `._:-`, not starting with `.` (so never `.` or `..`). */
-const RUN_ID_PATTERN = /^(?!\.)[A-Za-z0-9._:-]{1,128}$/;
 
 /** SQLite's answer to a second row with the same key (better-sqlite3 gives its code). */
 const isUniqueViolation = (error: unknown): boolean =>
   error instanceof Error &&
   "code" in error &&
   (error.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || error.code === "SQLITE_CONSTRAINT_UNIQUE");
-
-/** A readable, sortable, unique-enough id: `20261121-235959-3f9a`. */
-const newRunId = (): string => {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
-};
 
 export const startCommand: CommandModule<object, StartArgs> = {
   command: "start [workflow]",
@@ -50,6 +42,10 @@ export const startCommand: CommandModule<object, StartArgs> = {
         describe:
           "a run parameter, NAME=VALUE (VALUE as JSON when it parses, else text); repeatable",
       })
+      .option("detach", {
+        type: "boolean",
+        describe: "hand the run to the daemon (`orch daemon`) and return at once",
+      })
       .options(executionOptions) as never,
   handler: async (args) => {
     const file = required(args.workflow, "WORKFLOW", "orch start WORKFLOW.json [--run-id ID]");
@@ -63,6 +59,17 @@ export const startCommand: CommandModule<object, StartArgs> = {
         `--run-id ${JSON.stringify(printable(runId))}: expected 1–128 letters, digits and ._:-, not starting with "."`,
       );
     }
+    if (args.detach) {
+      const { submitToDaemon } = await import("../daemon-client.js");
+      const submitted = await submitToDaemon(args, {
+        workflow: loaded.value.file,
+        run_id: runId,
+        ...(args.parallel === undefined ? {} : { parallel: args.parallel }),
+        ...(Object.keys(params.params).length === 0 ? {} : { params: params.params }),
+      });
+      console.log(submitted.run_id);
+      return;
+    }
     const setup = prepareExecution(args, undefined, loaded.value.workflow.parallel ?? 1);
     const store = openStore(args);
     try {
@@ -73,8 +80,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
           loaded.value,
           runId,
           relative(process.cwd(), loaded.value.file) || loaded.value.file,
-          setup,
-          params.params,
+          { ...setup, runParams: params.params },
         );
       } catch (error) {
         // Another `orch start --run-id` of the same id got there between the check and here.
