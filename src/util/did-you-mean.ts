@@ -4,9 +4,19 @@ import { z } from "zod";
 /** The known key closest to `key`, when it is close enough to be what was meant. */
 export const closeKey = (key: string, known: readonly string[]): string | undefined => {
   if (known.length === 0) return undefined;
-  const best = closest(key, [...known]);
+  const nearest = distance(key, closest(key, [...known]));
+  // Among equally near keys, the one that begins as `key` does (`retry`: `retries`, not `attrs`).
+  const best = known
+    .filter((candidate) => distance(key, candidate) === nearest)
+    .reduce((a, b) => (sharedPrefix(key, b) > sharedPrefix(key, a) ? b : a));
   // Close: at most half the longer word changed (`retry` -> `retries`, `dependson` -> `depends_on`).
-  return 2 * distance(key, best) <= Math.max(key.length, best.length) ? best : undefined;
+  return 2 * nearest <= Math.max(key.length, best.length) ? best : undefined;
+};
+
+const sharedPrefix = (a: string, b: string): number => {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
 };
 
 /** The schemas a value at a place in the document may be read with, its wrappers removed. */
