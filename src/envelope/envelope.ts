@@ -58,9 +58,11 @@ const worthDrawing = (c: Candidate, all: readonly Candidate[], graph: Graph): bo
   (c.wildcard.may_precede_any && pendingBeyond(graph, c.wildcard.sources)) ||
   (leadsIntoOthers(c.wildcard) && all.some((other) => other !== c && other.takesNodes));
 
+/** Some pending node an edge from a source may lead into: any but a lone source itself. */
 const pendingBeyond = (graph: Graph, sources: readonly NodeId[]): boolean => {
-  const own = new Set(sources);
-  for (const node of graph.nodes()) if (node.status === "pending" && !own.has(node.id)) return true;
+  for (const node of graph.nodes()) {
+    if (node.status === "pending" && (sources.length > 1 || sources[0] !== node.id)) return true;
+  }
   return false;
 };
 
@@ -106,7 +108,7 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     book,
     progressOf,
     rulesOf: (promises) => {
-      const key = promises.map((p) => (p.rules.shape ? `${p.id}s` : p.id)).join(",");
+      const key = promisesKey(promises);
       let rules = rulesCache.get(key);
       if (!rules) {
         rules = combineRules(promises, progressOf);
@@ -122,9 +124,14 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     scopeRoots(book, progressOf),
     book.boundaries(),
     stacks.stackOf,
+    (id) => promisesKey(book.judging(id)),
   );
   return groups.flatMap((group) => candidateFor(ctx, group) ?? []);
 };
+
+/** Which promises judge a node, a shape judged inside a boundary told apart. */
+const promisesKey = (promises: readonly PromiseRecord[]): string =>
+  promises.map((p) => (p.rules.shape ? `${p.id}s` : p.id)).join(",");
 
 /** Nodes that some promise in force is scoped to. */
 const scopeRoots = (book: PromiseBook, progressOf: (id: number) => PromiseProgress): Set<NodeId> =>

@@ -4,8 +4,16 @@ import type {
   Grows,
   NodeAdditions,
   Slot,
+  StateCounts,
   WildcardRules,
 } from "./model.js";
+
+/** `80 succeeded, 2 running, 38 pending`: the most finished first, as a progress bar reads. */
+export const statesText = (states: StateCounts): string =>
+  Object.entries(states)
+    .reverse()
+    .map(([state, n]) => `${n} ${state}`)
+    .join(", ");
 
 /** `×0..∞`, `≤3`, `×2`, `×1..∞`; empty for exactly one. */
 export const countText = (min: number, max: number | null): string => {

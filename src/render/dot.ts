@@ -1,4 +1,5 @@
 import {
+  type Color,
   Digraph,
   type EdgeAttributesObject,
   type NodeAttributesObject,
@@ -7,7 +8,7 @@ import {
   type Style,
   type SubgraphModel,
 } from "ts-graphviz";
-import { alternativeText, slotText } from "../envelope/label.js";
+import { alternativeText, slotText, statesText } from "../envelope/label.js";
 import type {
   Alternative,
   Envelope,
@@ -17,6 +18,8 @@ import type {
   TemplateEnd,
   Wildcard,
 } from "../envelope/model.js";
+import { idPattern } from "../envelope/stack.js";
+import type { NodeStatus } from "../graph/graph.js";
 import { NODE_ID_PATTERN } from "../graph/ids.js";
 import { paintEdge, paintNode } from "./attrs.js";
 import { reducedTargets } from "./reduce.js";
@@ -161,23 +164,40 @@ const graphLabel = (envelope: Envelope, meta: EnvelopeMeta): HtmlLabel => {
 const nodeText = (node: EnvelopeNode): string => {
   const script = `<font point-size="9" color="${MUTED}">${html(node.script)}</font>`;
   if (node.count === 1) return `<b>${html(node.id)}</b><br/>${script}`;
-  const first = node.members[0]!;
-  const last = node.members[node.members.length - 1]!;
-  return `<b>${html(first)} … ${html(last)}</b><br/><b>×${node.count}</b><br/>${script}`;
+  const pattern = `<b>${html(idPattern(node.members))} ×${node.count}</b>`;
+  return `${pattern}<br/><font point-size="9">${html(statesText(node.states))}</font><br/>${script}`;
+};
+
+/** A stack whose members are in several states is striped, each state's share in its colour. */
+const fill = (node: EnvelopeNode): Pick<NodeAttributesObject, "fillcolor" | "style"> => {
+  const states = Object.entries(node.states) as [NodeStatus, number][];
+  const dashed = node.provisional ? ",dashed" : "";
+  if (states.length <= 1) {
+    return { fillcolor: STATUS_STYLE[node.status].fill, style: `rounded,filled${dashed}` as Style };
+  }
+  const stripes = [...states]
+    .reverse()
+    .map(([state, n]) => `${STATUS_STYLE[state].fill};${(n / node.count).toFixed(3)}`)
+    .join(":");
+  return { fillcolor: stripes as Color, style: `striped${dashed}` as Style };
 };
 
 const drawNode = (d: Drawing, node: EnvelopeNode): void => {
   const s = STATUS_STYLE[node.status];
-  const style: Style = node.provisional ? "rounded,filled,dashed" : "rounded,filled";
+  const members =
+    node.count === 1
+      ? ""
+      : ` (${node.members[0]} … ${node.members.at(-1)}): ${statesText(node.states)}`;
   const attrs: NodeAttributesObject = {
     shape: "box",
-    style,
-    fillcolor: s.fill,
+    ...fill(node),
     color: s.line,
     fontcolor: s.text,
     penwidth: node.status === "running" ? 2 : 1.2,
     label: label(nodeText(node)),
-    tooltip: escString(`${node.id}: ${node.status}${node.provisional ? " (provisional)" : ""}`),
+    tooltip: escString(
+      `${node.id}${members}: ${node.status}${node.provisional ? " (provisional)" : ""}`,
+    ),
     ...(node.count > 1 ? { peripheries: 2 } : {}),
   };
   const drawn = paintNode(node, attrs, nodeText(node));
