@@ -2,8 +2,10 @@ import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import type { PromiseBook } from "../promises/book.js";
 import type { PromiseProgress, PromiseRecord } from "../promises/types.js";
+import type { PastRun } from "../store/past-runs.js";
 import { alternativeTakesNodes, shapeAlternatives } from "./alternatives.js";
 import { groupSources, type SourceGroup } from "./groups.js";
+import { withHistory } from "./history.js";
 import { wildcardLabel } from "./label.js";
 import type { Alternative, Envelope, Wildcard, WildcardRules } from "./model.js";
 import { combineRules, mayAddEdges, mayAddNodes } from "./rules.js";
@@ -13,6 +15,8 @@ import { Ancestry, mayPrecede, type TargetContext } from "./targets.js";
 export interface EnvelopeOptions {
   /** Draw every node on its own instead of stacking siblings of the same shape. */
   readonly expand?: boolean;
+  /** Earlier runs of the same workflow: each wildcard says what they did (`workflowHistory`). */
+  readonly history?: readonly PastRun[];
 }
 
 /**
@@ -26,7 +30,9 @@ export function computeEnvelope(
   options: EnvelopeOptions = {},
 ): Envelope {
   const stacks = options.expand ? singletons(graph) : stackSiblings(graph);
-  const candidates = deriveCandidates(graph, book, stacks);
+  const candidates = deriveCandidates(graph, book, stacks).map((c) =>
+    withPast(c, options.history ?? []),
+  );
   const kept = candidates.filter((c) => worthDrawing(c, candidates, graph));
   return {
     nodes: stackedNodes(graph, stacks),
@@ -40,6 +46,13 @@ export const UNPROMISED_NOTE =
   "No promises: any task may add any node and any edge into a node that has not started. " +
   'Promise less in the workflow file, e.g. {"scope": "*", "nodes": false, "edges": false} ' +
   "for a static graph, or a shape for the nodes a task adds (see docs/promises.md).";
+
+/** The candidate's wildcard annotated with earlier runs, its label saying what they did. */
+const withPast = (c: Candidate, past: readonly PastRun[]): Candidate => {
+  if (past.length === 0) return c;
+  const w = withHistory(c.wildcard, past);
+  return { ...c, wildcard: { ...w, label: wildcardLabel(w.rules, w.alternatives, w.history) } };
+};
 
 /** A wildcard before it is numbered and linked to the others. */
 interface Candidate {

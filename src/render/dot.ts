@@ -8,7 +8,7 @@ import {
   type Style,
   type SubgraphModel,
 } from "ts-graphviz";
-import { alternativeText, slotText, statesText } from "../envelope/label.js";
+import { alternativeText, optionText, slotText, statesText } from "../envelope/label.js";
 import type {
   Alternative,
   Envelope,
@@ -298,7 +298,7 @@ const drawAlternatives = (d: Drawing, w: Wildcard, alts: readonly Alternative[])
     const key = `${w.id}/${alt.index}`;
     const box = outer.createSubgraph(
       `cluster_${d.ids.of("wild", key)}`,
-      clusterStyle(`option ${i + 1}`),
+      clusterStyle(optionText(i + 1, alt, w.history?.runs)),
     );
     drawAlternative(d, w, alt, box, null);
   });
@@ -313,9 +313,13 @@ const drawAlternative = (
 ): void => {
   const above = caption === null ? "" : `<font point-size="8">${html(caption)}</font><br/>`;
   const open = alt.nodes.flatMap((slot, i) => (slot.max !== 0 ? [i] : []));
+  const past =
+    w.history === undefined || alt.history === undefined
+      ? undefined
+      : { runs: alt.history.runs, of: w.history.runs };
   for (const i of open) {
     const slot = alt.nodes[i]!;
-    const text = above + html(slotText(slot));
+    const text = above + html(slotText(slot, past));
     wildcardNode(d, box, slotKey(w, alt, i), text, `${w.id}: ${slotTip(slot)}`);
   }
   if (open.length === 0) {

@@ -4,6 +4,7 @@ import { FencedOut, sqliteStorageFailure } from "./failures.js";
 import { FileIdentity } from "./file-identity.js";
 import { historyQueries } from "./history.js";
 import { graphQueries } from "./nodes.js";
+import { pastRunQueries } from "./past-runs.js";
 import { type RunOwner, runQueries } from "./runs.js";
 import { statusQueries } from "./status-document.js";
 
@@ -14,6 +15,7 @@ export class Store {
   readonly attempts;
   readonly graph;
   readonly status;
+  readonly past;
 
   /**
    * better-sqlite3 builds four wrapper functions for every `db.transaction(fn)`:
@@ -39,6 +41,7 @@ export class Store {
     this.attempts = attemptQueries(db);
     this.graph = graphQueries(db);
     this.status = statusQueries(db);
+    this.past = pastRunQueries(db);
   }
 
   static open(path: string, options: { readonly?: boolean } = {}): Store {

@@ -3,7 +3,9 @@ import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { stateBeforeRun } from "../../engine/register.js";
 import { RunState } from "../../state/run-state.js";
+import { resolveDbPath } from "../../store/db.js";
 import type { HistoryBound } from "../../store/history.js";
+import type { PastRun } from "../../store/past-runs.js";
 import { formatIssues, loadWorkflow } from "../../workflow/load.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
 import { required, UsageError } from "../errors.js";
@@ -48,22 +50,34 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     // Loaded here, not at start-up: the renderers pull in a WebAssembly Graphviz
     // that the other commands do not need.
     const { computeEnvelope } = await import("../../envelope/envelope.js");
+    const { workflowHistory } = await import("../../envelope/history.js");
     const { withData } = await import("../../data/envelope-data.js");
     const { formatFromPath, renderEnvelope } = await import("../../render/index.js");
     const out = required(args.out, "--out FILE", "orch graph [RUN | WORKFLOW.json] --out FILE");
     const format = formatFromPath(out);
     let state: RunState;
     let title: string;
+    let history: PastRun[] = [];
     if (args.target !== undefined && isWorkflowFile(args.target)) {
       if (args.at !== undefined) throw new UsageError("--at needs a run, not a workflow file");
       const loaded = loadWorkflow(args.target);
       if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
       state = stateBeforeRun(loaded.value, relative(process.cwd(), loaded.value.file));
       title = `${loaded.value.workflow.name} (before running)`;
+      // Drawing a workflow file needs no database; one that exists gives its history.
+      if (existsSync(resolveDbPath(args.db))) {
+        const store = openStore(args, { readonly: true });
+        try {
+          history = workflowHistory(store, loaded.value.workflow.name, null);
+        } finally {
+          store.close();
+        }
+      }
     } else {
       const store = openStore(args, { readonly: true });
       try {
         const run = findRun(store, args.target);
+        history = workflowHistory(store, run.name, run.id);
         const bound = args.at === undefined ? undefined : parseBound(args.at);
         // One read transaction, so history and provisional rows are from one moment.
         state = store.db.transaction(() =>
@@ -78,7 +92,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       }
     }
     const envelope = withData(
-      computeEnvelope(state.graph, state.book, { expand: args.expand ?? false }),
+      computeEnvelope(state.graph, state.book, { expand: args.expand ?? false, history }),
       state.data,
     );
     writeFileSync(out, await renderEnvelope(envelope, format, { title }));
