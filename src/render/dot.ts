@@ -24,6 +24,7 @@ import { NODE_ID_PATTERN } from "../graph/ids.js";
 import { paintEdge, paintNode } from "./attrs.js";
 import { reducedTargets } from "./reduce.js";
 import {
+  broken,
   EDGE_COLOR,
   escString,
   FONT,
@@ -162,9 +163,9 @@ const graphLabel = (envelope: Envelope, meta: EnvelopeMeta): HtmlLabel => {
 };
 
 const nodeText = (node: EnvelopeNode): string => {
-  const script = `<font point-size="9" color="${MUTED}">${html(node.script)}</font>`;
-  if (node.count === 1) return `<b>${html(node.id)}</b><br/>${script}`;
-  const pattern = `<b>${html(idPattern(node.members))} ×${node.count}</b>`;
+  const script = `<font point-size="9" color="${MUTED}">${html(broken(node.script, 32))}</font>`;
+  if (node.count === 1) return `<b>${html(broken(node.id))}</b><br/>${script}`;
+  const pattern = `<b>${html(broken(`${idPattern(node.members)} ×${node.count}`))}</b>`;
   return `${pattern}<br/><font point-size="9">${html(statesText(node.states))}</font><br/>${script}`;
 };
 
