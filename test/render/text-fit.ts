@@ -23,7 +23,7 @@ export const textWidth = (text: string, size: number, bold: boolean): number => 
   return (em / 1000) * size;
 };
 
-const unescape = (text: string): string =>
+const fromSvgText = (text: string): string =>
   text
     .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
     .replace(/&lt;/g, "<")
@@ -58,7 +58,7 @@ export const overflows = (svg: string): Overflow[] => {
     const right = Math.max(...xs);
     for (const t of body.matchAll(/<text([^>]*)>([^<]*)<\/text>/g)) {
       const attrs = t[1]!;
-      const text = unescape(t[2]!);
+      const text = fromSvgText(t[2]!);
       const size = Number(/font-size="([\d.]+)"/.exec(attrs)?.[1] ?? 14);
       const bold = /font-weight="bold"/.test(attrs);
       const x = Number(/ x="(-?[\d.]+)"/.exec(attrs)?.[1]);
@@ -66,7 +66,7 @@ export const overflows = (svg: string): Overflow[] => {
       const width = textWidth(text, size, bold);
       const start = anchor === "middle" ? x - width / 2 : anchor === "end" ? x - width : x;
       if (start < left || start + width > right)
-        out.push({ node: unescape(title), text, width, room: right - left });
+        out.push({ node: fromSvgText(title), text, width, room: right - left });
     }
   }
   return out;
