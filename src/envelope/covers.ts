@@ -1,4 +1,10 @@
-import { type Graph, type GraphEdge, type GraphNode, isSettled } from "../graph/graph.js";
+import {
+  type Graph,
+  type GraphEdge,
+  type GraphNode,
+  isSettled,
+  type NodeStatus,
+} from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { compileIdGlob, normalizeScript } from "../promises/glob.js";
 import type { SlotCount } from "../promises/schema.js";
@@ -10,6 +16,7 @@ import type {
   NodeAdditions,
   Wildcard,
 } from "./model.js";
+import { countStates } from "./stack.js";
 import { addedByScope } from "./targets.js";
 
 /**
@@ -81,11 +88,20 @@ const nodeKept = (node: EnvelopeNode, later: Graph): string | null =>
     if (now.run !== node.script || now.createdBy !== node.created_by) {
       return `node ${id} changed its script or creator`;
     }
-    if (isSettled(node.status) && now.status !== node.status) {
-      return `node ${id} was ${node.status} and is now ${now.status}`;
-    }
     return null;
-  });
+  }) ?? settledKept(node, later);
+
+/** A settled node stays as it is: a stack has at least as many members in each settled state. */
+const settledKept = (node: EnvelopeNode, later: Graph): string | null => {
+  const now = countStates(node.members.flatMap((id) => later.node(id)?.status ?? []));
+  for (const [state, n] of Object.entries(node.states) as [NodeStatus, number][]) {
+    if (isSettled(state) && (now[state] ?? 0) < n) {
+      const what = node.count === 1 ? `node ${node.id} was` : `${n} of stack ${node.id} were`;
+      return `${what} ${state}, now ${now[state] ?? 0} are`;
+    }
+  }
+  return null;
+};
 
 const edgeKept = (edge: Envelope["edges"][number], index: Index, later: Graph): string | null => {
   if (edge.provisional) return null;

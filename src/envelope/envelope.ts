@@ -2,8 +2,10 @@ import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import type { PromiseBook } from "../promises/book.js";
 import type { PromiseProgress, PromiseRecord } from "../promises/types.js";
+import type { PastRun } from "../store/past-runs.js";
 import { alternativeTakesNodes, shapeAlternatives } from "./alternatives.js";
 import { groupSources, type SourceGroup } from "./groups.js";
+import { withHistory } from "./history.js";
 import { wildcardLabel } from "./label.js";
 import type { Alternative, Envelope, Wildcard, WildcardRules } from "./model.js";
 import { combineRules, mayAddEdges, mayAddNodes } from "./rules.js";
@@ -13,6 +15,8 @@ import { Ancestry, mayPrecede, type TargetContext } from "./targets.js";
 export interface EnvelopeOptions {
   /** Draw every node on its own instead of stacking siblings of the same shape. */
   readonly expand?: boolean;
+  /** Earlier runs of the same workflow: each wildcard says what they did (`workflowHistory`). */
+  readonly history?: readonly PastRun[];
 }
 
 /**
@@ -26,7 +30,9 @@ export function computeEnvelope(
   options: EnvelopeOptions = {},
 ): Envelope {
   const stacks = options.expand ? singletons(graph) : stackSiblings(graph);
-  const candidates = deriveCandidates(graph, book, stacks);
+  const candidates = deriveCandidates(graph, book, stacks).map((c) =>
+    withPast(c, options.history ?? []),
+  );
   const kept = candidates.filter((c) => worthDrawing(c, candidates, graph));
   return {
     nodes: stackedNodes(graph, stacks),
@@ -40,6 +46,13 @@ export const UNPROMISED_NOTE =
   "No promises: any task may add any node and any edge into a node that has not started. " +
   'Promise less in the workflow file, e.g. {"scope": "*", "nodes": false, "edges": false} ' +
   "for a static graph, or a shape for the nodes a task adds (see docs/promises.md).";
+
+/** The candidate's wildcard annotated with earlier runs, its label saying what they did. */
+const withPast = (c: Candidate, past: readonly PastRun[]): Candidate => {
+  if (past.length === 0) return c;
+  const w = withHistory(c.wildcard, past);
+  return { ...c, wildcard: { ...w, label: wildcardLabel(w.rules, w.alternatives, w.history) } };
+};
 
 /** A wildcard before it is numbered and linked to the others. */
 interface Candidate {
@@ -58,9 +71,11 @@ const worthDrawing = (c: Candidate, all: readonly Candidate[], graph: Graph): bo
   (c.wildcard.may_precede_any && pendingBeyond(graph, c.wildcard.sources)) ||
   (leadsIntoOthers(c.wildcard) && all.some((other) => other !== c && other.takesNodes));
 
+/** Some pending node an edge from a source may lead into: any but a lone source itself. */
 const pendingBeyond = (graph: Graph, sources: readonly NodeId[]): boolean => {
-  const own = new Set(sources);
-  for (const node of graph.nodes()) if (node.status === "pending" && !own.has(node.id)) return true;
+  for (const node of graph.nodes()) {
+    if (node.status === "pending" && (sources.length > 1 || sources[0] !== node.id)) return true;
+  }
   return false;
 };
 
@@ -106,7 +121,7 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     book,
     progressOf,
     rulesOf: (promises) => {
-      const key = promises.map((p) => (p.rules.shape ? `${p.id}s` : p.id)).join(",");
+      const key = promisesKey(promises);
       let rules = rulesCache.get(key);
       if (!rules) {
         rules = combineRules(promises, progressOf);
@@ -122,9 +137,14 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     scopeRoots(book, progressOf),
     book.boundaries(),
     stacks.stackOf,
+    (id) => promisesKey(book.judging(id)),
   );
   return groups.flatMap((group) => candidateFor(ctx, group) ?? []);
 };
+
+/** Which promises judge a node, a shape judged inside a boundary told apart. */
+const promisesKey = (promises: readonly PromiseRecord[]): string =>
+  promises.map((p) => (p.rules.shape ? `${p.id}s` : p.id)).join(",");
 
 /** Nodes that some promise in force is scoped to. */
 const scopeRoots = (book: PromiseBook, progressOf: (id: number) => PromiseProgress): Set<NodeId> =>

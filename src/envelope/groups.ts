@@ -7,7 +7,7 @@ import type { NodeId } from "../graph/ids.js";
  * the outermost root's promises bind all of that scope at once (one budget,
  * one shape), so the whole scope shares one wildcard hung from that root.
  * A node in no promise's scope gets one of its own (one per stack when
- * stacking: stacked siblings are interchangeable).
+ * stacking, for the members bound by the same promises).
  */
 export interface SourceGroup {
   readonly key: string;
@@ -43,6 +43,7 @@ export const groupSources = (
   roots: ReadonlySet<NodeId>,
   boundaries: ReadonlySet<NodeId>,
   ownerOf: (id: NodeId) => NodeId,
+  promisesOf: (id: NodeId) => string,
 ): SourceGroup[] => {
   const top = outermostRoots(graph, roots, boundaries);
   const groups = new Map<string, SourceGroup>();
@@ -50,7 +51,8 @@ export const groupSources = (
     if (!canStillMutate(node.status)) continue;
     const anchor = top.get(node.id) ?? null;
     const from = anchor ?? ownerOf(node.id);
-    const key = anchor === null ? `node:${from}` : `scope:${anchor}`;
+    // Members of one stack may be at different points (one made a promise of its own).
+    const key = anchor === null ? `node:${from}:${promisesOf(node.id)}` : `scope:${anchor}`;
     const group = groups.get(key);
     if (group) group.sources.push(node.id);
     else groups.set(key, { key, from, anchor, sources: [node.id] });

@@ -1,11 +1,21 @@
 import type {
   Alternative,
+  CountRange,
   EdgeAdditions,
   Grows,
   NodeAdditions,
   Slot,
+  StateCounts,
+  WildcardHistory,
   WildcardRules,
 } from "./model.js";
+
+/** `80 succeeded, 2 running, 38 pending`: the most finished first, as a progress bar reads. */
+export const statesText = (states: StateCounts): string =>
+  Object.entries(states)
+    .reverse()
+    .map(([state, n]) => `${n} ${state}`)
+    .join(", ");
 
 /** `×0..∞`, `≤3`, `×2`, `×1..∞`; empty for exactly one. */
 export const countText = (min: number, max: number | null): string => {
@@ -18,9 +28,31 @@ export const countText = (min: number, max: number | null): string => {
 const withCount = (text: string, count: string): string =>
   count === "" ? text : `${text} ${count}`;
 
-/** `M-* (m.py) ×0..∞`, and what each grows into: `, each adds N-* (n.py) ×0..∞`. */
-export const slotText = (slot: Slot): string =>
-  withCount(`${slot.id} (${slot.run})`, countText(slot.min, slot.max)) + growsText(slot.grows);
+/** `last 20 runs` or `14 of last 20 runs`. */
+const runsText = (runs: number, of: number): string => {
+  const last = of === 1 ? "last run" : `last ${of} runs`;
+  return runs === of ? last : `${runs} of ${last}`;
+};
+
+const rangeText = (range: CountRange): string =>
+  range.min === range.max
+    ? `${range.min}`
+    : `${range.min}–${range.max}, median ${Number(range.median.toFixed(1))}`;
+
+/** ` — last 20 runs: 0–6, median 3`: what earlier runs did, after a count. */
+export const historyText = (runs: number, of: number, range: CountRange): string =>
+  ` — ${runsText(runs, of)}: ${rangeText(range)}`;
+
+/**
+ * `M-* (m.py) ×0..∞`, and what each grows into: `, each adds N-* (n.py) ×0..∞`;
+ * with earlier runs (`of` of them, `runs` ending as its option), their counts.
+ */
+export const slotText = (slot: Slot, past?: { runs: number; of: number }): string => {
+  const text =
+    withCount(`${slot.id} (${slot.run})`, countText(slot.min, slot.max)) + growsText(slot.grows);
+  if (past === undefined || slot.history === undefined || slot.count === "1") return text;
+  return text + historyText(past.runs, past.of, slot.history);
+};
 
 const templateCount = (count: string): string =>
   count === "*" ? " ×0..∞" : count === "+" ? " ×1..∞" : count === "?" ? " ≤1" : "";
@@ -65,24 +97,41 @@ export const edgesText = (edges: EdgeAdditions): string[] => {
 };
 
 /** One alternative in a line: the slots that still take nodes, or what edges it still needs. */
-export const alternativeText = (alt: Alternative): string => {
-  const slots = alt.nodes.filter((slot) => slot.max !== 0).map(slotText);
+export const alternativeText = (alt: Alternative, pastRuns?: number): string => {
+  const past =
+    pastRuns === undefined || alt.history === undefined
+      ? undefined
+      : { runs: alt.history.runs, of: pastRuns };
+  const slots = alt.nodes.filter((slot) => slot.max !== 0).map((slot) => slotText(slot, past));
   if (slots.length > 0) return slots.join(", ");
   const missing = alt.edges.reduce((n, edge) => n + edge.missing.length, 0);
   return missing > 0 ? `${missing} more edge(s)` : "nothing more";
 };
 
+/** `option 1: 14 of 20 runs`: how many earlier runs ended as this option. */
+export const optionText = (position: number, alt: Alternative, pastRuns?: number): string =>
+  pastRuns === undefined || alt.history === undefined
+    ? `option ${position}`
+    : `option ${position}: ${alt.history.runs} of ${pastRuns} runs`;
+
 export const wildcardLabel = (
   rules: WildcardRules,
   alternatives: readonly Alternative[] | undefined,
+  history?: WildcardHistory,
 ): string => {
+  const runs = history?.runs;
   if (alternatives) {
-    if (alternatives.length === 1) return alternativeText(alternatives[0]!);
-    return `one of: ${alternatives.map(alternativeText).join(" | ")}`;
+    if (alternatives.length === 1) return alternativeText(alternatives[0]!, runs);
+    const options = alternatives.map((alt, i) => {
+      const share = optionText(i + 1, alt, runs);
+      return runs === undefined ? alternativeText(alt) : `${alternativeText(alt, runs)} (${share})`;
+    });
+    return `one of: ${options.join(" | ")}`;
   }
   const nodes = nodesText(rules.nodes);
   const edges = nodes === "*" && isOpen(rules.edges) ? [] : edgesText(rules.edges);
-  return [nodes ?? "no new nodes", ...edges].join("\n");
+  const past = history === undefined ? "" : historyText(history.runs, history.runs, history.added);
+  return [(nodes ?? "no new nodes") + past, ...edges].join("\n");
 };
 
 const isOpen = (edges: EdgeAdditions): boolean =>

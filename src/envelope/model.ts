@@ -11,10 +11,16 @@ import { NODE_STATUSES } from "../graph/graph.js";
 
 export const NodeStatusSchema = z.enum(NODE_STATUSES);
 
+/** How many nodes are in each state (states with none left out). */
+export const StateCountsSchema = z.partialRecord(NodeStatusSchema, z.number().int().positive());
+
 export const EnvelopeNodeSchema = z.strictObject({
   /** The node's id; for a stack, the id of its first member. */
   id: z.string(),
+  /** Its state; for a stack, its least finished member's (pending, then in flight, then settled). */
   status: NodeStatusSchema,
+  /** Its members counted by state: `{"succeeded": 80, "running": 2, "pending": 38}`. */
+  states: StateCountsSchema,
   /** Added by a task that is still running: it may yet be discarded. */
   provisional: z.boolean(),
   script: z.string(),
@@ -99,6 +105,13 @@ export const GrowsSchema = z.strictObject({
   ),
 });
 
+/** How many, across earlier runs: the smallest, the largest and the median. */
+export const CountRangeSchema = z.strictObject({
+  min: z.number().int().nonnegative(),
+  max: z.number().int().nonnegative(),
+  median: z.number().nonnegative(),
+});
+
 export const SlotSchema = z.strictObject({
   /** The slot's id glob, as in the template. */
   id: z.string(),
@@ -111,6 +124,8 @@ export const SlotSchema = z.strictObject({
   max: z.number().int().nonnegative().nullable(),
   /** Present when each instance is given a shape of its own (a nested or recursive structure). */
   grows: GrowsSchema.optional(),
+  /** Earlier runs that ended as this slot's option: how many instances the slot had in them. */
+  history: CountRangeSchema.optional(),
 });
 
 export const TemplateEndSchema = z.union([
@@ -130,6 +145,8 @@ export const AlternativeSchema = z.strictObject({
   index: z.number().int().nonnegative(),
   nodes: z.array(SlotSchema),
   edges: z.array(TemplateEdgeSchema),
+  /** With earlier runs of the workflow: how many of them ended as this option. */
+  history: z.strictObject({ runs: z.number().int().nonnegative() }).optional(),
 });
 
 export const WildcardSchema = z.strictObject({
@@ -157,6 +174,13 @@ export const WildcardSchema = z.strictObject({
   may_precede_wildcards: z.array(z.string()),
   /** With a `shape` promise: what its scope adds is exactly one of these. */
   alternatives: z.array(AlternativeSchema).optional(),
+  /**
+   * Present when earlier runs of the same workflow (by name) ended: how many
+   * (the latest, at most 20) and how many nodes the same scope added in them.
+   */
+  history: z
+    .strictObject({ runs: z.number().int().positive(), added: CountRangeSchema })
+    .optional(),
 });
 
 export const EnvelopeSchema = z.strictObject({
@@ -189,6 +213,7 @@ export const EnvelopeJsonSchema = EnvelopeSchema.extend({
 export type Envelope = z.infer<typeof EnvelopeSchema>;
 export type EnvelopeJson = z.infer<typeof EnvelopeJsonSchema>;
 export type EnvelopeNode = z.infer<typeof EnvelopeNodeSchema>;
+export type StateCounts = z.infer<typeof StateCountsSchema>;
 export type EnvelopeEdge = z.infer<typeof EnvelopeEdgeSchema>;
 export type Wildcard = z.infer<typeof WildcardSchema>;
 export type WildcardRules = z.infer<typeof WildcardRulesSchema>;
@@ -198,6 +223,8 @@ export type EdgePatternList = z.infer<typeof EdgePatternListSchema>;
 export type Alternative = z.infer<typeof AlternativeSchema>;
 export type Slot = z.infer<typeof SlotSchema>;
 export type Grows = z.infer<typeof GrowsSchema>;
+export type CountRange = z.infer<typeof CountRangeSchema>;
+export type WildcardHistory = NonNullable<Wildcard["history"]>;
 export type TemplateEnd = z.infer<typeof TemplateEndSchema>;
 export type TemplateEdge = z.infer<typeof TemplateEdgeSchema>;
 

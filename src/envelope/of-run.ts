@@ -1,6 +1,7 @@
 import { withData } from "../data/envelope-data.js";
 import { RunState } from "../state/run-state.js";
 import type { HistoryBound } from "../store/history.js";
+import type { PastRun } from "../store/past-runs.js";
 import type { RunRow } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import { computeEnvelope } from "./envelope.js";
@@ -35,13 +36,22 @@ export interface RunEnvelope {
 export const envelopeOfRun = (
   store: Store,
   run: RunRow,
-  options: { readonly bound?: HistoryBound; readonly atLabel?: string; readonly expand?: boolean },
+  options: {
+    readonly bound?: HistoryBound;
+    readonly atLabel?: string;
+    readonly expand?: boolean;
+    /** Earlier runs of the same workflow, for the wildcards to say what they did. */
+    readonly history?: readonly PastRun[];
+  },
 ): RunEnvelope => {
   const state = runStateAt(store, run.id, options.bound);
   const when = options.bound === undefined ? state.status : `at ${options.atLabel}`;
   return {
     envelope: withData(
-      computeEnvelope(state.graph, state.book, { expand: options.expand ?? false }),
+      computeEnvelope(state.graph, state.book, {
+        expand: options.expand ?? false,
+        history: options.history ?? [],
+      }),
       state.data,
     ),
     title: `${run.name} — run ${run.id} (${when})`,

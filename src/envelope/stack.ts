@@ -1,12 +1,13 @@
-import type { Graph, GraphNode } from "../graph/graph.js";
+import type { Graph, GraphNode, NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
-import type { EnvelopeEdge, EnvelopeNode } from "./model.js";
+import type { EnvelopeEdge, EnvelopeNode, StateCounts } from "./model.js";
 
 /**
- * Stacking: siblings of the same shape (same creator, script, state,
- * predecessors and successors) are drawn as one node with a count. Between
- * two stacks an edge stands for every member to every member, which the
- * same-neighbours rule guarantees.
+ * Stacking: siblings of the same shape (same creator, script, predecessors
+ * and successors; all provisional or none) are drawn as one node with a
+ * count, whatever state each member is in: the stack counts its members by
+ * state. Between two stacks an edge stands for every member to every member,
+ * which the same-neighbours rule guarantees.
  */
 export interface Stacks {
   /** The stack a node is drawn in: the id of the stack's first member. */
@@ -42,7 +43,6 @@ const shapeKey = (graph: Graph, node: GraphNode): string =>
   JSON.stringify([
     node.createdBy,
     node.run,
-    node.status,
     node.provisional,
     [...graph.predecessors(node.id)].sort(),
     [...graph.successors(node.id)].sort(),
@@ -52,9 +52,11 @@ export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
   const out: EnvelopeNode[] = [];
   for (const [id, members] of stacks.members) {
     const node = graph.node(id)!;
+    const states = countStates(members.map((m) => graph.node(m)!.status));
     out.push({
       id,
-      status: node.status,
+      status: leastFinished(states),
+      states,
       provisional: node.provisional,
       script: node.run,
       created_by: node.createdBy,
@@ -89,4 +91,52 @@ export const stackedEdges = (graph: Graph, stacks: Stacks): EnvelopeEdge[] => {
     }
   }
   return [...byEnds.values()];
+};
+
+/**
+ * States from the least finished to the most: not started, in flight, then
+ * settled. A stack's own status is its least finished member's, so a stack
+ * with one pending member still reads as pending (and may still be preceded).
+ */
+export const STATE_ORDER: readonly NodeStatus[] = [
+  "pending",
+  "waiting",
+  "retrying",
+  "running",
+  "failed",
+  "blocked",
+  "cancelled",
+  "skipped",
+  "succeeded",
+];
+
+/** How many of `statuses` are in each state, in `STATE_ORDER`. */
+export const countStates = (statuses: readonly NodeStatus[]): StateCounts => {
+  const counts = new Map<NodeStatus, number>();
+  for (const status of statuses) counts.set(status, (counts.get(status) ?? 0) + 1);
+  return Object.fromEntries(
+    STATE_ORDER.flatMap((s) => (counts.has(s) ? [[s, counts.get(s)!]] : [])),
+  );
+};
+
+export const leastFinished = (states: StateCounts): NodeStatus =>
+  STATE_ORDER.find((s) => (states[s] ?? 0) > 0) ?? "pending";
+
+/**
+ * The ids' common pattern: their longest common prefix and suffix around a
+ * `*` (`M-1`, `M-17` → `M-*`), a number at either cut left to the `*`.
+ */
+export const idPattern = (ids: readonly string[]): string => {
+  if (ids.length === 1) return ids[0]!;
+  const shortest = Math.min(...ids.map((id) => id.length));
+  let prefix = 0;
+  while (prefix < shortest && ids.every((id) => id[prefix] === ids[0]![prefix])) prefix++;
+  let suffix = 0;
+  const at = (id: string, k: number) => id[id.length - 1 - k];
+  while (suffix < shortest - prefix && ids.every((id) => at(id, suffix) === at(ids[0]!, suffix)))
+    suffix++;
+  const first = ids[0]!;
+  const head = first.slice(0, prefix).replace(/\d+$/, "");
+  const tail = first.slice(first.length - suffix).replace(/^\d+/, "");
+  return `${head}*${tail}`;
 };

@@ -1,4 +1,5 @@
 import {
+  type Color,
   Digraph,
   type EdgeAttributesObject,
   type NodeAttributesObject,
@@ -7,7 +8,7 @@ import {
   type Style,
   type SubgraphModel,
 } from "ts-graphviz";
-import { alternativeText, slotText } from "../envelope/label.js";
+import { alternativeText, optionText, slotText, statesText } from "../envelope/label.js";
 import type {
   Alternative,
   Envelope,
@@ -17,10 +18,13 @@ import type {
   TemplateEnd,
   Wildcard,
 } from "../envelope/model.js";
+import { idPattern } from "../envelope/stack.js";
+import type { NodeStatus } from "../graph/graph.js";
 import { NODE_ID_PATTERN } from "../graph/ids.js";
 import { paintEdge, paintNode } from "./attrs.js";
 import { reducedTargets } from "./reduce.js";
 import {
+  broken,
   EDGE_COLOR,
   escString,
   FONT,
@@ -159,25 +163,42 @@ const graphLabel = (envelope: Envelope, meta: EnvelopeMeta): HtmlLabel => {
 };
 
 const nodeText = (node: EnvelopeNode): string => {
-  const script = `<font point-size="9" color="${MUTED}">${html(node.script)}</font>`;
-  if (node.count === 1) return `<b>${html(node.id)}</b><br/>${script}`;
-  const first = node.members[0]!;
-  const last = node.members[node.members.length - 1]!;
-  return `<b>${html(first)} … ${html(last)}</b><br/><b>×${node.count}</b><br/>${script}`;
+  const script = `<font point-size="9" color="${MUTED}">${html(broken(node.script, 32))}</font>`;
+  if (node.count === 1) return `<b>${html(broken(node.id))}</b><br/>${script}`;
+  const pattern = `<b>${html(broken(`${idPattern(node.members)} ×${node.count}`))}</b>`;
+  return `${pattern}<br/><font point-size="9">${html(statesText(node.states))}</font><br/>${script}`;
+};
+
+/** A stack whose members are in several states is striped, each state's share in its colour. */
+const fill = (node: EnvelopeNode): Pick<NodeAttributesObject, "fillcolor" | "style"> => {
+  const states = Object.entries(node.states) as [NodeStatus, number][];
+  const dashed = node.provisional ? ",dashed" : "";
+  if (states.length <= 1) {
+    return { fillcolor: STATUS_STYLE[node.status].fill, style: `rounded,filled${dashed}` as Style };
+  }
+  const stripes = [...states]
+    .reverse()
+    .map(([state, n]) => `${STATUS_STYLE[state].fill};${(n / node.count).toFixed(3)}`)
+    .join(":");
+  return { fillcolor: stripes as Color, style: `striped${dashed}` as Style };
 };
 
 const drawNode = (d: Drawing, node: EnvelopeNode): void => {
   const s = STATUS_STYLE[node.status];
-  const style: Style = node.provisional ? "rounded,filled,dashed" : "rounded,filled";
+  const members =
+    node.count === 1
+      ? ""
+      : ` (${node.members[0]} … ${node.members.at(-1)}): ${statesText(node.states)}`;
   const attrs: NodeAttributesObject = {
     shape: "box",
-    style,
-    fillcolor: s.fill,
+    ...fill(node),
     color: s.line,
     fontcolor: s.text,
     penwidth: node.status === "running" ? 2 : 1.2,
     label: label(nodeText(node)),
-    tooltip: escString(`${node.id}: ${node.status}${node.provisional ? " (provisional)" : ""}`),
+    tooltip: escString(
+      `${node.id}${members}: ${node.status}${node.provisional ? " (provisional)" : ""}`,
+    ),
     ...(node.count > 1 ? { peripheries: 2 } : {}),
   };
   const drawn = paintNode(node, attrs, nodeText(node));
@@ -278,7 +299,7 @@ const drawAlternatives = (d: Drawing, w: Wildcard, alts: readonly Alternative[])
     const key = `${w.id}/${alt.index}`;
     const box = outer.createSubgraph(
       `cluster_${d.ids.of("wild", key)}`,
-      clusterStyle(`option ${i + 1}`),
+      clusterStyle(optionText(i + 1, alt, w.history?.runs)),
     );
     drawAlternative(d, w, alt, box, null);
   });
@@ -293,9 +314,13 @@ const drawAlternative = (
 ): void => {
   const above = caption === null ? "" : `<font point-size="8">${html(caption)}</font><br/>`;
   const open = alt.nodes.flatMap((slot, i) => (slot.max !== 0 ? [i] : []));
+  const past =
+    w.history === undefined || alt.history === undefined
+      ? undefined
+      : { runs: alt.history.runs, of: w.history.runs };
   for (const i of open) {
     const slot = alt.nodes[i]!;
-    const text = above + html(slotText(slot));
+    const text = above + html(slotText(slot, past));
     wildcardNode(d, box, slotKey(w, alt, i), text, `${w.id}: ${slotTip(slot)}`);
   }
   if (open.length === 0) {

@@ -43,6 +43,28 @@ export const html = (text: string): string =>
     )
     .join("<br/>");
 
+/** Node labels break ids and scripts into lines of at most this many characters. */
+export const LABEL_LINE = 24;
+
+/**
+ * `text` broken into lines of at most `width` characters, after a `-`, `_`,
+ * `.`, `/` or `:` where there is one, so that a long id stays inside its box
+ * (Graphviz sizes boxes with its own font metrics, narrower than a browser's).
+ */
+export const broken = (text: string, width = LABEL_LINE): string => {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const head = rest.slice(0, width);
+    const cut = Math.max(...["-", "_", ".", "/", ":"].map((c) => head.lastIndexOf(c)));
+    const at = cut >= width / 2 ? cut + 1 : width;
+    lines.push(rest.slice(0, at));
+    rest = rest.slice(at);
+  }
+  lines.push(rest);
+  return lines.join("\n");
+};
+
 /** Escapes text for a Graphviz escString attribute (tooltips): ts-graphviz quotes `"` but not `\`. */
 export const escString = (text: string): string => printable(text).replace(/\\/g, "\\\\");
 

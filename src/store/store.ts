@@ -5,6 +5,7 @@ import { FencedOut, sqliteStorageFailure } from "./failures.js";
 import { FileIdentity } from "./file-identity.js";
 import { historyQueries } from "./history.js";
 import { graphQueries } from "./nodes.js";
+import { pastRunQueries } from "./past-runs.js";
 import { type RunOwner, runQueries } from "./runs.js";
 import { scheduledRunQueries } from "./scheduled-runs.js";
 import { scheduleQueries } from "./schedules.js";
@@ -20,6 +21,7 @@ export class Store {
   readonly schedules;
   readonly scheduledRuns;
   readonly daemonRuns;
+  readonly past;
 
   /**
    * better-sqlite3 builds four wrapper functions for every `db.transaction(fn)`:
@@ -48,6 +50,7 @@ export class Store {
     this.schedules = scheduleQueries(db);
     this.scheduledRuns = scheduledRunQueries(db);
     this.daemonRuns = daemonRunQueries(db);
+    this.past = pastRunQueries(db);
   }
 
   static open(path: string, options: { readonly?: boolean } = {}): Store {

@@ -3,7 +3,9 @@ import { relative } from "node:path";
 import type { CommandModule } from "yargs";
 import { stateBeforeRun } from "../../engine/register.js";
 import type { Envelope } from "../../envelope/model.js";
+import { resolveDbPath } from "../../store/db.js";
 import type { HistoryBound } from "../../store/history.js";
+import type { PastRun } from "../../store/past-runs.js";
 import { formatIssues, loadWorkflow, workflowFileOf } from "../../workflow/load.js";
 import { findRun, type GlobalArgs, openStore } from "../context.js";
 import { required, UsageError } from "../errors.js";
@@ -50,6 +52,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     // Loaded here, not at start-up: the renderers pull in a WebAssembly Graphviz
     // that the other commands do not need.
     const { computeEnvelope } = await import("../../envelope/envelope.js");
+    const { workflowHistory } = await import("../../envelope/history.js");
     const { withData } = await import("../../data/envelope-data.js");
     const { envelopeOfRun } = await import("../../envelope/of-run.js");
     const { formatFromPath, renderEnvelope } = await import("../../render/index.js");
@@ -63,7 +66,20 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       const loaded = loadWorkflow(args.target);
       if (!loaded.ok) throw new UsageError(formatIssues(loaded.file, loaded.issues));
       const state = stateBeforeRun(loaded.value, relative(process.cwd(), loaded.value.file));
-      envelope = withData(computeEnvelope(state.graph, state.book, { expand }), state.data);
+      let history: PastRun[] = [];
+      // Drawing a workflow file needs no database; one that exists gives its history.
+      if (existsSync(resolveDbPath(args.db))) {
+        const store = openStore(args, { readonly: true });
+        try {
+          history = workflowHistory(store, loaded.value.workflow.name, null);
+        } finally {
+          store.close();
+        }
+      }
+      envelope = withData(
+        computeEnvelope(state.graph, state.book, { expand, history }),
+        state.data,
+      );
       title = `${loaded.value.workflow.name} (before running)`;
     } else {
       const store = openStore(args, { readonly: true });
@@ -73,6 +89,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
         ({ envelope, title } = envelopeOfRun(store, run, {
           ...(bound === undefined ? {} : { bound, atLabel: args.at }),
           expand,
+          history: workflowHistory(store, run.name, run.id),
         }));
       } finally {
         store.close();
