@@ -1,10 +1,10 @@
 import { withData } from "../data/envelope-data.js";
 import { RunState } from "../state/run-state.js";
 import type { HistoryBound } from "../store/history.js";
-import type { PastRun } from "../store/past-runs.js";
 import type { RunRow } from "../store/rows.js";
 import type { Store } from "../store/store.js";
 import { computeEnvelope } from "./envelope.js";
+import { workflowHistory } from "./history.js";
 import type { Envelope } from "./model.js";
 
 /** What `--at` / `?at=` names: an event number or a timestamp; undefined when it is neither. */
@@ -40,8 +40,6 @@ export const envelopeOfRun = (
     readonly bound?: HistoryBound;
     readonly atLabel?: string;
     readonly expand?: boolean;
-    /** Earlier runs of the same workflow, for the wildcards to say what they did. */
-    readonly history?: readonly PastRun[];
   },
 ): RunEnvelope => {
   const state = runStateAt(store, run.id, options.bound);
@@ -50,7 +48,8 @@ export const envelopeOfRun = (
     envelope: withData(
       computeEnvelope(state.graph, state.book, {
         expand: options.expand ?? false,
-        history: options.history ?? [],
+        // Earlier runs of the same workflow: the wildcards say what they did.
+        history: workflowHistory(store, run.name, run.id),
       }),
       state.data,
     ),

@@ -89,7 +89,6 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
         ({ envelope, title } = envelopeOfRun(store, run, {
           ...(bound === undefined ? {} : { bound, atLabel: args.at }),
           expand,
-          history: workflowHistory(store, run.name, run.id),
         }));
       } finally {
         store.close();
