@@ -20,6 +20,9 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   graph: async () => erased((await import("./commands/graph.js")).graphCommand),
   validate: async () => erased((await import("./commands/validate.js")).validateCommand),
   resume: async () => erased((await import("./commands/resume.js")).resumeCommand),
+  pause: async () => erased((await import("./commands/control.js")).pauseCommand),
+  cancel: async () => erased((await import("./commands/control.js")).cancelCommand),
+  answer: async () => erased((await import("./commands/control.js")).answerCommand),
   init: async () => erased((await import("./commands/init.js")).initCommand),
 };
 

@@ -9,7 +9,7 @@ import { type Claim, claimRun, killLeftoverTask, liveOwner } from "./ownership.j
  * recorded as lost and its provisional mutations dropped, and its node is
  * pending again so it runs as a new attempt.
  */
-export const prepareResume = (store: Store, runId: string): Claim => {
+export const prepareResume = (store: Store, runId: string, by: string): Claim => {
   const run = store.runs.getRun(runId);
   const owner = run ? liveOwner(run) : null;
   if (owner !== null) return { ok: false, pid: owner };
@@ -42,6 +42,7 @@ export const prepareResume = (store: Store, runId: string): Claim => {
       reason: "lost: the orchestrator stopped while it ran",
     }));
     store.history.append(runId, at, [
+      { type: "command", command: "resume", by },
       ...lost,
       ...reopened,
       { type: "run_status", status: "running", reason: null },

@@ -16,6 +16,8 @@ export const StartMessageSchema = z.strictObject({
   /** The node's resolved inputs, when it declares any. */
   inputs: z.record(z.string(), z.unknown()).optional(),
   run: z.strictObject({ params: ParamsSchema }).optional(),
+  /** The answers a person gave to this node's asks so far, in order. */
+  answers: z.array(z.unknown()).optional(),
 });
 
 export const AddNodeMessageSchema = z.strictObject({
@@ -65,6 +67,13 @@ export const OutputMessageSchema = z.strictObject({
   values: z.record(z.string(), z.unknown()),
 });
 
+/** The task asks a person for input and ends; its next attempt is given the answer. */
+export const AskMessageSchema = z.strictObject({
+  type: z.literal("ask"),
+  prompt: z.string(),
+  schema: z.record(z.string(), z.unknown()),
+});
+
 /** Every message a task may write to stdout, one JSON object per line. */
 export const TaskMessageSchema = z.discriminatedUnion("type", [
   AddNodeMessageSchema,
@@ -73,6 +82,7 @@ export const TaskMessageSchema = z.discriminatedUnion("type", [
   LogMessageSchema,
   OutputMessageSchema,
   SetAttrsMessageSchema,
+  AskMessageSchema,
 ]);
 
 export type StartMessage = z.infer<typeof StartMessageSchema>;

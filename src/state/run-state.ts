@@ -43,6 +43,13 @@ export class RunState {
   readonly nextAttemptAt = new Map<NodeId, string>();
   readonly #overlays = new Map<NodeId, Overlay>();
   readonly data = new RunData();
+  /** What each `waiting` node asked. */
+  readonly asks = new Map<
+    NodeId,
+    { readonly prompt: string; readonly schema: Readonly<Record<string, unknown>> }
+  >();
+  /** The answers each node was given, in order: its next attempts start with them. */
+  readonly answers = new Map<NodeId, unknown[]>();
   defaults: TaskPolicy = {};
   preload: readonly string[] = [];
   status: RunStatus = "running";
@@ -164,6 +171,15 @@ export class RunState {
         return NONE;
       case "preload":
         this.preload = event.modules;
+        return NONE;
+      case "asked":
+        this.asks.set(event.id, { prompt: event.prompt, schema: event.schema });
+        return NONE;
+      case "answered":
+        this.asks.delete(event.id);
+        this.answers.set(event.id, [...(this.answers.get(event.id) ?? []), event.value]);
+        return NONE;
+      case "command":
         return NONE;
       case "run_status":
         this.status = event.status;

@@ -90,6 +90,7 @@ export const historyQueries = (db: Db) => {
   );
   const updateOutputs = db.prepare("UPDATE nodes SET outputs = ? WHERE run_id = ? AND id = ?");
   const updateInputs = db.prepare("UPDATE nodes SET inputs = ? WHERE run_id = ? AND id = ?");
+  const updateAsk = db.prepare("UPDATE nodes SET ask = ? WHERE run_id = ? AND id = ?");
   const updateRun = db.prepare(
     "UPDATE runs SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
   );
@@ -168,6 +169,19 @@ export const historyQueries = (db: Db) => {
         flush();
         updateRun.run(event.status, event.reason, at, runId);
         return;
+      case "asked":
+        flush();
+        updateAsk.run(
+          JSON.stringify({ prompt: event.prompt, schema: event.schema }),
+          runId,
+          event.id,
+        );
+        return;
+      case "answered":
+        flush();
+        updateAsk.run(null, runId, event.id);
+        return;
+      case "command":
       case "promise_made":
       case "defaults":
       case "preload":

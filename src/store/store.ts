@@ -1,4 +1,5 @@
 import { attemptQueries } from "./attempts.js";
+import { commandQueries } from "./commands.js";
 import { type Db, openDb, repairSidecars } from "./db.js";
 import { FencedOut, sqliteStorageFailure } from "./failures.js";
 import { FileIdentity } from "./file-identity.js";
@@ -14,6 +15,7 @@ export class Store {
   readonly attempts;
   readonly graph;
   readonly status;
+  readonly commands;
 
   /**
    * better-sqlite3 builds four wrapper functions for every `db.transaction(fn)`:
@@ -39,6 +41,7 @@ export class Store {
     this.attempts = attemptQueries(db);
     this.graph = graphQueries(db);
     this.status = statusQueries(db);
+    this.commands = commandQueries(db);
   }
 
   static open(path: string, options: { readonly?: boolean } = {}): Store {
