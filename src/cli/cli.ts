@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   pause: async () => erased((await import("./commands/control.js")).pauseCommand),
   cancel: async () => erased((await import("./commands/control.js")).cancelCommand),
   answer: async () => erased((await import("./commands/control.js")).answerCommand),
+  restart: async () => erased((await import("./commands/restart.js")).restartCommand),
   init: async () => erased((await import("./commands/init.js")).initCommand),
 };
 

@@ -156,7 +156,21 @@ export const AnsweredSchema = z.strictObject({
   value: z.unknown(),
 });
 
+/**
+ * `orch restart`: the reset nodes go back to pending, and what their attempts
+ * added is taken back. Replaying the history reads every earlier event of these
+ * nodes as if it had not happened (their attempts' starts stay, so attempt
+ * numbers never repeat); `orch graph --at` before it still shows the old graph.
+ */
+export const NodesResetSchema = z.strictObject({
+  type: z.literal("nodes_reset"),
+  reset: z.array(NodeIdSchema),
+  /** Nodes the reset nodes' attempts added, transitively: taken back. */
+  removed: z.array(NodeIdSchema),
+});
+
 export const RunEventSchema = z.discriminatedUnion("type", [
+  NodesResetSchema,
   CommandGivenSchema,
   AskedSchema,
   AnsweredSchema,
@@ -184,6 +198,7 @@ export type NodeStatusChanged = z.infer<typeof NodeStatusChangedSchema>;
 export type AttemptStarted = z.infer<typeof AttemptStartedSchema>;
 export type AttemptEnded = z.infer<typeof AttemptEndedSchema>;
 export type CommandGiven = z.infer<typeof CommandGivenSchema>;
+export type NodesReset = z.infer<typeof NodesResetSchema>;
 /** The mutations a task makes: provisional until it succeeds. */
 export const MutationEventSchema = z.discriminatedUnion("type", [
   NodeAddedSchema,

@@ -91,6 +91,16 @@ export const historyQueries = (db: Db) => {
   const updateOutputs = db.prepare("UPDATE nodes SET outputs = ? WHERE run_id = ? AND id = ?");
   const updateInputs = db.prepare("UPDATE nodes SET inputs = ? WHERE run_id = ? AND id = ?");
   const updateAsk = db.prepare("UPDATE nodes SET ask = ? WHERE run_id = ? AND id = ?");
+  const deleteEdgesOf = db.prepare(
+    "DELETE FROM edges WHERE run_id = @run AND (from_id = @id OR to_id = @id)",
+  );
+  const deleteEdgesBy = db.prepare("DELETE FROM edges WHERE run_id = ? AND created_by = ?");
+  const deleteNode = db.prepare("DELETE FROM nodes WHERE run_id = ? AND id = ?");
+  const resetNode = db.prepare(
+    `UPDATE nodes SET status = 'pending', reason = NULL, finished_at = NULL, next_attempt_at = NULL,
+       outputs = NULL, inputs = NULL, ask = NULL
+     WHERE run_id = ? AND id = ?`,
+  );
   const updateRun = db.prepare(
     "UPDATE runs SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
   );
@@ -180,6 +190,15 @@ export const historyQueries = (db: Db) => {
       case "answered":
         flush();
         updateAsk.run(null, runId, event.id);
+        return;
+      case "nodes_reset":
+        flush();
+        for (const id of event.removed) {
+          deleteEdgesOf.run({ run: runId, id });
+          deleteNode.run(runId, id);
+        }
+        for (const id of [...event.reset, ...event.removed]) deleteEdgesBy.run(runId, id);
+        for (const id of event.reset) resetNode.run(runId, id);
         return;
       case "command":
       case "promise_made":
