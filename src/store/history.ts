@@ -96,6 +96,7 @@ export const historyQueries = (db: Db) => {
   );
   const deleteEdgesBy = db.prepare("DELETE FROM edges WHERE run_id = ? AND created_by = ?");
   const deleteNode = db.prepare("DELETE FROM nodes WHERE run_id = ? AND id = ?");
+  const deleteAttempts = db.prepare("DELETE FROM attempts WHERE run_id = ? AND node_id = ?");
   const resetNode = db.prepare(
     `UPDATE nodes SET status = 'pending', reason = NULL, finished_at = NULL, next_attempt_at = NULL,
        outputs = NULL, inputs = NULL, ask = NULL
@@ -196,6 +197,8 @@ export const historyQueries = (db: Db) => {
         for (const id of event.removed) {
           deleteEdgesOf.run({ run: runId, id });
           deleteNode.run(runId, id);
+          // A node added again under the same id starts at attempt 1; the old ones stay in the events.
+          deleteAttempts.run(runId, id);
         }
         for (const id of [...event.reset, ...event.removed]) deleteEdgesBy.run(runId, id);
         for (const id of event.reset) resetNode.run(runId, id);
