@@ -47,7 +47,7 @@ export const commandVerdict = (
     case "answer":
       return answerVerdict(state, row);
     case "restart":
-      return refuse("restarting a node of a run being executed is not supported yet");
+      return refuse("an orch process is executing the run: restart it once that process has ended");
   }
 };
 
