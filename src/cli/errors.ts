@@ -6,6 +6,8 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   terminated: 3,
+  /** The run was cancelled (`orch cancel`). */
+  cancelled: 4,
   /** This process cannot go on: its storage failed, or another orch took the run over. */
   storage: 5,
   interrupted: 130,

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { StatusDocument } from "../store/rows.js";
 import { printable } from "../util/printable.js";
 
@@ -7,10 +8,11 @@ type DocumentNode = StatusDocument["nodes"][number];
  * A node as the table reads it: a document from a newer store may say when a
  * `retrying` node's next attempt is due and what a `waiting` node asks.
  */
-export interface TableNode extends Omit<DocumentNode, "status" | "next_attempt_at"> {
+export interface TableNode extends Omit<DocumentNode, "status" | "next_attempt_at" | "ask"> {
   readonly status: string;
   readonly next_attempt_at?: string | null | undefined;
-  readonly ask?: { readonly prompt: string } | null | undefined;
+  /** `{prompt, schema}` on a `waiting` node. */
+  readonly ask?: unknown;
 }
 
 export interface TableDocument {
@@ -18,11 +20,19 @@ export interface TableDocument {
   readonly nodes: readonly TableNode[];
 }
 
+const AskSchema = z.object({ prompt: z.string() });
+
+/** What a waiting node asks, or null. */
+const promptOf = (node: TableNode): string | null => {
+  const ask = AskSchema.safeParse(node.ask);
+  return ask.success ? ask.data.prompt : null;
+};
+
 const notesOf = (node: TableNode): string[] => [
   ...(node.status === "retrying" && node.next_attempt_at
     ? [`next attempt at ${node.next_attempt_at}`]
     : []),
-  ...(node.status === "waiting" && node.ask ? [`asks: ${node.ask.prompt}`] : []),
+  ...(node.status === "waiting" && promptOf(node) !== null ? [`asks: ${promptOf(node)}`] : []),
   ...(node.provisional ? [`provisional until ${node.created_by} succeeds`] : []),
   ...(node.reason ? [node.reason] : []),
 ];
@@ -52,5 +62,15 @@ export const statusTable = (doc: TableDocument): string => {
       }
     }
   });
+  for (const node of doc.nodes) {
+    if (node.status === "waiting" && promptOf(node) !== null)
+      lines.push(
+        `answer ${printable(node.id)} with: orch answer ${shellQuoted(doc.run.id)} ${shellQuoted(node.id)} --json '…'`,
+      );
+  }
   return `${lines.join("\n")}\n`;
 };
+
+/** `word` as a shell reads it back: quoted unless it is plain. */
+const shellQuoted = (word: string): string =>
+  /^[A-Za-z0-9._:/-]+$/.test(word) ? word : `'${printable(word).replaceAll("'", "'\\''")}'`;

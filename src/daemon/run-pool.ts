@@ -54,7 +54,7 @@ export class RunPool {
     return this.#execute(runId, (store) => {
       const run = store.runs.getRun(runId);
       const dir = run === undefined ? process.cwd() : dirname(run.workflow);
-      return prepareResume(store, runId, { python: this.options.python, dir });
+      return prepareResume(store, runId, { python: this.options.python, dir }, "the daemon");
     });
   }
 

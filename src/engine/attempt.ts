@@ -1,4 +1,5 @@
 import { impliedPredecessors } from "../data/bindings.js";
+import { schemaProblem } from "../data/json-schema.js";
 import { edgeKey } from "../data/run-data.js";
 import { nodeDataOf } from "../data/schema.js";
 import type { NodeId } from "../graph/ids.js";
@@ -41,6 +42,8 @@ export class AttemptSession {
   readonly addedNodes: NodeId[] = [];
   readonly addedEdges: (readonly [NodeId, NodeId])[] = [];
   outputs: Record<string, unknown> | null = null;
+  /** What the task asked a person (its last `ask`), or null. */
+  asked: { readonly prompt: string; readonly schema: Record<string, unknown> } | null = null;
   /** Set when a mutation broke a promise: the run must end. */
   violations: readonly Violation[] = [];
 
@@ -133,6 +136,12 @@ export class AttemptSession {
       case "output":
         this.outputs = { ...this.outputs, ...message.values };
         return CONTINUE;
+      case "ask": {
+        const problem = schemaProblem(message.schema);
+        if (problem !== null) return { stop: true, reason: `ask: the schema is ${problem}` };
+        this.asked = { prompt: message.prompt, schema: message.schema };
+        return CONTINUE;
+      }
     }
   }
 

@@ -29,8 +29,8 @@ export const launchFor = (
   node: GraphNode,
   attempt: number,
   logPath: string,
-  /** What else the start message carries: the resolved `inputs`, the run's `run` fields. */
-  extra: Pick<StartMessage, "inputs" | "run"> = {},
+  /** What else the start message carries: the resolved `inputs`, the run's `run` fields, the answers. */
+  extra: Pick<StartMessage, "inputs" | "run" | "answers"> = {},
 ): ExecutorLaunch => {
   const start: StartMessage = {
     type: "start",
@@ -41,6 +41,7 @@ export const launchFor = (
     ...(context.run === undefined && extra.run === undefined
       ? {}
       : { run: { ...context.run, ...extra.run } }),
+    ...(extra.answers === undefined ? {} : { answers: extra.answers }),
   };
   return {
     runId: context.runId,

@@ -24,6 +24,8 @@ export const prepareResume = async (
   store: Store,
   runId: string,
   context: ResumeContext,
+  /** Who asked (recorded with the `resume` command in the run's history). */
+  by: string,
 ): Promise<Claim> => {
   const run = store.runs.getRun(runId);
   const owner = run ? liveOwner(run) : null;
@@ -55,6 +57,7 @@ export const prepareResume = async (
       reason: "lost: the orchestrator stopped while it ran",
     }));
     store.history.append(runId, at, [
+      { type: "command", command: "resume", by },
       ...lost,
       ...reopened,
       { type: "run_status", status: "running", reason: null },

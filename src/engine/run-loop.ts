@@ -9,12 +9,14 @@ import type { Violation } from "../promises/types.js";
 import type { NodeStatusChanged, RunEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import type { RunStatus } from "../state/run-status.js";
+import type { CommandRow } from "../store/commands.js";
 import { cannotGoOn } from "../store/failures.js";
 import type { AttemptKey } from "../store/history.js";
 import { now } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
 import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
+import { commandVerdict } from "./command-verdict.js";
 import { DueTimers } from "./due.js";
 import type { EngineOptions, RunOutcome } from "./execute.js";
 import { startHeartbeat } from "./heartbeat.js";
@@ -34,6 +36,8 @@ import { type Release, RunSlots } from "./task-slots.js";
 /** How often running attempts' provisional mutations are made visible to readers. */
 const STAGE_INTERVAL_MS = 100;
 /** How often the owner of a run says it is alive. */
+/** How often the command inbox is read (a command also wakes the loop when it takes effect). */
+const INBOX_INTERVAL_MS = 200;
 /** Most running nodes a progress line names. */
 const NAMED_IN_PROGRESS = 8;
 
@@ -76,6 +80,10 @@ export class RunLoop {
   /** Why the run is being terminated (a broken promise), once it is. */
   #terminated: string | null = null;
   #fatal: { readonly error: unknown } | null = null;
+  /** `orch pause`: no new attempt starts. */
+  #paused = false;
+  /** Why the run is being cancelled (`orch cancel`), once it is. */
+  #cancelled: string | null = null;
   #wake: () => void = () => {};
 
   constructor(options: EngineOptions) {
@@ -105,6 +113,7 @@ export class RunLoop {
     mkdirSync(this.#options.logsDir, { recursive: true, mode: 0o700 });
     const heartbeat = startHeartbeat(store, runId, this.#options.onLost);
     const stager = setInterval(() => this.#stageAll(), STAGE_INTERVAL_MS);
+    const inbox = setInterval(() => this.#takeCommands(), INBOX_INTERVAL_MS);
     void this.#options.interrupted.then((why) => {
       this.#stopRequest = why;
       this.#stopAll({ status: "lost", reason: `interrupted: ${why}` }, "graceful");
@@ -122,14 +131,16 @@ export class RunLoop {
       });
     try {
       for (;;) {
-        if (this.#fatal === null && this.#stopRequest === null && this.#terminated === null)
-          this.#startReady();
-        else this.#slots.close();
+        if (this.#mayStart()) this.#startReady();
+        else if (this.#ending()) this.#slots.close();
         if (this.#inFlight.size === 0) {
           if (this.#fatal !== null) throw this.#fatal.error;
           if (this.#terminated !== null) return this.#end("terminated", this.#terminated);
+          if (this.#cancelled !== null) return this.#end("cancelled", this.#cancelled);
           if (this.#stopRequest !== null) return this.#end("interrupted", this.#stopRequest);
-          if (this.#due.size === 0 && !this.#slots.asking) break;
+          // Paused, or a node waits for an answer: only a command moves the run on.
+          if (this.#due.size === 0 && !this.#slots.asking && !this.#paused && !this.#anyWaiting())
+            break;
         }
         await new Promise<void>((wake) => {
           this.#wake = wake;
@@ -141,9 +152,88 @@ export class RunLoop {
     } finally {
       clearInterval(heartbeat);
       clearInterval(stager);
+      clearInterval(inbox);
       this.#due.clear();
       this.#slots.close();
       if (this.#options.executors === undefined) this.#executors.close();
+    }
+  }
+
+  #mayStart(): boolean {
+    return !this.#ending() && !this.#paused;
+  }
+
+  /** The run is stopping: it starts nothing more, ever (a pause is not that). */
+  #ending(): boolean {
+    return (
+      this.#fatal !== null ||
+      this.#stopRequest !== null ||
+      this.#terminated !== null ||
+      this.#cancelled !== null
+    );
+  }
+
+  #anyWaiting(): boolean {
+    for (const node of this.#state.graph.nodes()) if (node.status === "waiting") return true;
+    return false;
+  }
+
+  /** Apply the commands given to the run since the last look, in order. */
+  #takeCommands(): void {
+    const { store, runId } = this.#options;
+    if (this.#fatal !== null) return;
+    let pending: readonly CommandRow[];
+    try {
+      pending = store.commands.pending(runId);
+    } catch (error) {
+      this.#guard(() => {
+        throw error;
+      });
+      return;
+    }
+    for (const command of pending) this.#guard(() => this.#applyCommand(command));
+  }
+
+  /**
+   * Take the command (recorded with its effect and its acknowledgement in one
+   * fenced transaction), or refuse it saying why.
+   */
+  #applyCommand(row: CommandRow): void {
+    const { store } = this.#options;
+    const verdict = commandVerdict(this.#state, row, this.#paused);
+    if (!verdict.ok) {
+      store.transaction(() => store.commands.settle(row.id, "refused", verdict.reason, now()));
+      return;
+    }
+    const given: RunEvent = {
+      type: "command",
+      command: row.command,
+      ...(row.node_id === null ? {} : { node: row.node_id }),
+      by: row.given_by,
+    };
+    this.#journal.record([given, ...verdict.events], () =>
+      store.commands.settle(row.id, "acknowledged", verdict.says, now()),
+    );
+    this.#commandTookEffect(row);
+  }
+
+  #commandTookEffect(row: CommandRow): void {
+    switch (row.command) {
+      case "pause":
+        this.#paused = true;
+        return;
+      case "resume":
+        this.#paused = false;
+        return;
+      case "cancel":
+        this.#cancelled ??= `cancelled by ${row.given_by}`;
+        this.#stopAll({ status: "cancelled", reason: "the run was cancelled" }, "graceful");
+        return;
+      case "answer":
+        if (row.node_id !== null) this.#scheduler.due(row.node_id);
+        return;
+      case "restart":
+        return;
     }
   }
 
@@ -187,7 +277,11 @@ export class RunLoop {
     this.#nodeProgress(running, null, null);
     // Inputs are resolved as the attempt starts, from what has committed by then.
     const data = startData(this.#state, id);
-    const launch = launchFor(this.#launch, node, attempt, logPath, data.ok ? data.fields : {});
+    const answers = this.#state.answers.get(id);
+    const launch = launchFor(this.#launch, node, attempt, logPath, {
+      ...(data.ok ? data.fields : {}),
+      ...(answers === undefined ? {} : { answers }),
+    });
     const script = scriptOf(node.run, this.#options.dir);
     const unstartable = !data.ok
       ? data.reason
@@ -289,6 +383,10 @@ export class RunLoop {
       );
       return;
     }
+    if (session.asked !== null && flight.stageError === null && failureReason(exit) === null) {
+      this.#waits(flight, exit, session.asked, seconds);
+      return;
+    }
     const failure =
       flight.stageError ??
       failureReason(exit) ??
@@ -332,6 +430,29 @@ export class RunLoop {
     this.#nodeProgress(succeeded, seconds, null);
     this.#blockBelowFailures(session.addedNodes);
     if (broken.length > 0) this.#terminate(broken);
+  }
+
+  /** The attempt asked a person: what it added goes, and the node waits for the answer. */
+  #waits(
+    flight: Flight,
+    exit: TaskExit,
+    asked: NonNullable<AttemptSession["asked"]>,
+    seconds: number,
+  ): void {
+    const { node: id, attempt } = flight.key;
+    const waiting: NodeStatusChanged = {
+      type: "node_status",
+      id,
+      status: "waiting",
+      attempt,
+      reason: `asks: ${asked.prompt}`,
+    };
+    this.#journal.discard(flight.key, [
+      attemptEnded(id, attempt, "waiting", exit, "asked for input"),
+      { type: "asked", id, attempt, prompt: asked.prompt, schema: asked.schema },
+      waiting,
+    ]);
+    this.#nodeProgress(waiting, seconds, waiting.reason);
   }
 
   /** A failed attempt: the node retries when it has retries left, else it failed. */
@@ -472,15 +593,17 @@ export class RunLoop {
   #end(status: RunStatus, reason: string | null): RunOutcome {
     const { store, runId } = this.#options;
     const cancelled: RunEvent[] = [];
-    if (status === "terminated") {
+    if (status === "terminated" || status === "cancelled") {
       for (const node of this.#state.graph.nodes()) {
-        if ((node.status === "pending" || node.status === "retrying") && !node.provisional) {
+        const unfinished =
+          node.status === "pending" || node.status === "retrying" || node.status === "waiting";
+        if (unfinished && !node.provisional) {
           cancelled.push({
             type: "node_status",
             id: node.id,
             status: "cancelled",
             attempt: node.attempts,
-            reason: "the run was terminated",
+            reason: `the run was ${status}`,
           });
         }
       }

@@ -25,6 +25,8 @@ export const StartMessageSchema = z.strictObject({
   inputs: z.record(z.string(), z.unknown()).optional(),
   /** What the run is, when there is something to say: see RunInfoSchema. */
   run: RunInfoSchema.optional(),
+  /** The answers a person gave to this node's asks so far, in order. */
+  answers: z.array(z.unknown()).optional(),
 });
 
 export const AddNodeMessageSchema = z
@@ -76,6 +78,13 @@ export const OutputMessageSchema = z.strictObject({
   values: z.record(z.string(), z.unknown()),
 });
 
+/** The task asks a person for input and ends; its next attempt is given the answer. */
+export const AskMessageSchema = z.strictObject({
+  type: z.literal("ask"),
+  prompt: z.string(),
+  schema: z.record(z.string(), z.unknown()),
+});
+
 /** Every message a task may write to stdout, one JSON object per line. */
 export const TaskMessageSchema = z.discriminatedUnion("type", [
   AddNodeMessageSchema,
@@ -84,6 +93,7 @@ export const TaskMessageSchema = z.discriminatedUnion("type", [
   LogMessageSchema,
   OutputMessageSchema,
   SetAttrsMessageSchema,
+  AskMessageSchema,
 ]);
 
 export type RunInfo = z.infer<typeof RunInfoSchema>;

@@ -136,7 +136,52 @@ export const RunStatusChangedSchema = z.strictObject({
   reason: z.string().nullable(),
 });
 
+/** The commands a person gives a run (`orch pause`, …). */
+export const RUN_COMMANDS = ["pause", "resume", "cancel", "restart", "answer"] as const;
+export type RunCommand = (typeof RUN_COMMANDS)[number];
+
+/** A command given to the run, as it took effect: what, for which node, by whom. */
+export const CommandGivenSchema = z.strictObject({
+  type: z.literal("command"),
+  command: z.enum(RUN_COMMANDS),
+  node: NodeIdSchema.optional(),
+  by: z.string(),
+});
+
+/** An attempt asked a person for input (`task.ask`): the node waits for the answer. */
+export const AskedSchema = z.strictObject({
+  type: z.literal("asked"),
+  id: NodeIdSchema,
+  attempt: z.number().int().positive(),
+  prompt: z.string(),
+  schema: z.record(z.string(), z.unknown()),
+});
+
+/** A person answered a waiting node (`orch answer`): its next attempts are given the answers. */
+export const AnsweredSchema = z.strictObject({
+  type: z.literal("answered"),
+  id: NodeIdSchema,
+  value: z.unknown(),
+});
+
+/**
+ * `orch restart`: the reset nodes go back to pending, and what their attempts
+ * added is taken back. Replaying the history reads every earlier event of these
+ * nodes as if it had not happened (their attempts' starts stay, so attempt
+ * numbers never repeat); `orch graph --at` before it still shows the old graph.
+ */
+export const NodesResetSchema = z.strictObject({
+  type: z.literal("nodes_reset"),
+  reset: z.array(NodeIdSchema),
+  /** Nodes the reset nodes' attempts added, transitively: taken back. */
+  removed: z.array(NodeIdSchema),
+});
+
 export const RunEventSchema = z.discriminatedUnion("type", [
+  NodesResetSchema,
+  CommandGivenSchema,
+  AskedSchema,
+  AnsweredSchema,
   ShapesDefinedSchema,
   NodeAddedSchema,
   EdgeAddedSchema,
@@ -161,6 +206,8 @@ export type PromiseMade = z.infer<typeof PromiseMadeSchema>;
 export type NodeStatusChanged = z.infer<typeof NodeStatusChangedSchema>;
 export type AttemptStarted = z.infer<typeof AttemptStartedSchema>;
 export type AttemptEnded = z.infer<typeof AttemptEndedSchema>;
+export type CommandGiven = z.infer<typeof CommandGivenSchema>;
+export type NodesReset = z.infer<typeof NodesResetSchema>;
 /** The mutations a task makes: provisional until it succeeds. */
 export const MutationEventSchema = z.discriminatedUnion("type", [
   NodeAddedSchema,

@@ -44,6 +44,13 @@ export class RunState {
   readonly nextAttemptAt = new Map<NodeId, string>();
   readonly #overlays = new Map<NodeId, Overlay>();
   readonly data = new RunData();
+  /** What each `waiting` node asked. */
+  readonly asks = new Map<
+    NodeId,
+    { readonly prompt: string; readonly schema: Readonly<Record<string, unknown>> }
+  >();
+  /** The answers each node was given, in order: its next attempts start with them. */
+  readonly answers = new Map<NodeId, unknown[]>();
   defaults: TaskPolicy = {};
   preload: readonly string[] = [];
   /** Whether tasks may give the nodes they add another executor than their own. */
@@ -55,7 +62,7 @@ export class RunState {
 
   static replay(events: Iterable<RunEvent>, provisional: Iterable<MutationEvent> = []): RunState {
     const state = new RunState();
-    for (const event of events) state.apply(event);
+    for (const event of withoutTakenBack([...events])) state.apply(event);
     for (const event of provisional) state.apply(event, true);
     return state;
   }
@@ -177,6 +184,16 @@ export class RunState {
         return NONE;
       case "plugins":
         this.pluginFolders = event.folders;
+        return NONE;
+      case "asked":
+        this.asks.set(event.id, { prompt: event.prompt, schema: event.schema });
+        return NONE;
+      case "answered":
+        this.asks.delete(event.id);
+        this.answers.set(event.id, [...(this.answers.get(event.id) ?? []), event.value]);
+        return NONE;
+      case "command":
+      case "nodes_reset":
         return NONE;
       case "run_status":
         this.status = event.status;
@@ -305,5 +322,55 @@ const toMutation = (event: MutationEvent): Mutation | null => {
       };
     case "edge_added":
       return { kind: "add_edge", source, from: event.from, to: event.to, ...attrs };
+  }
+};
+
+/**
+ * The history with every event a later `nodes_reset` took back left out: what
+ * the removed nodes were and did, and what the reset nodes did but start.
+ */
+export const withoutTakenBack = (events: readonly RunEvent[]): RunEvent[] => {
+  const kept: RunEvent[] = [];
+  const reset = new Set<NodeId>();
+  const removed = new Set<NodeId>();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]!;
+    if (event.type === "nodes_reset") {
+      for (const id of event.reset) reset.add(id);
+      for (const id of event.removed) removed.add(id);
+      continue;
+    }
+    if (!takenBack(event, reset, removed)) kept.push(event);
+  }
+  return kept.reverse();
+};
+
+const takenBack = (
+  event: RunEvent,
+  reset: ReadonlySet<NodeId>,
+  removed: ReadonlySet<NodeId>,
+): boolean => {
+  const touched = (id: NodeId | null | undefined) =>
+    id !== null && id !== undefined && (reset.has(id) || removed.has(id));
+  switch (event.type) {
+    case "node_added":
+      return removed.has(event.id);
+    case "edge_added":
+      return removed.has(event.from) || removed.has(event.to) || touched(event.created_by);
+    case "promise_made":
+      return touched(event.made_by);
+    case "attrs_set":
+      return touched(event.created_by);
+    case "attempt_started":
+      return removed.has(event.id);
+    case "node_status":
+    case "attempt_ended":
+    case "output":
+    case "inputs":
+    case "asked":
+    case "answered":
+      return touched(event.id);
+    default:
+      return false;
   }
 };

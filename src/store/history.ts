@@ -90,6 +90,18 @@ export const historyQueries = (db: Db) => {
   );
   const updateOutputs = db.prepare("UPDATE nodes SET outputs = ? WHERE run_id = ? AND id = ?");
   const updateInputs = db.prepare("UPDATE nodes SET inputs = ? WHERE run_id = ? AND id = ?");
+  const updateAsk = db.prepare("UPDATE nodes SET ask = ? WHERE run_id = ? AND id = ?");
+  const deleteEdgesOf = db.prepare(
+    "DELETE FROM edges WHERE run_id = @run AND (from_id = @id OR to_id = @id)",
+  );
+  const deleteEdgesBy = db.prepare("DELETE FROM edges WHERE run_id = ? AND created_by = ?");
+  const deleteNode = db.prepare("DELETE FROM nodes WHERE run_id = ? AND id = ?");
+  const deleteAttempts = db.prepare("DELETE FROM attempts WHERE run_id = ? AND node_id = ?");
+  const resetNode = db.prepare(
+    `UPDATE nodes SET status = 'pending', reason = NULL, finished_at = NULL, next_attempt_at = NULL,
+       outputs = NULL, inputs = NULL, ask = NULL
+     WHERE run_id = ? AND id = ?`,
+  );
   const updateRun = db.prepare(
     "UPDATE runs SET status = ?, reason = ?, updated_at = ? WHERE id = ?",
   );
@@ -171,6 +183,30 @@ export const historyQueries = (db: Db) => {
         flush();
         updateRun.run(event.status, event.reason, at, runId);
         return;
+      case "asked":
+        flush();
+        updateAsk.run(
+          JSON.stringify({ prompt: event.prompt, schema: event.schema }),
+          runId,
+          event.id,
+        );
+        return;
+      case "answered":
+        flush();
+        updateAsk.run(null, runId, event.id);
+        return;
+      case "nodes_reset":
+        flush();
+        for (const id of event.removed) {
+          deleteEdgesOf.run({ run: runId, id });
+          deleteNode.run(runId, id);
+          // A node added again under the same id starts at attempt 1; the old ones stay in the events.
+          deleteAttempts.run(runId, id);
+        }
+        for (const id of [...event.reset, ...event.removed]) deleteEdgesBy.run(runId, id);
+        for (const id of event.reset) resetNode.run(runId, id);
+        return;
+      case "command":
       case "promise_made":
       case "defaults":
       case "preload":

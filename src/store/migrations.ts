@@ -146,4 +146,23 @@ export const MIGRATIONS: readonly string[] = [
     run_id TEXT PRIMARY KEY REFERENCES runs(id)
   );
   `,
+  // Commands given to a run (`orch pause`, …) wait here for the process
+  // executing it, which acknowledges or refuses each one. A waiting node's
+  // question (JSON: prompt and schema) is projected onto its row.
+  `
+  CREATE TABLE commands (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id),
+    command     TEXT NOT NULL,
+    node_id     TEXT,
+    value       TEXT,
+    given_by    TEXT NOT NULL,
+    given_at    TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending',
+    reason      TEXT,
+    handled_at  TEXT
+  );
+  CREATE INDEX commands_pending ON commands(run_id, state);
+  ALTER TABLE nodes ADD COLUMN ask TEXT;
+  `,
 ];

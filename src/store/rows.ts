@@ -110,6 +110,8 @@ export const NodeStateSchema = z.object({
   outputs: z.unknown(),
   /** The inputs its latest attempt started with, or null. */
   inputs: z.unknown(),
+  /** What a `waiting` node asks, `{prompt, schema}` (`orch answer` gives it); null otherwise. */
+  ask: z.unknown(),
   /** Every attempt of the node, oldest first; most nodes of a live run have none yet. */
   history: z.array(AttemptStateSchema),
 });

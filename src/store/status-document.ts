@@ -25,6 +25,7 @@ const provisionalNode = (event: NodeAdded): NodeState => ({
   next_attempt_at: null,
   outputs: null,
   inputs: null,
+  ask: null,
   history: [],
 });
 
@@ -51,7 +52,13 @@ export const statusQueries = (db: Db) => {
   const nodes = `(SELECT json_group_array(${jsonObjectSql(
     NodeStateSchema,
     { table: "nodes", alias: "n", key: "n.id" },
-    { provisional: "0", outputs: { json: "n.outputs" }, inputs: { json: "n.inputs" }, history },
+    {
+      provisional: "0",
+      outputs: { json: "n.outputs" },
+      inputs: { json: "n.inputs" },
+      ask: { json: "CASE WHEN n.status = 'waiting' THEN n.ask END" },
+      history,
+    },
   )}) FROM nodes n INDEXED BY nodes_by_seq WHERE n.run_id = @run)`;
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,

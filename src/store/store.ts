@@ -1,4 +1,5 @@
 import { attemptQueries } from "./attempts.js";
+import { commandQueries } from "./commands.js";
 import { daemonRunQueries } from "./daemon-runs.js";
 import { type Db, openDb, repairSidecars } from "./db.js";
 import { FencedOut, sqliteStorageFailure } from "./failures.js";
@@ -22,6 +23,7 @@ export class Store {
   readonly scheduledRuns;
   readonly daemonRuns;
   readonly past;
+  readonly commands;
 
   /**
    * better-sqlite3 builds four wrapper functions for every `db.transaction(fn)`:
@@ -51,6 +53,7 @@ export class Store {
     this.scheduledRuns = scheduledRunQueries(db);
     this.daemonRuns = daemonRunQueries(db);
     this.past = pastRunQueries(db);
+    this.commands = commandQueries(db);
   }
 
   static open(path: string, options: { readonly?: boolean } = {}): Store {

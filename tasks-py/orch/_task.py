@@ -214,6 +214,7 @@ class Task:
         self._start: StartInfo | None = None
         self._load_lock = threading.Lock()
         self._rng: random.Random | None = None
+        self._asks = 0
 
     # -- start message ------------------------------------------------------
 
@@ -454,6 +455,25 @@ class Task:
             raise TypeError(f"output() takes a dict, got {type(values).__name__}: {values!r}")
         chosen: Mapping[str, Any] = values if values is not None else kwargs
         self._send({"type": "output", "values": check_json_object(chosen, "output: values")})
+
+    def ask(self, prompt: str, schema: Mapping[str, Any] | None = None) -> Any:
+        """Ask a person for input and get the answer.
+
+        The n-th call returns the n-th answer given so far (``orch answer``).
+        When there is none yet, the ``ask`` message is sent and the task ends
+        here (exit 0): the node waits, with no process, and its next attempt
+        runs the task again from the top with the answer available.
+        """
+        if not isinstance(prompt, str):
+            raise TypeError(f"ask: prompt must be a string, not {type(prompt).__name__}")
+        chosen = check_json_object(schema, "ask: schema")
+        answers = cast("list[Any]", self._info().raw.get("answers", []))
+        index = self._asks
+        self._asks += 1
+        if index < len(answers):
+            return answers[index]
+        self._send({"type": "ask", "prompt": prompt, "schema": chosen})
+        sys.exit(0)
 
     def log(self, message: object, level: str = "info") -> None:
         """A log line for ``orch logs``; ``level`` is debug, info, warning or error."""

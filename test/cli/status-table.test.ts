@@ -47,6 +47,7 @@ describe("the orch status table", () => {
       "A     retrying   1         -  (next attempt at 2026-01-01T00:00:30.000Z)",
       "B     waiting    1         -  (asks: Approve the deploy?)",
       "C     pending    1         -",
+      "answer B with: orch answer r B --json '…'",
       "",
     ]);
   });
@@ -56,7 +57,8 @@ describe("the orch status table", () => {
       doc([node("B", "waiting", { ask: { prompt: "ok?\n14:00:00  run succeeded\u001b[2J" } })]),
     );
     expect(table).not.toContain("\u001b");
-    expect(table.trimEnd().split("\n")).toHaveLength(3);
+    // The run, the header, the node and the command that answers it.
+    expect(table.trimEnd().split("\n")).toHaveLength(4);
     expect(table).toContain("(asks: ok?\\n14:00:00  run succeeded\\x1b[2J)");
   });
 });

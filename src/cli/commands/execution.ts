@@ -211,6 +211,8 @@ const exitCodeFor = (outcome: RunOutcome): number => {
       return EXIT.ok;
     case "terminated":
       return EXIT.terminated;
+    case "cancelled":
+      return EXIT.cancelled;
     case "interrupted":
       return EXIT.interrupted;
     default:

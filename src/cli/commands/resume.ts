@@ -1,9 +1,13 @@
 import { dirname } from "node:path";
 import type { CommandModule } from "yargs";
+import { commandGiver } from "../../engine/give-command.js";
 import { keepLimits, limitsOfRun } from "../../engine/limits.js";
+import { liveOwner } from "../../engine/ownership.js";
 import { prepareResume } from "../../engine/resume.js";
+import { ENDED_RUN_STATUSES } from "../../state/run-status.js";
 import { findRun, openStore } from "../context.js";
 import { required, UsageError } from "../errors.js";
+import { runCommand } from "./control.js";
 import {
   type ExecutionArgs,
   executionOptions,
@@ -17,7 +21,7 @@ interface ResumeArgs extends ExecutionArgs {
 
 export const resumeCommand: CommandModule<object, ResumeArgs> = {
   command: "resume [run]",
-  describe: "carry on an interrupted run from what was committed",
+  describe: "carry on an interrupted run from what was committed, or un-pause a paused one",
   builder: (y) =>
     y
       .positional("run", { type: "string", describe: "the run id" })
@@ -27,16 +31,27 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
     const store = openStore(args);
     try {
       const run = findRun(store, runId);
-      if (run.status !== "running" && run.status !== "interrupted") {
+      if (ENDED_RUN_STATUSES.includes(run.status)) {
         throw new UsageError(
-          `run ${run.id} has ended (${run.status}); only running or interrupted runs can be resumed`,
+          `run ${run.id} has ended (${run.status}); only running, paused or interrupted runs can be resumed`,
         );
       }
+      // An orch process executes it: it takes the command (un-pausing the run).
+      if (liveOwner(run) !== null) {
+        process.exitCode = await runCommand(store, run.id, "orch resume RUN", {
+          command: "resume",
+          node: null,
+          value: null,
+        });
+        return;
+      }
       const setup = prepareExecution(args, limitsOfRun(run), run.parallel);
-      const claim = await prepareResume(store, run.id, {
-        python: setup.python,
-        dir: dirname(run.workflow),
-      });
+      const claim = await prepareResume(
+        store,
+        run.id,
+        { python: setup.python, dir: dirname(run.workflow) },
+        commandGiver(),
+      );
       if (!claim.ok) {
         throw new UsageError(
           `run ${run.id} is being executed by another orch process (pid ${claim.pid})`,

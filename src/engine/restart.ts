@@ -1,0 +1,69 @@
+import type { Graph } from "../graph/graph.js";
+import type { NodeId } from "../graph/ids.js";
+import type { NodesReset } from "../state/events.js";
+import { RunState } from "../state/run-state.js";
+import { now, type Store } from "../store/store.js";
+import { type Claim, claimRun } from "./ownership.js";
+
+/**
+ * What restarting `node` resets: it, every node downstream of it, and every
+ * node downstream of a node taken back; taken back: every node an attempt of
+ * a reset node added, transitively. Computed on the graph before anything goes.
+ */
+export const restartReach = (graph: Graph, node: NodeId): Omit<NodesReset, "type"> => {
+  const reset = new Set<NodeId>();
+  const removed = new Set<NodeId>();
+  const pending: NodeId[] = [node];
+  const resetWithDownstream = (id: NodeId): void => {
+    if (removed.has(id) || reset.has(id)) return;
+    reset.add(id);
+    pending.push(...graph.descendants(id));
+  };
+  while (pending.length > 0) {
+    const id = pending.pop()!;
+    if (removed.has(id)) continue;
+    resetWithDownstream(id);
+    for (const child of graph.createdBy(id)) takeBack(child);
+  }
+  function takeBack(id: NodeId): void {
+    if (removed.has(id)) return;
+    reset.delete(id);
+    removed.add(id);
+    for (const after of graph.descendants(id)) if (!removed.has(after)) pending.push(after);
+    for (const child of graph.createdBy(id)) takeBack(child);
+  }
+  return { reset: [...reset], removed: [...removed] };
+};
+
+/** Why `node` cannot be restarted in this run, or null. */
+export const restartProblem = (state: RunState, node: NodeId): string | null => {
+  const found = state.graph.node(node);
+  if (found === undefined) return `no node ${node} in this run`;
+  if (found.status === "pending")
+    return `node ${node} has not run since it was last reset: there is nothing to restart`;
+  return null;
+};
+
+/**
+ * Reset `node` and its reach in a run no process executes, and claim the run
+ * for this process to execute it again, in one transaction.
+ */
+export const prepareRestart = (
+  store: Store,
+  runId: string,
+  node: NodeId,
+  by: string,
+): Claim | { readonly ok: false; readonly problem: string } => {
+  const state = RunState.replay(store.history.read(runId).map((e) => e.event));
+  const problem = restartProblem(state, node);
+  if (problem !== null) return { ok: false, problem };
+  const reach = restartReach(state.graph, node);
+  return claimRun(store, runId, () => {
+    store.history.discardAllStaged(runId);
+    store.history.append(runId, now(), [
+      { type: "command", command: "restart", node, by },
+      { type: "nodes_reset", ...reach },
+      { type: "run_status", status: "running", reason: null },
+    ]);
+  });
+};
