@@ -275,14 +275,15 @@ const verifyRun = (db: string, runId: string): number => {
     expect(conn.pragma("integrity_check", { simple: true })).toBe("ok");
 
     const run = conn
-      .prepare("SELECT status, reason, owner_pid FROM runs WHERE id = ?")
+      .prepare("SELECT status, reason, heartbeat_at FROM runs WHERE id = ?")
       .get(runId) as {
       status: string;
       reason: string | null;
-      owner_pid: number | null;
+      heartbeat_at: string | null;
     };
     expect(run.status).toBe("succeeded");
-    expect(run.owner_pid).toBeNull();
+    // Released: no process claims to be executing it (the last owner's pid is kept).
+    expect(run.heartbeat_at).toBeNull();
 
     expect(conn.prepare("SELECT COUNT(*) AS n FROM staged").get()).toEqual({ n: 0 });
 

@@ -313,6 +313,8 @@ describe("huge lines and params", () => {
       "r1",
       "--max-line",
       String(MB20 + 1000),
+      "--max-output",
+      String(MB20 + 1000),
     );
     expect(result.exitCode, result.stdout).toBe(0);
     const conn = openReadOnly(sb.db);
