@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { ExecutorLaunch } from "../executors/executor.js";
-import type { GraphNode } from "../graph/graph.js";
+import type { Graph, GraphNode } from "../graph/graph.js";
+import { DEFAULT_TRIGGER } from "../graph/trigger.js";
 import { SDK_DIR } from "../package-root.js";
 import type { StartMessage } from "../protocol/messages.js";
 
@@ -9,6 +10,8 @@ export interface LaunchContext {
   /** The workflow's folder: tasks run there and `run` paths are relative to it. */
   readonly dir: string;
   readonly python: string;
+  /** The run's graph: a node with a non-default trigger is told how its predecessors ended. */
+  readonly graph: Graph;
 }
 
 /** What an executor needs to start attempt `attempt` of `node`. */
@@ -26,6 +29,7 @@ export const launchFor = (
     node: { id: node.id, params: { ...node.params } },
     attempt,
     ...extra,
+    ...(node.trigger === DEFAULT_TRIGGER ? {} : { upstream: upstreamOf(context.graph, node) }),
   };
   return {
     runId: context.runId,
@@ -43,6 +47,15 @@ export const launchFor = (
     logPath: resolve(logPath),
   };
 };
+
+/** Each predecessor's status and the reason it was given, for a compensating task to read. */
+const upstreamOf = (graph: Graph, node: GraphNode): NonNullable<StartMessage["upstream"]> =>
+  Object.fromEntries(
+    [...graph.predecessors(node.id)].map((id) => {
+      const before = graph.node(id)!;
+      return [id, { status: before.status, reason: before.reason }];
+    }),
+  );
 
 /** orch's PYTHONPATH for tasks: the SDK first, then whatever orch was given. */
 export const sdkPythonPath = (): string => {

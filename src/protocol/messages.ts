@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { AttrsSchema, NodeDataShape } from "../data/schema.js";
+import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
+import { TriggerSchema } from "../graph/trigger.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
@@ -16,6 +18,13 @@ export const StartMessageSchema = z.strictObject({
   /** The node's resolved inputs, when it declares any. */
   inputs: z.record(z.string(), z.unknown()).optional(),
   run: z.strictObject({ params: ParamsSchema }).optional(),
+  /** For a node with a non-default trigger: how each predecessor ended, and why. */
+  upstream: z
+    .record(
+      NodeIdSchema,
+      z.strictObject({ status: z.enum(NODE_STATUSES), reason: z.string().nullable() }),
+    )
+    .optional(),
 });
 
 export const AddNodeMessageSchema = z.strictObject({
@@ -27,6 +36,7 @@ export const AddNodeMessageSchema = z.strictObject({
   /** Shorthand for edges from these nodes into the new one, as in the workflow file. */
   depends_on: z.array(NodeIdSchema).default([]),
   promises: z.array(NodePromiseSchema).default([]),
+  trigger: TriggerSchema.optional(),
   ...NodeDataShape,
   ...TaskPolicyShape,
 });

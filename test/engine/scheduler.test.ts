@@ -12,12 +12,18 @@ const build = (ids: string[], edges: [string, string][]) => {
 /** Drive the scheduler like the engine does: every picked node runs, commits what it added, succeeds. */
 const order = (graph: Graph, scheduler: Scheduler, commit?: (id: string) => void): string[] => {
   const out: string[] = [];
+  const judge = () =>
+    scheduler.judge((judged) => {
+      for (const { id, status } of judged) graph.node(id)!.status = status;
+    });
+  judge();
   for (let id = scheduler.next(); id !== undefined; id = scheduler.next()) {
     out.push(id);
     graph.node(id)!.status = "running";
     commit?.(id);
     graph.node(id)!.status = "succeeded";
-    scheduler.succeeded(id);
+    scheduler.settled(id);
+    judge();
   }
   return out;
 };
