@@ -7,8 +7,9 @@ type DocumentNode = StatusDocument["nodes"][number];
  * A node as the table reads it: a document from a newer store may say when a
  * `retrying` node's next attempt is due and what a `waiting` node asks.
  */
-export interface TableNode extends Omit<DocumentNode, "status" | "next_attempt_at"> {
+export interface TableNode extends Omit<DocumentNode, "status" | "next_attempt_at" | "trigger"> {
   readonly status: string;
+  readonly trigger?: string | null | undefined;
   readonly next_attempt_at?: string | null | undefined;
   readonly ask?: { readonly prompt: string } | null | undefined;
 }
@@ -19,6 +20,7 @@ export interface TableDocument {
 }
 
 const notesOf = (node: TableNode): string[] => [
+  ...(node.trigger ? [`trigger: ${node.trigger}`] : []),
   ...(node.status === "retrying" && node.next_attempt_at
     ? [`next attempt at ${node.next_attempt_at}`]
     : []),

@@ -123,4 +123,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN inputs TEXT;
   `,
+  // A node's trigger, when it is not the default (all_succeeded).
+  `
+  ALTER TABLE nodes ADD COLUMN trigger TEXT;
+  `,
 ];

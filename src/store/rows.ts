@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NODE_STATUSES } from "../graph/graph.js";
+import { TRIGGERS } from "../graph/trigger.js";
 import { ATTEMPT_STATUSES } from "../state/attempt-status.js";
 import { RUN_STATUSES } from "../state/run-status.js";
 
@@ -107,6 +108,8 @@ export const NodeStateSchema = z.object({
   outputs: z.unknown(),
   /** The inputs its latest attempt started with, or null. */
   inputs: z.unknown(),
+  /** Which outcomes of its predecessors let it run, when not the default (all_succeeded); else null. */
+  trigger: z.enum(TRIGGERS).nullable(),
   /** Every attempt of the node, oldest first; most nodes of a live run have none yet. */
   history: z.array(AttemptStateSchema),
 });

@@ -25,6 +25,7 @@ const provisionalNode = (event: NodeAdded): NodeState => ({
   next_attempt_at: null,
   outputs: null,
   inputs: null,
+  trigger: event.trigger ?? null,
   history: [],
 });
 
