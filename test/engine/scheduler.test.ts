@@ -68,4 +68,38 @@ describe("Scheduler", () => {
     graph.node("a")!.status = "blocked";
     expect(order(graph, new Scheduler(graph))).toEqual(["b"]);
   });
+
+  it("judges a node's trigger once its predecessors settled, and skipping spreads downstream", () => {
+    const graph = new Graph();
+    const add = (id: string, trigger?: "any_failed" | "all_done") =>
+      graph.addNode({ id, run: "t.py", args: [], params: {}, createdBy: null, trigger });
+    add("ship");
+    add("refund", "any_failed");
+    add("after-refund");
+    add("notify", "all_done");
+    graph.addEdge("ship", "refund", null);
+    graph.addEdge("refund", "after-refund", null);
+    graph.addEdge("refund", "notify", null);
+    graph.addEdge("ship", "notify", null);
+    const scheduler = new Scheduler(graph);
+    const judged: string[] = [];
+    const judge = () =>
+      scheduler.judge((nodes) => {
+        for (const { id, status, reason } of nodes) {
+          graph.node(id)!.status = status;
+          judged.push(`${id} ${status}: ${reason}`);
+        }
+      });
+    judge();
+    expect(scheduler.next()).toBe("ship");
+    expect(scheduler.next()).toBeUndefined();
+    graph.node("ship")!.status = "succeeded";
+    scheduler.settled("ship");
+    judge();
+    expect(judged).toEqual([
+      "refund skipped: trigger any_failed: no upstream node failed",
+      "after-refund skipped: upstream refund skipped",
+    ]);
+    expect(scheduler.next()).toBe("notify");
+  });
 });
