@@ -1,9 +1,10 @@
 import type { Graph, GraphNode } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
+import { DEFAULT_TRIGGER } from "../graph/trigger.js";
 import type { EnvelopeEdge, EnvelopeNode } from "./model.js";
 
 /**
- * Stacking: siblings of the same shape (same creator, script, state,
+ * Stacking: siblings of the same shape (same creator, script, state, trigger,
  * predecessors and successors) are drawn as one node with a count. Between
  * two stacks an edge stands for every member to every member, which the
  * same-neighbours rule guarantees.
@@ -44,6 +45,7 @@ const shapeKey = (graph: Graph, node: GraphNode): string =>
     node.run,
     node.status,
     node.provisional,
+    node.trigger,
     [...graph.predecessors(node.id)].sort(),
     [...graph.successors(node.id)].sort(),
   ]);
@@ -60,6 +62,7 @@ export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
       created_by: node.createdBy,
       count: members.length,
       members: [...members],
+      ...(node.trigger === DEFAULT_TRIGGER ? {} : { trigger: node.trigger }),
     });
   }
   return out;

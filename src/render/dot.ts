@@ -18,6 +18,7 @@ import type {
   Wildcard,
 } from "../envelope/model.js";
 import { NODE_ID_PATTERN } from "../graph/ids.js";
+import type { Trigger } from "../graph/trigger.js";
 import { paintEdge, paintNode } from "./attrs.js";
 import { reducedTargets } from "./reduce.js";
 import {
@@ -99,8 +100,10 @@ const buildDigraph = (envelope: Envelope, meta: EnvelopeMeta): Digraph => {
   for (const node of envelope.nodes) for (const m of node.members) drawnOf.set(m, node.id);
   const d: Drawing = { g, ids: new DotIds(), nodes: new Map(), drawnOf, edges: new Set() };
   for (const node of envelope.nodes) drawNode(d, node);
+  const triggers = new Map(envelope.nodes.map((node) => [node.id, node.trigger]));
   for (const edge of envelope.edges) {
-    const style = edge.provisional ? "dashed" : "solid";
+    const trigger = triggers.get(edge.to);
+    const style = trigger ? TRIGGER_EDGE_STYLE[trigger] : edge.provisional ? "dashed" : "solid";
     const attrs = paintEdge(edge, { style, penwidth: edge.count > 1 ? 1.6 : 1 });
     connect(d, d.g, nodeKey(edge.from), nodeKey(edge.to), attrs);
   }
@@ -158,8 +161,20 @@ const graphLabel = (envelope: Envelope, meta: EnvelopeMeta): HtmlLabel => {
   );
 };
 
+/** How the edges into a node with a non-default trigger are drawn. */
+const TRIGGER_EDGE_STYLE: Readonly<Record<Trigger, Style>> = {
+  all_succeeded: "solid",
+  all_done: "dotted",
+  any_failed: "dashed",
+  all_failed: "dashed",
+};
+
 const nodeText = (node: EnvelopeNode): string => {
-  const script = `<font point-size="9" color="${MUTED}">${html(node.script)}</font>`;
+  const trigger =
+    node.trigger === undefined
+      ? ""
+      : `<br/><font point-size="9" color="${MUTED}">trigger: ${html(node.trigger)}</font>`;
+  const script = `<font point-size="9" color="${MUTED}">${html(node.script)}</font>${trigger}`;
   if (node.count === 1) return `<b>${html(node.id)}</b><br/>${script}`;
   const first = node.members[0]!;
   const last = node.members[node.members.length - 1]!;

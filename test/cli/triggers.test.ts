@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fixture, pyTask, sandbox } from "./helpers.js";
 
@@ -149,5 +151,41 @@ describe("triggers", () => {
     expect(s.node("a").reason).toContain(
       "(allowed: all_succeeded, all_done, any_failed, all_failed)",
     );
+  });
+
+  it("draws each trigger on its node, with styled incoming edges, before and after the run", async () => {
+    const sb = sandbox();
+    const draw = async (target: string, name: string) => {
+      const out = join(sb.dir, name);
+      const result = await sb.orch("graph", target, "--out", out);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return readFileSync(out, "utf8");
+    };
+    const edgeStyle = (dot: string, from: string, to: string) =>
+      new RegExp(`"${from}" -> "${to}" \\[[^\\]]*style = "?(\\w+)`).exec(dot)?.[1];
+    const check = (dot: string) => {
+      expect(dot).toContain("trigger: any_failed");
+      expect(dot).toContain("trigger: all_done");
+      expect(edgeStyle(dot, "ship", "refund")).toBe("dashed");
+      expect(edgeStyle(dot, "ship", "notify")).toBe("dotted");
+      expect(edgeStyle(dot, "charge", "ship")).toBe("solid");
+    };
+    const before = await draw(fixture("saga"), "before.dot");
+    check(before);
+    const pre = JSON.parse(await draw(fixture("saga"), "before.json")) as {
+      nodes: { id: string; trigger?: string }[];
+      wildcards: unknown[];
+    };
+    // The compensation is part of the graph the run may become: nothing else may be added.
+    expect(pre.wildcards).toEqual([]);
+    expect(pre.nodes.map((n) => [n.id, n.trigger])).toEqual([
+      ["charge", undefined],
+      ["ship", undefined],
+      ["refund", "any_failed"],
+      ["notify", "all_done"],
+    ]);
+    expect((await sb.orch("start", fixture("saga"), "--run-id", "g")).exitCode).toBe(0);
+    const after = await draw("g", "after.dot");
+    check(after);
   });
 });
