@@ -397,6 +397,8 @@ export class RunLoop {
 
   /** Nodes whose predecessors all settled start, or are blocked or skipped by their trigger. */
   #judge(): void {
+    // A terminated run cancels what has not run, whatever the triggers say.
+    if (this.#terminated !== null) return;
     this.#scheduler.judge((judged) => this.#recordJudged(judged));
   }
 
