@@ -8,8 +8,10 @@ type DocumentNode = StatusDocument["nodes"][number];
  * A node as the table reads it: a document from a newer store may say when a
  * `retrying` node's next attempt is due and what a `waiting` node asks.
  */
-export interface TableNode extends Omit<DocumentNode, "status" | "next_attempt_at" | "ask"> {
+export interface TableNode
+  extends Omit<DocumentNode, "status" | "next_attempt_at" | "ask" | "trigger"> {
   readonly status: string;
+  readonly trigger?: string | null | undefined;
   readonly next_attempt_at?: string | null | undefined;
   /** `{prompt, schema}` on a `waiting` node. */
   readonly ask?: unknown;
@@ -29,6 +31,7 @@ const promptOf = (node: TableNode): string | null => {
 };
 
 const notesOf = (node: TableNode): string[] => [
+  ...(node.trigger ? [`trigger: ${node.trigger}`] : []),
   ...(node.status === "retrying" && node.next_attempt_at
     ? [`next attempt at ${node.next_attempt_at}`]
     : []),

@@ -82,6 +82,7 @@ export class AttemptSession {
           params: message.params,
           created_by: this.node,
           ...(Object.keys(policy).length > 0 ? { policy } : {}),
+          ...(message.trigger === undefined ? {} : { trigger: message.trigger }),
           ...nodeDataOf(message),
         });
         if (verdict.stop) return verdict;

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { ExecutorLaunch } from "../executors/executor.js";
-import type { GraphNode } from "../graph/graph.js";
+import type { Graph, GraphNode } from "../graph/graph.js";
+import { DEFAULT_TRIGGER } from "../graph/trigger.js";
 import { SDK_DIR } from "../package-root.js";
 import type { RunInfo, StartMessage } from "../protocol/messages.js";
 import type { RunRow } from "../store/rows.js";
@@ -15,6 +16,8 @@ export interface LaunchContext {
   readonly pluginFolders: readonly string[];
   /** What every task of the run is told about it, when there is something to tell. */
   readonly run?: RunInfo;
+  /** The run's graph: a node with a non-default trigger is told how its predecessors ended. */
+  readonly graph: Graph;
 }
 
 /** What the start message says of a run: its scheduled time, if a schedule started it. */
@@ -42,6 +45,7 @@ export const launchFor = (
       ? {}
       : { run: { ...context.run, ...extra.run } }),
     ...(extra.answers === undefined ? {} : { answers: extra.answers }),
+    ...(node.trigger === DEFAULT_TRIGGER ? {} : { upstream: upstreamOf(context.graph, node) }),
   };
   return {
     runId: context.runId,
@@ -59,6 +63,15 @@ export const launchFor = (
     logPath: resolve(logPath),
   };
 };
+
+/** Each predecessor's status and the reason it was given, for a compensating task to read. */
+const upstreamOf = (graph: Graph, node: GraphNode): NonNullable<StartMessage["upstream"]> =>
+  Object.fromEntries(
+    [...graph.predecessors(node.id)].map((id) => {
+      const before = graph.node(id)!;
+      return [id, { status: before.status, reason: before.reason }];
+    }),
+  );
 
 /** orch's PYTHONPATH for tasks: the SDK first, then whatever orch was given. */
 export const sdkPythonPath = (): string => {

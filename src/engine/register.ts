@@ -42,6 +42,7 @@ export const registrationEvents = (
       params: node.params,
       created_by: null,
       ...(Object.keys(policy).length > 0 ? { policy } : {}),
+      ...(node.trigger === undefined ? {} : { trigger: node.trigger }),
       ...nodeDataOf(node),
     });
   }

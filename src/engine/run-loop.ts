@@ -23,7 +23,7 @@ import { startHeartbeat } from "./heartbeat.js";
 import { attemptEnded, RunJournal } from "./journal.js";
 import { type LaunchContext, launchFor, runInfoOf } from "./launch.js";
 import type { LineVerdict } from "./lines.js";
-import { Scheduler } from "./scheduler.js";
+import { type Judged, Scheduler } from "./scheduler.js";
 import {
   failureReason,
   type SupervisedAttempt,
@@ -103,6 +103,7 @@ export class RunLoop {
       dir: options.dir,
       python: options.python,
       pluginFolders: this.#state.pluginFolders,
+      graph: this.#state.graph,
       ...(run === undefined ? {} : { run }),
     };
     this.#slots = new RunSlots(options.limiter, () => this.#wake());
@@ -123,6 +124,7 @@ export class RunLoop {
       if (node.status === "retrying")
         this.#due.schedule(node.id, this.#state.nextAttemptAt.get(node.id) ?? now());
     }
+    this.#guard(() => this.#judge());
     this.#executors =
       this.#options.executors ??
       localExecutors(this.#options.python, {
@@ -139,15 +141,25 @@ export class RunLoop {
           if (this.#cancelled !== null) return this.#end("cancelled", this.#cancelled);
           if (this.#stopRequest !== null) return this.#end("interrupted", this.#stopRequest);
           // Paused, or a node waits for an answer: only a command moves the run on.
-          if (this.#due.size === 0 && !this.#slots.asking && !this.#paused && !this.#anyWaiting())
+          if (this.#due.size === 0 && !this.#slots.asking && !this.#paused && !this.#anyWaiting()) {
+            if (this.#blockHeldAfterFailure()) continue;
             break;
+          }
         }
         await new Promise<void>((wake) => {
           this.#wake = wake;
         });
       }
-      if (this.#scheduler.held().size > 0) return this.#endHeld(this.#scheduler.held());
-      const failed = [...this.#state.graph.nodes()].some((node) => node.status !== "succeeded");
+      const held = this.#scheduler.held();
+      if (held.size > 0)
+        return this.#end(
+          "terminated",
+          [...held].map(([id, why]) => `${id} can never start: ${why}`).join("\n"),
+        );
+      // A skipped node is not a failure: its trigger did not call for it.
+      const failed = [...this.#state.graph.nodes()].some(
+        (node) => node.status !== "succeeded" && node.status !== "skipped",
+      );
       return this.#end(failed ? "failed" : "succeeded", failed ? "a task failed" : null);
     } finally {
       clearInterval(heartbeat);
@@ -426,9 +438,9 @@ export class RunLoop {
       );
       return;
     }
-    this.#scheduler.succeeded(id);
     this.#nodeProgress(succeeded, seconds, null);
-    this.#blockBelowFailures(session.addedNodes);
+    this.#scheduler.settled(id);
+    this.#judge();
     if (broken.length > 0) this.#terminate(broken);
   }
 
@@ -462,7 +474,6 @@ export class RunLoop {
     const failures = (this.#state.failures.get(id) ?? 0) + 1;
     if (failures > policy.retries) {
       this.#unsuccessful(flight, "failed", "failed", exit, reason, seconds);
-      this.#block(this.#state.graph.descendants(id), `upstream ${id} failed`);
       return;
     }
     const delay = retryDelay(policy, failures, this.#random());
@@ -504,57 +515,53 @@ export class RunLoop {
       status,
     ]);
     this.#nodeProgress(status, seconds, reason);
+    if (nodeStatus !== "pending") {
+      this.#scheduler.settled(id);
+      this.#judge();
+    }
   }
 
   /**
    * Nothing runs or can run, yet nodes are held back by promises: they never
-   * will start. After a failure they are blocked (the run failed); otherwise the
-   * promises holding them can never be kept, and the run is terminated.
+   * will start. After a failure they are blocked (the run failed), and what
+   * follows them is judged; otherwise the promises holding them can never be
+   * kept, and the run is terminated (see `execute`). True when it blocked any.
    */
-  #endHeld(held: ReadonlyMap<NodeId, string>): RunOutcome {
+  #blockHeldAfterFailure(): boolean {
+    const held = this.#scheduler.held();
     const failed = [...this.#state.graph.nodes()].some(
       (node) => node.status === "failed" || node.status === "blocked",
     );
-    if (failed) {
-      for (const [id, why] of held) this.#block([id], `held back: ${why}`);
-      return this.#end("failed", "a task failed");
-    }
-    return this.#end(
-      "terminated",
-      [...held].map(([id, why]) => `${id} can never start: ${why}`).join("\n"),
+    if (held.size === 0 || !failed) return false;
+    const blocked = [...held].map(
+      ([id, why]): Judged => ({ id, status: "blocked", reason: `held back: ${why}` }),
     );
+    this.#recordJudged(blocked);
+    for (const { id } of blocked) this.#scheduler.settled(id);
+    this.#judge();
+    return true;
   }
 
-  /** Nodes an attempt just committed below a node that already failed are blocked at once. */
-  #blockBelowFailures(added: readonly NodeId[]): void {
-    const { graph } = this.#state;
-    for (const id of added) {
-      const failed = [...graph.predecessors(id)].find((p) => {
-        const status = graph.node(p)?.status;
-        return status === "failed" || status === "blocked" || status === "cancelled";
-      });
-      if (failed !== undefined)
-        this.#block(new Set([id, ...graph.descendants(id)]), `upstream ${failed} did not succeed`);
-    }
+  /** Nodes whose predecessors all settled start, or are blocked or skipped by their trigger. */
+  #judge(): void {
+    // A terminated run cancels what has not run, whatever the triggers say.
+    if (this.#terminated !== null) return;
+    this.#scheduler.judge((judged) => this.#recordJudged(judged));
   }
 
-  /** Block the pending committed nodes among `ids`. */
-  #block(ids: Iterable<NodeId>, reason: string): void {
-    const blocked: NodeStatusChanged[] = [];
-    for (const id of ids) {
-      const node = this.#state.graph.node(id)!;
-      if (node.status === "pending" && !node.provisional)
-        blocked.push({
-          type: "node_status",
-          id,
-          status: "blocked",
-          attempt: node.attempts,
-          reason,
-        });
-    }
-    if (blocked.length === 0) return;
-    this.#journal.record(blocked);
-    for (const event of blocked) this.#nodeProgress(event, null, reason);
+  /** Record nodes settled without running (blocked, skipped). */
+  #recordJudged(judged: readonly Judged[]): void {
+    const events = judged.map(
+      ({ id, status, reason }): NodeStatusChanged => ({
+        type: "node_status",
+        id,
+        status,
+        attempt: this.#state.graph.node(id)!.attempts,
+        reason,
+      }),
+    );
+    this.#journal.record(events);
+    for (const event of events) this.#nodeProgress(event, null, event.reason);
   }
 
   /** A promise was broken: no task starts any more, and every running one is stopped. */

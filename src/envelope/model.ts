@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AttrsSchema, BindingSchema, JsonSchemaSchema } from "../data/schema.js";
 import { NODE_STATUSES } from "../graph/graph.js";
+import { TriggerSchema } from "../graph/trigger.js";
 
 /**
  * The envelope: the graph as it is now plus wildcards for
@@ -35,6 +36,8 @@ export const EnvelopeNodeSchema = z.strictObject({
   outputs: z.record(z.string(), JsonSchemaSchema).optional(),
   /** Its cosmetic attributes, when set. */
   attrs: AttrsSchema.optional(),
+  /** Which outcomes of its predecessors let it run, when not the default (all_succeeded). */
+  trigger: TriggerSchema.optional(),
 });
 
 export const EnvelopeEdgeSchema = z.strictObject({

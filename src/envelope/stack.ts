@@ -1,9 +1,10 @@
 import type { Graph, GraphNode, NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
+import { DEFAULT_TRIGGER } from "../graph/trigger.js";
 import type { EnvelopeEdge, EnvelopeNode, StateCounts } from "./model.js";
 
 /**
- * Stacking: siblings of the same shape (same creator, script, predecessors
+ * Stacking: siblings of the same shape (same creator, script, trigger, predecessors
  * and successors; all provisional or none) are drawn as one node with a
  * count, whatever state each member is in: the stack counts its members by
  * state. Between two stacks an edge stands for every member to every member,
@@ -44,6 +45,7 @@ const shapeKey = (graph: Graph, node: GraphNode): string =>
     node.createdBy,
     node.run,
     node.provisional,
+    node.trigger,
     [...graph.predecessors(node.id)].sort(),
     [...graph.successors(node.id)].sort(),
   ]);
@@ -62,6 +64,7 @@ export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
       created_by: node.createdBy,
       count: members.length,
       members: [...members],
+      ...(node.trigger === DEFAULT_TRIGGER ? {} : { trigger: node.trigger }),
     });
   }
   return out;

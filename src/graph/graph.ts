@@ -1,4 +1,5 @@
 import type { NodeId } from "./ids.js";
+import { DEFAULT_TRIGGER, type Trigger } from "./trigger.js";
 
 export const NODE_STATUSES = [
   "pending",
@@ -37,7 +38,11 @@ export interface GraphNode {
    */
   seq: number;
   status: NodeStatus;
+  /** Why the node has its status, when it was given one. */
+  reason: string | null;
   attempts: number;
+  /** Which outcomes of its predecessors let it run. */
+  readonly trigger: Trigger;
   /** Added by a task that is still running: shown, not committed. */
   provisional: boolean;
 }
@@ -50,7 +55,7 @@ export interface GraphEdge {
 }
 
 export type NewNode = Pick<GraphNode, "id" | "run" | "args" | "params" | "createdBy"> &
-  Partial<Pick<GraphNode, "status" | "attempts" | "provisional">>;
+  Partial<Pick<GraphNode, "status" | "attempts" | "provisional" | "trigger">>;
 
 /**
  * A run's graph: nodes in creation order, edges as adjacency sets, the creator
@@ -121,7 +126,9 @@ export class Graph {
       createdBy: spec.createdBy,
       seq: this.#nextSeq++,
       status: spec.status ?? "pending",
+      reason: null,
       attempts: spec.attempts ?? 0,
+      trigger: spec.trigger ?? DEFAULT_TRIGGER,
       provisional: spec.provisional ?? false,
     };
     this.#nodes.set(node.id, node);

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { AttrsSchema, NodeDataShape } from "../data/schema.js";
+import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
+import { TriggerSchema } from "../graph/trigger.js";
 import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
 import { TaskPolicyShape } from "../workflow/policy.js";
 import { ProcessStringSchema } from "../workflow/process-string.js";
@@ -27,6 +29,13 @@ export const StartMessageSchema = z.strictObject({
   run: RunInfoSchema.optional(),
   /** The answers a person gave to this node's asks so far, in order. */
   answers: z.array(z.unknown()).optional(),
+  /** For a node with a non-default trigger: how each predecessor ended, and why. */
+  upstream: z
+    .record(
+      NodeIdSchema,
+      z.strictObject({ status: z.enum(NODE_STATUSES), reason: z.string().nullable() }),
+    )
+    .optional(),
 });
 
 export const AddNodeMessageSchema = z
@@ -39,6 +48,7 @@ export const AddNodeMessageSchema = z
     /** Shorthand for edges from these nodes into the new one, as in the workflow file. */
     depends_on: z.array(NodeIdSchema).default([]),
     promises: z.array(NodePromiseSchema).default([]),
+    trigger: TriggerSchema.optional(),
     ...NodeDataShape,
     ...TaskPolicyShape,
   })

@@ -21,6 +21,7 @@ import type {
 import { idPattern } from "../envelope/stack.js";
 import type { NodeStatus } from "../graph/graph.js";
 import { NODE_ID_PATTERN } from "../graph/ids.js";
+import type { Trigger } from "../graph/trigger.js";
 import { paintEdge, paintNode } from "./attrs.js";
 import { reducedTargets } from "./reduce.js";
 import {
@@ -103,8 +104,10 @@ const buildDigraph = (envelope: Envelope, meta: EnvelopeMeta): Digraph => {
   for (const node of envelope.nodes) for (const m of node.members) drawnOf.set(m, node.id);
   const d: Drawing = { g, ids: new DotIds(), nodes: new Map(), drawnOf, edges: new Set() };
   for (const node of envelope.nodes) drawNode(d, node);
+  const triggers = new Map(envelope.nodes.map((node) => [node.id, node.trigger]));
   for (const edge of envelope.edges) {
-    const style = edge.provisional ? "dashed" : "solid";
+    const trigger = triggers.get(edge.to);
+    const style = trigger ? TRIGGER_EDGE_STYLE[trigger] : edge.provisional ? "dashed" : "solid";
     const attrs = paintEdge(edge, { style, penwidth: edge.count > 1 ? 1.6 : 1 });
     connect(d, d.g, nodeKey(edge.from), nodeKey(edge.to), attrs);
   }
@@ -162,8 +165,20 @@ const graphLabel = (envelope: Envelope, meta: EnvelopeMeta): HtmlLabel => {
   );
 };
 
+/** How the edges into a node with a non-default trigger are drawn. */
+const TRIGGER_EDGE_STYLE: Readonly<Record<Trigger, Style>> = {
+  all_succeeded: "solid",
+  all_done: "dotted",
+  any_failed: "dashed",
+  all_failed: "dashed",
+};
+
 const nodeText = (node: EnvelopeNode): string => {
-  const script = `<font point-size="9" color="${MUTED}">${html(broken(node.script, 32))}</font>`;
+  const trigger =
+    node.trigger === undefined
+      ? ""
+      : `<br/><font point-size="9" color="${MUTED}">trigger: ${html(node.trigger)}</font>`;
+  const script = `<font point-size="9" color="${MUTED}">${html(broken(node.script, 32))}</font>${trigger}`;
   if (node.count === 1) return `<b>${html(broken(node.id))}</b><br/>${script}`;
   const pattern = `<b>${html(broken(`${idPattern(node.members)} ×${node.count}`))}</b>`;
   return `${pattern}<br/><font point-size="9">${html(statesText(node.states))}</font><br/>${script}`;

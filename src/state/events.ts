@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AttrsSchema, NodeDataShape } from "../data/schema.js";
 import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
+import { TriggerSchema } from "../graph/trigger.js";
 import { PromiseSchema, ShapesSchema } from "../promises/schema.js";
 import { TaskPolicySchema } from "../workflow/policy.js";
 import { ModuleNameSchema } from "../workflow/schema.js";
@@ -27,6 +28,7 @@ export const NodeAddedSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()),
   created_by: NodeIdSchema.nullable(),
   policy: TaskPolicySchema.optional(),
+  trigger: TriggerSchema.optional(),
   ...NodeDataShape,
 });
 

@@ -98,6 +98,7 @@ export class RunState {
           params: event.params,
           createdBy: event.created_by,
           provisional,
+          ...(event.trigger === undefined ? {} : { trigger: event.trigger }),
         });
         if (event.policy) this.policies.set(event.id, event.policy);
         this.data.declare(event.id, event);
@@ -142,6 +143,7 @@ export class RunState {
         if (!node) throw new Error(`history names unknown node ${event.id}`);
         const wasSettled = isSettled(node.status);
         node.status = event.status;
+        node.reason = event.reason;
         node.attempts = Math.max(node.attempts, event.attempt);
         if (event.next_attempt_at === undefined) this.nextAttemptAt.delete(event.id);
         else this.nextAttemptAt.set(event.id, event.next_attempt_at);

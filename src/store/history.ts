@@ -48,6 +48,7 @@ export const historyQueries = (db: Db) => {
     "created_by",
     "status",
     "event_seq",
+    "trigger",
   ]);
   const edges = new BulkInsert(db, "edges", [
     "run_id",
@@ -144,6 +145,7 @@ export const historyQueries = (db: Db) => {
           event.created_by,
           "pending",
           seq,
+          event.trigger ?? null,
         );
         return;
       case "edge_added":

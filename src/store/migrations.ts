@@ -165,4 +165,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX commands_pending ON commands(run_id, state);
   ALTER TABLE nodes ADD COLUMN ask TEXT;
   `,
+  // A node's trigger, when it is not the default (all_succeeded).
+  `
+  ALTER TABLE nodes ADD COLUMN trigger TEXT;
+  `,
 ];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { NODE_STATUSES } from "../graph/graph.js";
+import { TRIGGERS } from "../graph/trigger.js";
 import { ATTEMPT_STATUSES } from "../state/attempt-status.js";
 import { RUN_STATUSES } from "../state/run-status.js";
 
@@ -112,6 +113,8 @@ export const NodeStateSchema = z.object({
   inputs: z.unknown(),
   /** What a `waiting` node asks, `{prompt, schema}` (`orch answer` gives it); null otherwise. */
   ask: z.unknown(),
+  /** Which outcomes of its predecessors let it run, when not the default (all_succeeded); else null. */
+  trigger: z.enum(TRIGGERS).nullable(),
   /** Every attempt of the node, oldest first; most nodes of a live run have none yet. */
   history: z.array(AttemptStateSchema),
 });

@@ -26,6 +26,7 @@ const provisionalNode = (event: NodeAdded): NodeState => ({
   outputs: null,
   inputs: null,
   ask: null,
+  trigger: event.trigger ?? null,
   history: [],
 });
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AttrsSchema, NodeDataShape, ParamDeclsSchema } from "../data/schema.js";
 import { NodeIdSchema } from "../graph/ids.js";
+import { TriggerSchema } from "../graph/trigger.js";
 import { NodePromiseSchema, PromiseSchema, ShapesSchema } from "../promises/schema.js";
 import { PlainStringSchema } from "../util/printable.js";
 import { TaskPolicySchema, TaskPolicyShape } from "./policy.js";
@@ -48,6 +49,8 @@ export const NodeSpecSchema = z
     params: ParamsSchema.default({}),
     depends_on: z.array(NodeIdSchema).default([]),
     promises: z.array(NodePromiseSchema).default([]),
+    /** Which outcomes of its predecessors let it run (default: all succeeded). */
+    trigger: TriggerSchema.optional(),
     ...NodeDataShape,
     ...TaskPolicyShape,
   })

@@ -22,6 +22,7 @@ from ._validate import (
     check_rule_keys,
     check_scope,
     check_task_kind,
+    TRIGGERS,
 )
 
 if TYPE_CHECKING:
@@ -259,6 +260,15 @@ class Task:
         return cast("dict[str, Any]", run.get("params", {}))
 
     @property
+    def upstream(self) -> dict[str, dict[str, Any]]:
+        """How each predecessor ended, for a node with a ``trigger`` other than ``all_succeeded``.
+
+        ``{ID: {"status": "failed", "reason": "exit code 1"}, ...}``: what a
+        compensating task reads to know what to undo (``{}`` for other nodes).
+        """
+        return cast("dict[str, dict[str, Any]]", self._info().raw.get("upstream", {}))
+
+    @property
     def local(self) -> bool:
         """True when running by hand (local mode), not under orch."""
         return self._info().local
@@ -309,6 +319,7 @@ class Task:
         backoff: float | None = None,
         retry_delay_max: float | None = None,
         jitter: float | None = None,
+        trigger: str | None = None,
     ) -> str:
         """Add node ``id`` running script ``run`` (relative to the workflow file),
         or calling function ``call`` (``"module:function"``), or of task type ``uses``
@@ -322,7 +333,9 @@ class Task:
         ``outputs`` declares its outputs (JSON Schemas), ``attrs`` its cosmetic
         attributes (docs/data.md). ``timeout`` and the
         retry settings override the workflow's ``defaults`` for the new node
-        (docs/reliability.md). Returns ``id``.
+        (docs/reliability.md). ``trigger`` says which outcomes of its
+        predecessors let it run: ``all_succeeded`` (the default), ``all_done``,
+        ``any_failed`` or ``all_failed`` (docs/failure-handling.md). Returns ``id``.
         """
         node_id = check_node_id(id, "add_node: id")
         message: dict[str, Any] = {"type": "add_node", "id": node_id, **check_task_kind(run, call, uses)}
@@ -340,6 +353,10 @@ class Task:
             message["outputs"] = check_json_object(outputs, "add_node: outputs")
         if attrs is not None:
             message["attrs"] = check_attrs(attrs, "add_node: attrs")
+        if trigger is not None:
+            if trigger not in TRIGGERS:
+                raise ValueError(f"add_node: trigger must be one of {', '.join(TRIGGERS)}, got {trigger!r}")
+            message["trigger"] = trigger
         policy = {
             "timeout": timeout,
             "retries": retries,

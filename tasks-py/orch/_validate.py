@@ -190,6 +190,8 @@ def check_rule_keys(keys: Iterable[str], reserved: Iterable[str], what: str) -> 
 ATTR_KEYS = ("label", "tooltip", "color", "fillcolor", "fontcolor", "penwidth", "style")
 #: The values of ``style``.
 ATTR_STYLES = ("solid", "dashed", "dotted", "bold")
+#: A node's ``trigger``: which outcomes of its predecessors let it run.
+TRIGGERS = ("all_succeeded", "all_done", "any_failed", "all_failed")
 #: ``label`` and ``tooltip``: plain text, nothing that could start markup or end a string.
 PLAIN_TEXT_PATTERN = re.compile(r'[^\x00-\x1f\x7f-\x9f<>"\\&]*')
 #: Colours: a name (``red``, ``lightblue2``) or ``#rrggbb``/``#rrggbbaa``.

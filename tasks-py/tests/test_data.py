@@ -63,6 +63,9 @@ class SchemaAgreementTests(unittest.TestCase):
                     _validate.COLOR_PATTERN.fullmatch(sample) is not None,
                 )
 
+    def test_triggers(self) -> None:
+        self.assertEqual(list(_validate.TRIGGERS), node_schema()["trigger"]["enum"])
+
     def test_penwidth_bounds(self) -> None:
         penwidth = self.attrs["properties"]["penwidth"]
         self.assertEqual(_validate.MAX_PENWIDTH, penwidth["maximum"])
@@ -96,6 +99,37 @@ class DataTaskTests(SdkTestCase):
         )
         self.assertOk(result)
         self.assertEqual(result.messages, [{"type": "output", "values": {"rows": [1, 2], "n": 5}}])
+
+    def test_upstream_and_add_node_trigger(self) -> None:
+        upstream = {"ship": {"status": "failed", "reason": "exit code 1"}}
+        result = self.run_task(
+            """
+            from orch import task
+            task.add_node("undo", "undo.py", trigger="any_failed", depends_on=["ship"])
+            task.output(upstream=task.upstream)
+            """,
+            start={**START, "upstream": upstream},
+        )
+        self.assertOk(result)
+        self.assertEqual(
+            result.messages,
+            [
+                {"type": "add_node", "id": "undo", "run": "undo.py", "args": [], "params": {},
+                 "depends_on": ["ship"], "trigger": "any_failed"},
+                {"type": "output", "values": {"upstream": upstream}},
+            ],
+        )
+
+    def test_upstream_defaults_to_empty_and_bad_trigger_is_refused(self) -> None:
+        result = self.run_task(
+            """
+            from orch import task
+            task.output(upstream=task.upstream)
+            task.add_node("undo", "undo.py", trigger="any_faild")
+            """
+        )
+        self.assertEqual(result.messages, [{"type": "output", "values": {"upstream": {}}}])
+        self.assertIn("trigger must be one of all_succeeded, all_done, any_failed, all_failed", result.stderr)
 
     def test_inputs_default_to_empty(self) -> None:
         result = self.run_task(

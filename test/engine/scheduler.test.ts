@@ -12,12 +12,18 @@ const build = (ids: string[], edges: [string, string][]) => {
 /** Drive the scheduler like the engine does: every picked node runs, commits what it added, succeeds. */
 const order = (graph: Graph, scheduler: Scheduler, commit?: (id: string) => void): string[] => {
   const out: string[] = [];
+  const judge = () =>
+    scheduler.judge((judged) => {
+      for (const { id, status } of judged) graph.node(id)!.status = status;
+    });
+  judge();
   for (let id = scheduler.next(); id !== undefined; id = scheduler.next()) {
     out.push(id);
     graph.node(id)!.status = "running";
     commit?.(id);
     graph.node(id)!.status = "succeeded";
-    scheduler.succeeded(id);
+    scheduler.settled(id);
+    judge();
   }
   return out;
 };
@@ -61,5 +67,39 @@ describe("Scheduler", () => {
     const graph = build(["a", "b"], []);
     graph.node("a")!.status = "blocked";
     expect(order(graph, new Scheduler(graph))).toEqual(["b"]);
+  });
+
+  it("judges a node's trigger once its predecessors settled, and skipping spreads downstream", () => {
+    const graph = new Graph();
+    const add = (id: string, trigger?: "any_failed" | "all_done") =>
+      graph.addNode({ id, run: "t.py", args: [], params: {}, createdBy: null, trigger });
+    add("ship");
+    add("refund", "any_failed");
+    add("after-refund");
+    add("notify", "all_done");
+    graph.addEdge("ship", "refund", null);
+    graph.addEdge("refund", "after-refund", null);
+    graph.addEdge("refund", "notify", null);
+    graph.addEdge("ship", "notify", null);
+    const scheduler = new Scheduler(graph);
+    const judged: string[] = [];
+    const judge = () =>
+      scheduler.judge((nodes) => {
+        for (const { id, status, reason } of nodes) {
+          graph.node(id)!.status = status;
+          judged.push(`${id} ${status}: ${reason}`);
+        }
+      });
+    judge();
+    expect(scheduler.next()).toBe("ship");
+    expect(scheduler.next()).toBeUndefined();
+    graph.node("ship")!.status = "succeeded";
+    scheduler.settled("ship");
+    judge();
+    expect(judged).toEqual([
+      "refund skipped: trigger any_failed: no upstream node failed",
+      "after-refund skipped: upstream refund skipped",
+    ]);
+    expect(scheduler.next()).toBe("notify");
   });
 });

@@ -62,6 +62,11 @@ const drive = (spec: WorkflowSpec, values: readonly number[]): Result => {
   const ids = new IdMaker();
   const holdBack = (id: NodeId) => run.book.heldBack(id);
   let scheduler = new Scheduler(run.graph, holdBack);
+  const judge = () =>
+    scheduler.judge((judged) => {
+      for (const { id, status } of judged) run.graph.node(id)!.status = status;
+    });
+  judge();
   let held = 0;
   for (let step = 0; step < 60 && !run.broken; step++) {
     const id = scheduler.next();
@@ -74,6 +79,7 @@ const drive = (spec: WorkflowSpec, values: readonly number[]): Result => {
     if (tape.next() % 7 === 0) {
       run.fail(id);
       scheduler = new Scheduler(run.graph, holdBack);
+      judge();
       continue;
     }
     const nodes: NodeId[] = [];
@@ -86,7 +92,8 @@ const drive = (spec: WorkflowSpec, values: readonly number[]): Result => {
     }
     scheduler.committed(nodes, edges);
     run.succeed(id);
-    scheduler.succeeded(id);
+    scheduler.settled(id);
+    judge();
   }
   const unsettled = [...run.graph.nodes()].some((n) => canStillMutate(n.status));
   const stuckSilently =
