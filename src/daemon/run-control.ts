@@ -1,3 +1,4 @@
+import { type GivenCommand, giveCommand } from "../engine/give-command.js";
 import { liveOwner } from "../engine/ownership.js";
 import type { Store } from "../store/store.js";
 import type { RunPool } from "./run-pool.js";
@@ -16,34 +17,56 @@ export interface RunControl {
   answer(runId: string, node: string, value: unknown): Promise<ControlResult>;
 }
 
-const notYet = async (command: string): Promise<ControlResult> => ({
-  ok: false,
-  message: `${command} is not available in this version of orch`,
-});
-
 /**
- * The daemon's run control: `resume` carries on an interrupted run in the
- * daemon. Pausing, cancelling, restarting and answering need the executing
- * process to take commands from the database, which it does not do yet.
+ * The daemon's run control. Pause, cancel, answer (and resume of a paused run)
+ * go through the run's command inbox, as `orch pause` does: the process
+ * executing the run takes them, or they apply to the stored run. A run no
+ * process executes is resumed or restarted by the daemon, which executes it.
  */
-export const daemonRunControl = (store: Store, pool: RunPool): RunControl => ({
-  pause: () => notYet("pause"),
-  cancel: () => notYet("cancel"),
-  restart: () => notYet("restart"),
-  answer: () => notYet("answer"),
-  resume: async (runId) => {
-    const run = store.runs.getRun(runId);
-    if (run === undefined) return { ok: false, message: `no run ${runId}` };
-    if (pool.isExecuting(runId) || (run.status === "running" && liveOwner(run) !== null))
-      return { ok: true, message: `run ${runId} is running already` };
-    if (run.status !== "interrupted" && run.status !== "running")
-      return { ok: false, message: `run ${runId} has ended (${run.status}); it cannot be resumed` };
-    const resumed = await pool.resume(runId);
-    return resumed.ok
-      ? { ok: true, message: `run ${runId} resumed` }
-      : {
+export const daemonRunControl = (store: Store, pool: RunPool): RunControl => {
+  /** A command through the run's inbox: its executor takes it, or it applies to the stored run. */
+  const command = async (runId: string, given: GivenCommand): Promise<ControlResult> => {
+    const result = await giveCommand(store, runId, given);
+    return result.ok
+      ? { ok: true, message: result.says || `${given.command}: done` }
+      : { ok: false, message: result.reason };
+  };
+  return {
+    pause: (runId) => command(runId, { command: "pause", node: null, value: null }),
+    cancel: (runId) => command(runId, { command: "cancel", node: null, value: null }),
+    answer: (runId, node, value) =>
+      command(runId, { command: "answer", node, value: JSON.stringify(value) }),
+    restart: async (runId, node) => {
+      if (pool.isExecuting(runId)) return command(runId, { command: "restart", node, value: null });
+      const restarted = await pool.restart(runId, node);
+      if (restarted.ok) return { ok: true, message: `run ${runId} restarted at ${node}` };
+      return {
+        ok: false,
+        message:
+          "problem" in restarted
+            ? `cannot restart: ${restarted.problem}`
+            : `run ${runId} is executed by another orch process (pid ${restarted.pid})`,
+      };
+    },
+    resume: async (runId) => {
+      const run = store.runs.getRun(runId);
+      if (run === undefined) return { ok: false, message: `no run ${runId}` };
+      if (run.status === "paused")
+        return command(runId, { command: "resume", node: null, value: null });
+      if (pool.isExecuting(runId) || (run.status === "running" && liveOwner(run) !== null))
+        return { ok: true, message: `run ${runId} is running already` };
+      if (run.status !== "interrupted" && run.status !== "running")
+        return {
           ok: false,
-          message: `run ${runId} is executed by another orch process (pid ${resumed.pid})`,
+          message: `run ${runId} has ended (${run.status}); it cannot be resumed`,
         };
-  },
-});
+      const resumed = await pool.resume(runId);
+      return resumed.ok
+        ? { ok: true, message: `run ${runId} resumed` }
+        : {
+            ok: false,
+            message: `run ${runId} is executed by another orch process (pid ${resumed.pid})`,
+          };
+    },
+  };
+};

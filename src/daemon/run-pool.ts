@@ -3,6 +3,7 @@ import { type EngineOptions, executeRun, type RunOutcome } from "../engine/execu
 import { type EngineLimits, limitsOfRun } from "../engine/limits.js";
 import { type Claim, claimRun } from "../engine/ownership.js";
 import type { ProgressListener } from "../engine/progress.js";
+import { prepareRestart, type RestartClaim } from "../engine/restart.js";
 import { prepareResume } from "../engine/resume.js";
 import type { TaskLimiter } from "../engine/task-slots.js";
 import type { RotatingLog } from "../log/rotating-log.js";
@@ -58,6 +59,11 @@ export class RunPool {
     });
   }
 
+  /** Run `node` and what follows it again in a run no process executes, and execute it. */
+  restart(runId: string, node: string): Promise<RestartClaim> {
+    return this.#execute(runId, (store) => prepareRestart(store, runId, node, "the daemon"));
+  }
+
   /** Resume the runs this daemon was executing when it stopped. */
   async resumeOwnRuns(): Promise<void> {
     const { store, log } = this.options;
@@ -89,10 +95,13 @@ export class RunPool {
    * resumes it; a run that ends is forgotten. A run this process loses (taken
    * over, or its storage failed) stops; the daemon serves on.
    */
-  async #execute(runId: string, claim: (store: Store) => Claim | Promise<Claim>): Promise<Claim> {
+  async #execute<C extends { readonly ok: boolean }>(
+    runId: string,
+    claim: (store: Store) => C | Promise<C>,
+  ): Promise<C> {
     const { dbPath, log } = this.options;
     const store = Store.open(dbPath);
-    let claimed: Claim;
+    let claimed: C;
     try {
       claimed = await claim(store);
     } catch (error) {

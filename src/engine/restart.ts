@@ -48,12 +48,15 @@ export const restartProblem = (state: RunState, node: NodeId): string | null => 
  * Reset `node` and its reach in a run no process executes, and claim the run
  * for this process to execute it again, in one transaction.
  */
+/** A restart made ready (the run claimed), or why not: another process has it, or a problem. */
+export type RestartClaim = Claim | { readonly ok: false; readonly problem: string };
+
 export const prepareRestart = (
   store: Store,
   runId: string,
   node: NodeId,
   by: string,
-): Claim | { readonly ok: false; readonly problem: string } => {
+): RestartClaim => {
   const state = RunState.replay(store.history.read(runId).map((e) => e.event));
   const problem = restartProblem(state, node);
   if (problem !== null) return { ok: false, problem };

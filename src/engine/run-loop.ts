@@ -544,8 +544,8 @@ export class RunLoop {
 
   /** Nodes whose predecessors all settled start, or are blocked or skipped by their trigger. */
   #judge(): void {
-    // A terminated run cancels what has not run, whatever the triggers say.
-    if (this.#terminated !== null) return;
+    // A terminated or cancelled run cancels what has not run, whatever the triggers say.
+    if (this.#terminated !== null || this.#cancelled !== null) return;
     this.#scheduler.judge((judged) => this.#recordJudged(judged));
   }
 
