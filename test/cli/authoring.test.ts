@@ -106,7 +106,7 @@ describe("Python workflows (@task / @workflow)", () => {
     expect(validate.stdout).toMatch(/etl: 3 nodes, 2 edges, 1 promises/);
     const svg = join(dir, "etl.svg");
     expect((await orch("graph", pipeline, "--out", svg)).stdout).toMatch(/3 nodes, 2 edges/);
-    await orch("start", pipeline, "--run-id", "p1");
+    expect((await orch("start", pipeline, "--run-id", "p1")).exitCode).toBe(0);
     const s = await status(orch, "p1");
     expect(s.edges.map((e) => `${e.from}->${e.to}`)).toEqual([
       "extract->transform",
@@ -115,6 +115,11 @@ describe("Python workflows (@task / @workflow)", () => {
     expect(outputsOf(s, "extract")).toEqual({
       result: [0, 1, 2, 3, 4].map((i) => ({ id: i, v: i * i })),
     });
+    // The rows reach transform and load as typed inputs: each step a process of its own.
+    expect(outputsOf(s, "transform")).toEqual({
+      result: [0, 1, 2, 3, 4].map((i) => ({ id: i, v: i * i, v2: i * i + 1 })),
+    });
+    expect(outputsOf(s, "load")).toEqual({ result: 5 });
   });
 
   it("picks one of several workflows by NAME and names the file when it cannot", async () => {
