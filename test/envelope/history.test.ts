@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { computeEnvelope } from "../../src/envelope/envelope.js";
 import { countRange, withHistory } from "../../src/envelope/history.js";
 import type { PastRun } from "../../src/store/past-runs.js";
-import { BRANCH, MAP } from "./fixtures.js";
+import { BRANCH, MAP, NESTED_MAP } from "./fixtures.js";
 import { SimRun } from "./run.js";
 
 /** An earlier run of the random map in which A added `k` instances. */
@@ -87,51 +87,7 @@ describe("history on wildcards", () => {
   });
 
   it("counts only what grows at the shape's own level against a nested map's outer slot", () => {
-    const run = new SimRun({
-      nodes: [
-        ["A", "a.py"],
-        ["B", "b.py"],
-      ],
-      edges: [["A", "B"]],
-      promises: [
-        {
-          scope: "A",
-          shape: {
-            one_of: [
-              {
-                nodes: [
-                  {
-                    id: "M-*",
-                    run: "m.py",
-                    count: "*",
-                    promises: [
-                      {
-                        scope: "$self",
-                        shape: {
-                          one_of: [
-                            {
-                              nodes: [{ id: "N-*", run: "n.py", count: "*" }],
-                              edges: [
-                                { from: "$self", to: "N-*" },
-                                { from: "N-*", to: "B" },
-                              ],
-                            },
-                          ],
-                        },
-                      },
-                    ],
-                  },
-                ],
-                edges: [
-                  { from: "A", to: "M-*" },
-                  { from: "M-*", to: "B" },
-                ],
-              },
-            ],
-          },
-        },
-      ],
-    });
+    const run = new SimRun(NESTED_MAP);
     const past = mapRun(2);
     const nested: PastRun = {
       ...past,
