@@ -1,12 +1,9 @@
 import { z } from "zod";
-import { AttrsSchema, NodeDataShape } from "../data/schema.js";
+import { AttrsSchema } from "../data/schema.js";
 import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
-import { TriggerSchema } from "../graph/trigger.js";
-import { NodePromiseSchema, PromiseSchema } from "../promises/schema.js";
-import { TaskPolicyShape } from "../workflow/policy.js";
-import { ProcessStringSchema } from "../workflow/process-string.js";
-import { ParamsSchema, TaskKindShape } from "../workflow/schema.js";
+import { PromiseSchema } from "../promises/schema.js";
+import { NodeFieldsShape, ParamsSchema } from "../workflow/schema.js";
 import { ONE_TASK_KIND, taskFieldCount } from "../workflow/task-ref.js";
 
 /** The one line the orchestrator writes to a task's stdin. */
@@ -39,19 +36,7 @@ export const StartMessageSchema = z.strictObject({
 });
 
 export const AddNodeMessageSchema = z
-  .strictObject({
-    type: z.literal("add_node"),
-    id: NodeIdSchema,
-    ...TaskKindShape,
-    args: z.array(ProcessStringSchema).default([]),
-    params: ParamsSchema.default({}),
-    /** Shorthand for edges from these nodes into the new one, as in the workflow file. */
-    depends_on: z.array(NodeIdSchema).default([]),
-    promises: z.array(NodePromiseSchema).default([]),
-    trigger: TriggerSchema.optional(),
-    ...NodeDataShape,
-    ...TaskPolicyShape,
-  })
+  .strictObject({ type: z.literal("add_node"), id: NodeIdSchema, ...NodeFieldsShape })
   .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
 export const AddEdgeMessageSchema = z.strictObject({

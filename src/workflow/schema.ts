@@ -41,19 +41,25 @@ export const TaskKindShape = {
     .optional(),
 };
 
+/**
+ * Every field a node may carry, in the workflow file and in an `add_node`
+ * message alike (with its id; exactly one of run, call and uses).
+ */
+export const NodeFieldsShape = {
+  ...TaskKindShape,
+  args: z.array(ProcessStringSchema).default([]),
+  params: ParamsSchema.default({}),
+  /** Shorthand for edges from these nodes into this one. */
+  depends_on: z.array(NodeIdSchema).default([]),
+  promises: z.array(NodePromiseSchema).default([]),
+  /** Which outcomes of its predecessors let it run (default: all succeeded). */
+  trigger: TriggerSchema.optional(),
+  ...NodeDataShape,
+  ...TaskPolicyShape,
+};
+
 export const NodeSpecSchema = z
-  .strictObject({
-    id: NodeIdSchema,
-    ...TaskKindShape,
-    args: z.array(ProcessStringSchema).default([]),
-    params: ParamsSchema.default({}),
-    depends_on: z.array(NodeIdSchema).default([]),
-    promises: z.array(NodePromiseSchema).default([]),
-    /** Which outcomes of its predecessors let it run (default: all succeeded). */
-    trigger: TriggerSchema.optional(),
-    ...NodeDataShape,
-    ...TaskPolicyShape,
-  })
+  .strictObject({ id: NodeIdSchema, ...NodeFieldsShape })
   .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
 /** When the daemon starts this workflow on its own: a cron expression, in `timezone`. */
