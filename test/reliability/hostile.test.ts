@@ -71,10 +71,20 @@ describe("fenced ownership", () => {
     const first = sb.spawn("start", file, "--run-id", "r1");
     const [taskPid] = await readPids(startedFile);
     leftovers.push(taskPid!);
+    // Stopped once its attempt is on record (the task can announce itself first).
+    const recorded = () => {
+      const conn = openReadOnly(sb.db);
+      try {
+        return conn.prepare("SELECT 1 FROM attempts WHERE node_id = 'a'").get() !== undefined;
+      } finally {
+        conn.close();
+      }
+    };
+    expect(await waitFor(recorded, 30_000), "a's attempt is recorded").toBe(true);
     process.kill(first.pid!, "SIGSTOP");
-    // The stopped owner's heartbeat goes stale; until then, resume is refused.
+    // The stopped owner's heartbeat goes stale; until then, resume says the run is running.
     let resumed = await sb.orch("resume", "r1");
-    while (resumed.exitCode === 2 && /being executed by another orch/.test(resumed.stderr)) {
+    while (resumed.exitCode === 0 && /is running already/.test(resumed.stdout)) {
       await sleep(1_000);
       resumed = await sb.orch("resume", "r1");
     }

@@ -173,7 +173,7 @@ task.output(attempt=task.attempt)
 });
 
 describe("resuming a run another orch is executing", () => {
-  it("is refused with exit 2, naming the live process, and leaves the run alone", async () => {
+  it("says it is running already (exit 0), naming the live process, and leaves the run alone", async () => {
     const { sb, file, pidFile } = slowWorkflow();
     const started = Date.now();
     const child = sb.spawn("start", file, "--run-id", "r1");
@@ -181,10 +181,10 @@ describe("resuming a run another orch is executing", () => {
     leftovers.push(...pids);
 
     const second = await sb.orch("resume", "r1");
-    expect(second.exitCode).toBe(2);
+    expect(second.exitCode).toBe(0);
     expectNoCrash(second);
-    expect(second.stderr).toMatch(/run r1 is being executed by another orch process \(pid \d+\)/);
-    expect(second.stderr).toContain(`pid ${child.pid}`);
+    expect(second.stdout).toMatch(/run r1 is running already \(orch process \d+ executes it\)/);
+    expect(second.stdout).toContain(`process ${child.pid} `);
     // The live run did not notice.
     const live = await status(sb, "r1");
     expect(live.run.status).toBe("running");

@@ -36,13 +36,18 @@ export const resumeCommand: CommandModule<object, ResumeArgs> = {
           `run ${run.id} has ended (${run.status}); only running, paused or interrupted runs can be resumed`,
         );
       }
-      // An orch process executes it: it takes the command (un-pausing the run).
-      if (liveOwner(run) !== null) {
-        process.exitCode = await runCommand(store, run.id, "orch resume RUN", {
-          command: "resume",
-          node: null,
-          value: null,
-        });
+      const owner = liveOwner(run);
+      if (owner !== null) {
+        // A paused run: the process executing it takes the command and carries on.
+        if (run.status === "paused") {
+          process.exitCode = await runCommand(store, run.id, "orch resume RUN", {
+            command: "resume",
+            node: null,
+            value: null,
+          });
+          return;
+        }
+        console.log(`run ${run.id} is running already (orch process ${owner} executes it)`);
         return;
       }
       const setup = prepareExecution(args, limitsOfRun(run), run.parallel);
