@@ -32,7 +32,7 @@ const NodeSchema = z.object({
   inputs: z.unknown().optional(),
   outputs: z.unknown(),
   history: z.array(AttemptSchema),
-  ask: AskSchema.optional(),
+  ask: AskSchema.nullish(),
 });
 type NodeState = z.infer<typeof NodeSchema>;
 const StatusSchema = z.object({
@@ -238,8 +238,8 @@ const showNode = async (nodeId: string): Promise<void> => {
 /** A form from the JSON Schema of a waiting node's question: one field per property. */
 const showAsk = (node: NodeState): void => {
   ui.ask.replaceChildren();
-  ui.ask.hidden = node.status !== "waiting" || node.ask === undefined;
-  if (ui.ask.hidden || node.ask === undefined) return;
+  ui.ask.hidden = node.status !== "waiting" || node.ask == null;
+  if (ui.ask.hidden || node.ask == null) return;
   const prompt = document.createElement("p");
   prompt.textContent = node.ask.prompt;
   ui.ask.append(prompt);
