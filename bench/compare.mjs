@@ -2,9 +2,9 @@
 // orch beside other ways of running the same Python scripts, in one run:
 // a bash loop, GNU make, Snakemake, orch starting tasks cold and warm.
 //
-//   node bench/compare.mjs [--smoke] [--cli PATH] [--out FILE]
+//   node bench/compare.mjs [--smoke] [--only chain,long-chain,wide,map,big-map] [--cli PATH] [--out FILE]
 //
-// Workloads: a chain of 200 trivial tasks, a wide DAG of 1,000 (at parallelism 1 and
+// Workloads: a chain of 200 trivial tasks, a chain of 1,000 (bash loop, orch cold and warm), a wide DAG of 1,000 (at parallelism 1 and
 // 2), a dynamic map of 1,000 (one task decides how many to add: orch adds nodes,
 // Snakemake uses a checkpoint, bash runs what the fan-out task printed), and a warm
 // map of 10,000 at --parallel 2 with the peak memory of orch and its starters.
@@ -26,13 +26,21 @@ const REPO = resolve(BENCH_DIR, "..");
 const { values: opts } = parseArgs({
   options: {
     smoke: { type: "boolean", default: false },
+    only: { type: "string" },
     cli: { type: "string" },
     out: { type: "string" },
   },
 });
 const SIZES = opts.smoke
-  ? { chain: 10, wide: 10, map: 10, bigMap: 50, reps: 1 }
-  : { chain: 200, wide: 1_000, map: 1_000, bigMap: 10_000, reps: 3 };
+  ? { chain: 10, longChain: 20, wide: 10, map: 10, bigMap: 50, reps: 1 }
+  : { chain: 200, longChain: 1_000, wide: 1_000, map: 1_000, bigMap: 10_000, reps: 3 };
+const WORKLOADS = ["chain", "long-chain", "wide", "map", "big-map"];
+const ONLY = new Set(opts.only ? opts.only.split(",") : WORKLOADS);
+for (const name of ONLY)
+  if (!WORKLOADS.includes(name)) {
+    console.error(`--only: unknown workload ${name} (expected some of ${WORKLOADS.join(", ")})`);
+    process.exit(2);
+  }
 const CLI = resolve(opts.cli ?? join(REPO, "dist/cli/orch.js"));
 const SDK = join(REPO, "tasks-py");
 const MEMORY = detectMemoryMode();
@@ -218,7 +226,8 @@ const orchStart = (dir, file, parallel) => [
 
 const rows = [];
 
-const staticWorkload = async (kind, n, parallelisms) => {
+/** `tools`: whether make and Snakemake run beside the bash loop (not on the long chain). */
+const staticWorkload = async (kind, n, parallelisms, tools = true) => {
   const chain = kind === "chain";
   const dir = workdir(`${kind}-${n}`, {
     "loop.sh": bashLoop(n),
@@ -230,8 +239,8 @@ const staticWorkload = async (kind, n, parallelisms) => {
   for (const p of parallelisms) {
     const sides = [
       ...(p === 1 ? [["bash loop", "bash", ["loop.sh"]]] : []),
-      ...(HAVE_MAKE ? [[`make -j${p}`, "make", ["-s", `-j${p}`]]] : []),
-      ...(HAVE_SNAKEMAKE
+      ...(tools && HAVE_MAKE ? [[`make -j${p}`, "make", ["-s", `-j${p}`]]] : []),
+      ...(tools && HAVE_SNAKEMAKE
         ? [[`snakemake -j${p}`, "snakemake", ["-q", "-j", String(p)], ["out", ".snakemake"]]]
         : []),
       [`orch cold -p${p}`, ...orchStart(dir, "cold.json", String(p))],
@@ -326,10 +335,11 @@ const loadBefore = loadavg();
 log(
   `make: ${HAVE_MAKE ? "yes" : "not installed"}, snakemake: ${HAVE_SNAKEMAKE ? "yes" : "not installed (apt-get install snakemake)"}`,
 );
-await staticWorkload("chain", SIZES.chain, [1]);
-await staticWorkload("wide", SIZES.wide, [1, 2]);
-await mapWorkload(SIZES.map);
-await bigWarmMap(SIZES.bigMap);
+if (ONLY.has("chain")) await staticWorkload("chain", SIZES.chain, [1]);
+if (ONLY.has("long-chain")) await staticWorkload("chain", SIZES.longChain, [1], false);
+if (ONLY.has("wide")) await staticWorkload("wide", SIZES.wide, [1, 2]);
+if (ONLY.has("map")) await mapWorkload(SIZES.map);
+if (ONLY.has("big-map")) await bigWarmMap(SIZES.bigMap);
 
 const COLUMNS = [
   ["workload", "workload"],
