@@ -9,8 +9,9 @@ type DocumentNode = StatusDocument["nodes"][number];
  * `retrying` node's next attempt is due and what a `waiting` node asks.
  */
 export interface TableNode
-  extends Omit<DocumentNode, "status" | "next_attempt_at" | "ask" | "trigger"> {
+  extends Omit<DocumentNode, "status" | "next_attempt_at" | "ask" | "trigger" | "iteration"> {
   readonly status: string;
+  readonly iteration?: number | null | undefined;
   readonly trigger?: string | null | undefined;
   readonly next_attempt_at?: string | null | undefined;
   /** `{prompt, schema}` on a `waiting` node. */
@@ -31,6 +32,7 @@ const promptOf = (node: TableNode): string | null => {
 };
 
 const notesOf = (node: TableNode): string[] => [
+  ...(node.iteration ? [`iteration ${node.iteration}`] : []),
   ...(node.trigger ? [`trigger: ${node.trigger}`] : []),
   ...(node.status === "retrying" && node.next_attempt_at
     ? [`next attempt at ${node.next_attempt_at}`]

@@ -66,6 +66,8 @@ export class RunData {
     graph: Graph,
     outputs: ReadonlyMap<NodeId, Readonly<Record<string, unknown>>>,
     id: NodeId,
+    /** What a binding from `from` reads instead of its outputs (null: nothing instead). */
+    acrossLoop: (from: NodeId) => Readonly<Record<string, unknown>> | undefined | null = () => null,
   ): BindingSource {
     const predecessors = [...graph.predecessors(id)].sort(
       (a, b) => graph.node(a)!.seq - graph.node(b)!.seq,
@@ -73,8 +75,11 @@ export class RunData {
     return {
       predecessors,
       runParams: this.runParams,
-      outputsOf: (node) =>
-        graph.node(node)?.status === "succeeded" ? (outputs.get(node) ?? {}) : undefined,
+      outputsOf: (node) => {
+        const carried = acrossLoop(node);
+        if (carried !== null) return carried;
+        return graph.node(node)?.status === "succeeded" ? (outputs.get(node) ?? {}) : undefined;
+      },
     };
   }
 }

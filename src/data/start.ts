@@ -19,7 +19,13 @@ export const startData = (state: RunState, id: NodeId): StartData => {
   if (Object.keys(data.runParams).length > 0) fields.run = { params: { ...data.runParams } };
   const bindings = data.bindings.get(id);
   if (bindings === undefined) return { ok: true, fields };
-  const resolved = resolveInputs(bindings, data.bindingSource(state.graph, state.outputs, id));
+  const resolved = resolveInputs(
+    bindings,
+    data.bindingSource(state.graph, state.outputs, id, (from) =>
+      // Across a loop edge into `id`: the source's outputs of the previous iteration, if any.
+      state.graph.loop(from, id) === undefined ? null : state.carried.get(from),
+    ),
+  );
   if (!resolved.ok) return resolved;
   fields.inputs = resolved.inputs;
   return { ok: true, fields };

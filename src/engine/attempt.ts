@@ -42,16 +42,26 @@ export class AttemptSession {
   readonly addedNodes: NodeId[] = [];
   readonly addedEdges: (readonly [NodeId, NodeId])[] = [];
   outputs: Record<string, unknown> | null = null;
+  /** Whether the task asked for its loop's body to run once more (`again`). */
+  again = false;
   /** What the task asked a person (its last `ask`), or null. */
   asked: { readonly prompt: string; readonly schema: Record<string, unknown> } | null = null;
   /** Set when a mutation broke a promise: the run must end. */
   violations: readonly Violation[] = [];
 
   constructor(
-    private readonly state: RunState,
+    private state: RunState,
     private readonly node: NodeId,
     private readonly limits: AttemptLimits,
   ) {}
+
+  /**
+   * The run state was rebuilt (a restart took nodes back): this attempt's
+   * accepted mutations are provisional in `state` now, and it checks against it.
+   */
+  moveTo(state: RunState): void {
+    this.state = state;
+  }
 
   /** The accepted mutations since the last call, for the store to stage. */
   takeUnstaged(): MutationEvent[] {
@@ -100,6 +110,16 @@ export class AttemptSession {
         return CONTINUE;
       }
       case "add_edge":
+        if (message.loop === true)
+          return this.#propose({
+            type: "edge_added",
+            from: message.from,
+            to: message.to,
+            created_by: this.node,
+            ...(message.attrs === undefined ? {} : { attrs: message.attrs }),
+            loop: true,
+            ...(message.max === undefined ? {} : { max: message.max }),
+          });
         // The edge a binding already implied: the same edge given again is one edge.
         if (this.#implied.has(edgeKey(message.from, message.to))) {
           if (message.attrs === undefined) return CONTINUE;
@@ -136,6 +156,9 @@ export class AttemptSession {
         return CONTINUE;
       case "output":
         this.outputs = { ...this.outputs, ...message.values };
+        return CONTINUE;
+      case "again":
+        this.again = true;
         return CONTINUE;
       case "ask": {
         const problem = schemaProblem(message.schema);
@@ -215,7 +238,8 @@ export class AttemptSession {
     }
     this.mutations.push(event);
     if (event.type === "node_added") this.addedNodes.push(event.id);
-    else if (event.type === "edge_added") this.addedEdges.push([event.from, event.to]);
+    else if (event.type === "edge_added" && event.loop !== true)
+      this.addedEdges.push([event.from, event.to]);
     return CONTINUE;
   }
 }

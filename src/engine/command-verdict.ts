@@ -16,6 +16,14 @@ const take = (says: string, events: readonly RunEvent[] = []): CommandVerdict =>
   says,
 });
 
+/** A command as the run's history records it. */
+export const commandEvent = (row: CommandRow): RunEvent => ({
+  type: "command",
+  command: row.command,
+  ...(row.node_id === null ? {} : { node: row.node_id }),
+  by: row.given_by,
+});
+
 /** The JSON value an `answer` command carries. */
 export const answerOf = (row: CommandRow): unknown =>
   row.value === null ? null : JSON.parse(row.value);
@@ -47,7 +55,10 @@ export const commandVerdict = (
     case "answer":
       return answerVerdict(state, row);
     case "restart":
-      return refuse("an orch process is executing the run: restart it once that process has ended");
+      // The executing process carries restarts out; this one ended before it took it.
+      return refuse(
+        "the orch process executing the run ended before it carried out the restart: give the command again",
+      );
   }
 };
 

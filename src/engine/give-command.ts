@@ -4,7 +4,7 @@ import { RunState } from "../state/run-state.js";
 import { ENDED_RUN_STATUSES } from "../state/run-status.js";
 import type { CommandRow } from "../store/commands.js";
 import { now, type Store } from "../store/store.js";
-import { commandVerdict } from "./command-verdict.js";
+import { commandEvent, commandVerdict } from "./command-verdict.js";
 import { killLeftoverTask, liveOwner } from "./ownership.js";
 
 /** How often a command given to a live run looks for its acknowledgement. */
@@ -76,14 +76,8 @@ const applyWithoutExecutor = (store: Store, runId: string, row: CommandRow): Com
       store.commands.settle(row.id, "refused", verdict.reason, now());
       return verdict;
     }
-    const given: RunEvent = {
-      type: "command",
-      command: row.command,
-      ...(row.node_id === null ? {} : { node: row.node_id }),
-      by: row.given_by,
-    };
     const effect = row.command === "cancel" ? cancelStored(store, runId, state) : [];
-    store.history.append(runId, now(), [given, ...verdict.events, ...effect]);
+    store.history.append(runId, now(), [commandEvent(row), ...verdict.events, ...effect]);
     const says = row.command === "cancel" ? "cancelled" : verdict.says;
     store.commands.settle(row.id, "acknowledged", says, now());
     return { ok: true, says };

@@ -19,8 +19,18 @@ export class RunJournal {
   constructor(
     private readonly store: Store,
     private readonly runId: string,
-    readonly state: RunState,
+    private state: RunState,
   ) {}
+
+  /**
+   * The run state was rebuilt from the history (a restart): only the attempts
+   * still running are remembered; a node taken back and added again starts at 1.
+   */
+  moveTo(state: RunState): void {
+    this.state = state;
+    for (const [key, status] of this.#attempts)
+      if (status !== "running") this.#attempts.delete(key);
+  }
 
   /** Record `events`; the promises they broke (a shape whose scope completed wrongly). */
   record(events: readonly RunEvent[], also?: () => void): readonly Violation[] {
@@ -36,13 +46,14 @@ export class RunJournal {
    * An attempt of `id` is about to start: the node is running from now on for
    * every check (no edge may lead into it), before its start is recorded.
    */
-  begin(id: NodeId, attempt: number): NodeStatusChanged {
+  begin(id: NodeId, attempt: number, iteration: number | null = null): NodeStatusChanged {
     const running: NodeStatusChanged = {
       type: "node_status",
       id,
       status: "running",
       attempt,
       reason: null,
+      ...(iteration === null ? {} : { iteration }),
     };
     this.#check([running]);
     this.state.apply(running);

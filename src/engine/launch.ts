@@ -33,7 +33,7 @@ export const launchFor = (
   attempt: number,
   logPath: string,
   /** What else the start message carries: the resolved `inputs`, the run's `run` fields, the answers. */
-  extra: Pick<StartMessage, "inputs" | "run" | "answers"> = {},
+  extra: Pick<StartMessage, "inputs" | "run" | "answers" | "iteration"> = {},
 ): ExecutorLaunch => {
   const start: StartMessage = {
     type: "start",
@@ -45,6 +45,7 @@ export const launchFor = (
       ? {}
       : { run: { ...context.run, ...extra.run } }),
     ...(extra.answers === undefined ? {} : { answers: extra.answers }),
+    ...(extra.iteration === undefined ? {} : { iteration: extra.iteration }),
     ...(node.trigger === DEFAULT_TRIGGER ? {} : { upstream: upstreamOf(context.graph, node) }),
   };
   return {

@@ -56,11 +56,25 @@ export const registrationEvents = (
     for (const from of node.depends_on)
       addEdge({ type: "edge_added", from, to: node.id, created_by: null });
   }
-  for (const edge of workflow.edges) addEdge({ type: "edge_added", ...edge, created_by: null });
+  const loops = workflow.edges.filter((edge) => edge.loop === true);
+  for (const { loop: _, max: __, ...edge } of workflow.edges.filter((edge) => edge.loop !== true))
+    addEdge({ type: "edge_added", ...edge, created_by: null });
   for (const node of workflow.nodes) {
-    for (const { from } of impliedPredecessors(node.inputs))
-      addEdge({ type: "edge_added", from, to: node.id, created_by: null });
+    for (const { from } of impliedPredecessors(node.inputs)) {
+      // A binding across a loop edge reads the previous iteration: it implies no edge.
+      if (!loops.some((loop) => loop.from === from && loop.to === node.id))
+        addEdge({ type: "edge_added", from, to: node.id, created_by: null });
+    }
   }
+  // Last: a loop edge runs back along the ordinary edges.
+  for (const { loop: _, max, ...edge } of loops)
+    events.push({
+      type: "edge_added",
+      ...edge,
+      created_by: null,
+      loop: true,
+      ...(max === undefined ? {} : { max }),
+    });
   const origin = (path: string): PromiseOrigin => ({ kind: "file", file: fileLabel, path });
   if (Object.keys(workflow.shapes).length > 0)
     events.push({ type: "shapes", shapes: workflow.shapes });

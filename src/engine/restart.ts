@@ -1,6 +1,6 @@
 import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
-import type { NodesReset } from "../state/events.js";
+import type { MutationEvent, NodesReset } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import { now, type Store } from "../store/store.js";
 import { type Claim, claimRun } from "./ownership.js";
@@ -10,7 +10,10 @@ import { type Claim, claimRun } from "./ownership.js";
  * node downstream of a node taken back; taken back: every node an attempt of
  * a reset node added, transitively. Computed on the graph before anything goes.
  */
-export const restartReach = (graph: Graph, node: NodeId): Omit<NodesReset, "type"> => {
+/** What a restart resets and what it takes back. */
+export type Reach = Omit<NodesReset, "type">;
+
+export const restartReach = (graph: Graph, node: NodeId): Reach => {
   const reset = new Set<NodeId>();
   const removed = new Set<NodeId>();
   const pending: NodeId[] = [node];
@@ -33,6 +36,42 @@ export const restartReach = (graph: Graph, node: NodeId): Omit<NodesReset, "type
     for (const child of graph.createdBy(id)) takeBack(child);
   }
   return { reset: [...reset], removed: [...removed] };
+};
+
+/**
+ * Whether a running attempt of `node` that has made `mutations` so far must be
+ * stopped before the nodes `reached` by a restart (reset or taken back) go:
+ * it is one of them, or it has added edges or attributes touching one.
+ */
+export const attemptTouches = (
+  node: NodeId,
+  mutations: readonly MutationEvent[],
+  reached: ReadonlySet<NodeId>,
+): boolean => {
+  const inReach = (id: NodeId | undefined) => id !== undefined && reached.has(id);
+  if (inReach(node)) return true;
+  return mutations.some((m) => {
+    switch (m.type) {
+      case "edge_added":
+        return inReach(m.from) || inReach(m.to);
+      case "attrs_set":
+        return inReach(m.node) || inReach(m.edge?.from) || inReach(m.edge?.to);
+      default:
+        return false;
+    }
+  });
+};
+
+/**
+ * Why the source `id` of a loop that succeeded asking to go again cannot:
+ * it closes no loop, or the loop has run as often as its `max` allows.
+ */
+export const againProblem = (state: RunState, id: NodeId): string | null => {
+  const loop = state.graph.loopFrom(id);
+  if (loop === undefined) return `it asked to go again, but ${id} is the source of no loop edge`;
+  const iteration = state.loopIteration(loop.from, loop.to);
+  if (iteration < loop.max) return null;
+  return `loop ${loop.from} -> ${loop.to}: going again would start iteration ${iteration + 1}, over the loop's max of ${loop.max}`;
 };
 
 /** Why `node` cannot be restarted in this run, or null. */

@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import { outputsProblem } from "../data/outputs.js";
 import { startData } from "../data/start.js";
 import { type ExecutorSet, localExecutors } from "../executors/choose.js";
+import type { LoopEdge } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { describeViolation } from "../promises/describe.js";
 import type { Violation } from "../promises/types.js";
@@ -16,13 +17,14 @@ import { now } from "../store/store.js";
 import { errorMessage } from "../util/error-message.js";
 import { retryDelay } from "../workflow/policy.js";
 import { AttemptSession } from "./attempt.js";
-import { commandVerdict } from "./command-verdict.js";
+import { commandEvent, commandVerdict } from "./command-verdict.js";
 import { DueTimers } from "./due.js";
 import type { EngineOptions, RunOutcome } from "./execute.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { attemptEnded, RunJournal } from "./journal.js";
 import { type LaunchContext, launchFor, runInfoOf } from "./launch.js";
 import type { LineVerdict } from "./lines.js";
+import { againProblem, attemptTouches, restartProblem, restartReach } from "./restart.js";
 import { type Judged, Scheduler } from "./scheduler.js";
 import {
   failureReason,
@@ -49,10 +51,26 @@ interface Flight {
   /** Its slot of the tasks running at once across runs. */
   readonly release: Release;
   task: SupervisedAttempt | null;
-  /** Set when the loop stopped it: the attempt then ends this way, whatever its exit. */
-  stoppedAs: { readonly status: "lost" | "cancelled"; readonly reason: string } | null;
+  /** Set when the loop stopped it: the attempt and its node then end this way, whatever its exit. */
+  stoppedAs: StoppedAs | null;
   /** Set when its mutations could not be staged: it fails. */
   stageError: string | null;
+}
+
+/**
+ * Nodes to reset and take back, as `orch restart NODE` does: for that command
+ * (acknowledged once carried out), or for a loop going again (`loop`: its edge).
+ */
+type PendingReset =
+  | { readonly node: NodeId; readonly command: CommandRow; readonly loop?: undefined }
+  | { readonly node: NodeId; readonly loop: LoopEdge; readonly command?: undefined };
+
+/** How an attempt the loop stopped ends, and where its node goes. */
+interface StoppedAs {
+  readonly attempt: "lost" | "cancelled";
+  /** `pending`: it runs again (interrupted, or its node is restarted). */
+  readonly node: "pending" | "cancelled";
+  readonly reason: string;
 }
 
 const NO_EXIT: TaskExit = { exitCode: null, signal: null, stoppedBecause: null };
@@ -65,15 +83,16 @@ const NO_EXIT: TaskExit = { exitCode: null, signal: null, stoppedBecause: null }
  */
 export class RunLoop {
   readonly #options: EngineOptions;
-  readonly #state: RunState;
+  /** Rebuilt from the history when a restart takes nodes back. */
+  #state: RunState;
   readonly #journal: RunJournal;
-  readonly #scheduler: Scheduler;
+  #scheduler: Scheduler;
   readonly #due: DueTimers;
   readonly #inFlight = new Map<NodeId, Flight>();
   /** Ready nodes a running attempt has added an edge into: they wait for its end. */
   readonly #heldBack = new Set<NodeId>();
   readonly #random: () => number;
-  readonly #launch: LaunchContext;
+  #launch: LaunchContext;
   readonly #slots: RunSlots;
   #executors: ExecutorSet | null = null;
   #stopRequest: string | null = null;
@@ -84,6 +103,8 @@ export class RunLoop {
   #paused = false;
   /** Why the run is being cancelled (`orch cancel`), once it is. */
   #cancelled: string | null = null;
+  /** A restart or a loop's next iteration being carried out: nothing starts until it is (see `#carryOutReset`). */
+  #resetting: PendingReset | null = null;
   #wake: () => void = () => {};
 
   constructor(options: EngineOptions) {
@@ -91,7 +112,7 @@ export class RunLoop {
     const { store, runId } = options;
     this.#state = RunState.replay(store.history.read(runId).map((e) => e.event));
     this.#journal = new RunJournal(store, runId, this.#state);
-    this.#scheduler = new Scheduler(this.#state.graph, (id) => this.#state.book.heldBack(id));
+    this.#scheduler = this.#newScheduler();
     this.#due = new DueTimers((id) => {
       this.#scheduler.due(id);
       this.#wake();
@@ -117,14 +138,16 @@ export class RunLoop {
     const inbox = setInterval(() => this.#takeCommands(), INBOX_INTERVAL_MS);
     void this.#options.interrupted.then((why) => {
       this.#stopRequest = why;
-      this.#stopAll({ status: "lost", reason: `interrupted: ${why}` }, "graceful");
+      this.#stopAll(
+        { attempt: "lost", node: "pending", reason: `interrupted: ${why}` },
+        "graceful",
+      );
       this.#wake();
     });
-    for (const node of this.#state.graph.nodes()) {
-      if (node.status === "retrying")
-        this.#due.schedule(node.id, this.#state.nextAttemptAt.get(node.id) ?? now());
-    }
-    this.#guard(() => this.#judge());
+    this.#scheduleRetries();
+    // A loop that was to go again when orch stopped goes again first.
+    this.#resetting = this.#loopDue();
+    if (this.#resetting === null) this.#guard(() => this.#judge());
     this.#executors =
       this.#options.executors ??
       localExecutors(this.#options.python, {
@@ -133,6 +156,7 @@ export class RunLoop {
       });
     try {
       for (;;) {
+        if (this.#resetting !== null && !this.#ending()) this.#guard(() => this.#carryOutReset());
         if (this.#mayStart()) this.#startReady();
         else if (this.#ending()) this.#slots.close();
         if (this.#inFlight.size === 0) {
@@ -172,7 +196,24 @@ export class RunLoop {
   }
 
   #mayStart(): boolean {
-    return !this.#ending() && !this.#paused;
+    return !this.#ending() && !this.#paused && this.#resetting === null;
+  }
+
+  #newScheduler(): Scheduler {
+    return new Scheduler(this.#state.graph, (id) => this.#state.book.heldBack(id));
+  }
+
+  #scheduleRetries(): void {
+    for (const node of this.#state.graph.nodes()) {
+      if (node.status === "retrying")
+        this.#due.schedule(node.id, this.#state.nextAttemptAt.get(node.id) ?? now());
+    }
+  }
+
+  /** The run as its history holds it: committed, with no attempt's provisional mutations. */
+  #committedState(): RunState {
+    const { store, runId } = this.#options;
+    return RunState.replay(store.history.read(runId).map((e) => e.event));
   }
 
   /** The run is stopping: it starts nothing more, ever (a pause is not that). */
@@ -193,7 +234,8 @@ export class RunLoop {
   /** Apply the commands given to the run since the last look, in order. */
   #takeCommands(): void {
     const { store, runId } = this.#options;
-    if (this.#fatal !== null) return;
+    // Commands given after a restart wait until it is carried out.
+    if (this.#fatal !== null || this.#resetting !== null) return;
     let pending: readonly CommandRow[];
     try {
       pending = store.commands.pending(runId);
@@ -203,7 +245,10 @@ export class RunLoop {
       });
       return;
     }
-    for (const command of pending) this.#guard(() => this.#applyCommand(command));
+    for (const command of pending) {
+      if (this.#resetting !== null) return;
+      this.#guard(() => this.#applyCommand(command));
+    }
   }
 
   /**
@@ -212,18 +257,19 @@ export class RunLoop {
    */
   #applyCommand(row: CommandRow): void {
     const { store } = this.#options;
+    if (row.command === "restart") {
+      const node = row.node_id ?? "";
+      const problem = restartProblem(this.#committedState(), node);
+      if (problem === null) this.#resetting = { node, command: row };
+      else store.transaction(() => store.commands.settle(row.id, "refused", problem, now()));
+      return;
+    }
     const verdict = commandVerdict(this.#state, row, this.#paused);
     if (!verdict.ok) {
       store.transaction(() => store.commands.settle(row.id, "refused", verdict.reason, now()));
       return;
     }
-    const given: RunEvent = {
-      type: "command",
-      command: row.command,
-      ...(row.node_id === null ? {} : { node: row.node_id }),
-      by: row.given_by,
-    };
-    this.#journal.record([given, ...verdict.events], () =>
+    this.#journal.record([commandEvent(row), ...verdict.events], () =>
       store.commands.settle(row.id, "acknowledged", verdict.says, now()),
     );
     this.#commandTookEffect(row);
@@ -239,7 +285,10 @@ export class RunLoop {
         return;
       case "cancel":
         this.#cancelled ??= `cancelled by ${row.given_by}`;
-        this.#stopAll({ status: "cancelled", reason: "the run was cancelled" }, "graceful");
+        this.#stopAll(
+          { attempt: "cancelled", node: "cancelled", reason: "the run was cancelled" },
+          "graceful",
+        );
         return;
       case "answer":
         if (row.node_id !== null) this.#scheduler.due(row.node_id);
@@ -247,6 +296,109 @@ export class RunLoop {
       case "restart":
         return;
     }
+  }
+
+  /**
+   * Carry out the pending reset: first every running attempt it reaches (a
+   * node it resets or takes back, or one that added an edge touching them) is
+   * stopped and its end awaited; then the reset is recorded (with the
+   * command's acknowledgement, or the loop's next iteration), and the run
+   * state rebuilt from the history. The reach is computed again each time, on
+   * the committed graph of the moment.
+   */
+  #carryOutReset(): void {
+    const { store } = this.#options;
+    const pending = this.#resetting!;
+    const { node, command } = pending;
+    const committed = this.#committedState();
+    const problem = restartProblem(committed, node);
+    if (problem !== null) {
+      this.#resetting = null;
+      if (command !== undefined)
+        store.transaction(() => store.commands.settle(command.id, "refused", problem, now()));
+      return;
+    }
+    const reach = restartReach(committed.graph, node);
+    const reached = new Set([...reach.reset, ...reach.removed]);
+    const stopping =
+      pending.loop === undefined
+        ? `stopped: ${node} is restarted`
+        : `stopped: loop ${pending.loop.from} -> ${node} goes again`;
+    let awaited = 0;
+    for (const flight of this.#inFlight.values()) {
+      if (!attemptTouches(flight.key.node, flight.session.mutations, reached)) continue;
+      awaited++;
+      if (flight.stoppedAs !== null) continue;
+      flight.stoppedAs = { attempt: "cancelled", node: "pending", reason: stopping };
+      flight.task?.stop(stopping, "graceful");
+    }
+    if (awaited > 0) return;
+    const reset: RunEvent = { type: "nodes_reset", ...reach };
+    let says: string;
+    if (command !== undefined) {
+      says =
+        `restarted at ${node}: ${reach.reset.length} node(s) run again` +
+        (reach.removed.length > 0 ? `, ${reach.removed.length} taken back` : "");
+      this.#journal.record([commandEvent(command), reset], () =>
+        store.commands.settle(command.id, "acknowledged", says, now()),
+      );
+      says += ` (by ${command.given_by})`;
+    } else {
+      const { from, to } = pending.loop;
+      const iteration = committed.loopIteration(from, to) + 1;
+      // After the reset, so that replaying the history keeps it (see withoutTakenBack).
+      this.#journal.record([
+        reset,
+        {
+          type: "loop_again",
+          from,
+          to,
+          iteration,
+          outputs: { ...committed.outputs.get(from) },
+        },
+      ]);
+      says = `loop ${from} -> ${to}: iteration ${iteration}`;
+    }
+    this.#resetting = null;
+    this.#rebuild();
+    this.#nodeProgress(
+      { type: "node_status", id: node, status: "pending", attempt: 0, reason: null },
+      null,
+      says,
+    );
+  }
+
+  /** A loop source that succeeded asking to go again, whose loop has not gone again yet. */
+  #loopDue(): PendingReset | null {
+    for (const from of this.#state.againDue) {
+      const loop = this.#state.graph.loopFrom(from);
+      if (loop !== undefined) return { node: loop.to, loop };
+    }
+    return null;
+  }
+
+  /**
+   * Rebuild the run state from the history, with every running attempt's
+   * mutations provisional in it again, and everything derived from it.
+   */
+  #rebuild(): void {
+    const state = this.#committedState();
+    for (const flight of this.#inFlight.values()) {
+      const { node: id, attempt } = flight.key;
+      if (state.graph.node(id)?.status !== "running")
+        state.apply({ type: "node_status", id, status: "running", attempt, reason: null });
+      for (const mutation of flight.session.mutations) state.apply(mutation, true);
+      flight.session.moveTo(state);
+    }
+    this.#state = state;
+    this.#journal.moveTo(state);
+    this.#scheduler = this.#newScheduler();
+    this.#launch = { ...this.#launch, graph: state.graph };
+    this.#heldBack.clear();
+    this.#due.clear();
+    this.#scheduleRetries();
+    this.#resetting = this.#loopDue();
+    if (this.#resetting === null) this.#judge();
   }
 
   #startReady(): void {
@@ -272,7 +424,8 @@ export class RunLoop {
     const { limits, logsDir } = this.#options;
     const node = this.#state.graph.node(id)!;
     const attempt = node.attempts + 1;
-    const running = this.#journal.begin(id, attempt);
+    const iteration = this.#state.iterationOf(id);
+    const running = this.#journal.begin(id, attempt, iteration);
     const logPath = resolve(join(logsDir, `${id}.${attempt}.log`));
     const session = new AttemptSession(this.#state, id, limits);
     const executor = this.#executors!.executorFor(node, this.#state.policy(id));
@@ -293,6 +446,7 @@ export class RunLoop {
     const launch = launchFor(this.#launch, node, attempt, logPath, {
       ...(data.ok ? data.fields : {}),
       ...(answers === undefined ? {} : { answers }),
+      ...(iteration === null ? {} : { iteration }),
     });
     const script = scriptOf(node.run, this.#options.dir);
     const unstartable = !data.ok
@@ -384,15 +538,8 @@ export class RunLoop {
       return;
     }
     if (flight.stoppedAs !== null) {
-      const { status, reason } = flight.stoppedAs;
-      this.#unsuccessful(
-        flight,
-        status,
-        status === "lost" ? "pending" : "cancelled",
-        exit,
-        reason,
-        seconds,
-      );
+      const { attempt, node, reason } = flight.stoppedAs;
+      this.#unsuccessful(flight, attempt, node, exit, reason, seconds);
       return;
     }
     if (session.asked !== null && flight.stageError === null && failureReason(exit) === null) {
@@ -411,9 +558,16 @@ export class RunLoop {
       this.#failed(flight, exit, failure, seconds);
       return;
     }
+    const loop = session.again ? this.#state.graph.loopFrom(id) : undefined;
+    const loopProblem = session.again ? againProblem(this.#state, id) : null;
+    if (loopProblem !== null) {
+      this.#unsuccessful(flight, "failed", "failed", exit, loopProblem, seconds);
+      return;
+    }
     const tail: RunEvent[] = [];
     if (session.outputs !== null) tail.push({ type: "output", id, values: session.outputs });
-    tail.push(attemptEnded(id, attempt, "succeeded", exit, null));
+    const ended = attemptEnded(id, attempt, "succeeded", exit, null);
+    tail.push(loop === undefined ? ended : { ...ended, again: true });
     const succeeded: NodeStatusChanged = {
       type: "node_status",
       id,
@@ -438,9 +592,14 @@ export class RunLoop {
       );
       return;
     }
-    this.#nodeProgress(succeeded, seconds, null);
-    this.#scheduler.settled(id);
-    this.#judge();
+    this.#nodeProgress(succeeded, seconds, loop === undefined ? null : "asks to go again");
+    if (loop === undefined) {
+      this.#scheduler.settled(id);
+      this.#judge();
+    } else {
+      // Its successors wait: the loop's body runs again first.
+      this.#resetting ??= { node: loop.to, loop };
+    }
     if (broken.length > 0) this.#terminate(broken);
   }
 
@@ -569,13 +728,17 @@ export class RunLoop {
     if (this.#terminated !== null) return;
     this.#terminated = violations.map(describeViolation).join("\n");
     this.#stopAll(
-      { status: "cancelled", reason: "the run was terminated: a promise was broken" },
+      {
+        attempt: "cancelled",
+        node: "cancelled",
+        reason: "the run was terminated: a promise was broken",
+      },
       "now",
     );
     this.#wake();
   }
 
-  #stopAll(as: NonNullable<Flight["stoppedAs"]>, mode: "now" | "graceful"): void {
+  #stopAll(as: StoppedAs, mode: "now" | "graceful"): void {
     for (const flight of this.#inFlight.values()) {
       // The attempt that broke the promise ends as failed, by its own doing.
       if (flight.session.violations.length > 0) continue;
@@ -615,9 +778,17 @@ export class RunLoop {
         }
       }
     }
-    this.#journal.record([...cancelled, { type: "run_status", status, reason }], () =>
-      store.runs.releaseRun(runId),
-    );
+    const restart = this.#resetting?.command;
+    this.#journal.record([...cancelled, { type: "run_status", status, reason }], () => {
+      store.runs.releaseRun(runId);
+      if (restart !== undefined)
+        store.commands.settle(
+          restart.id,
+          "refused",
+          `the run ended (${status}) before the restart was carried out`,
+          now(),
+        );
+    });
     this.#options.onProgress({ kind: "run", status, reason });
     return { status, reason };
   }

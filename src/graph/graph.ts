@@ -54,6 +54,24 @@ export interface GraphEdge {
   provisional: boolean;
 }
 
+/**
+ * An edge marked as a loop: it runs back from `from` to `to`, an ancestor of
+ * it (or itself) through ordinary edges, and is not one of them: ordinary
+ * edges always form a DAG, and a loop edge neither orders nor blocks anything.
+ * When `from` succeeds asking to go again, the loop's body runs once more, at
+ * most `max` times in all.
+ */
+export interface LoopEdge {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly max: number;
+  readonly createdBy: NodeId | null;
+  provisional: boolean;
+}
+
+/** How many times a loop's body may run when its edge sets no `max`. */
+export const DEFAULT_LOOP_MAX = 100;
+
 export type NewNode = Pick<GraphNode, "id" | "run" | "args" | "params" | "createdBy"> &
   Partial<Pick<GraphNode, "status" | "attempts" | "provisional" | "trigger">>;
 
@@ -66,6 +84,7 @@ export type NewNode = Pick<GraphNode, "id" | "run" | "args" | "params" | "create
 export class Graph {
   readonly #nodes = new Map<NodeId, GraphNode>();
   readonly #edges = new Map<string, GraphEdge>();
+  readonly #loops = new Map<string, LoopEdge>();
   readonly #succ = new Map<NodeId, Set<NodeId>>();
   readonly #pred = new Map<NodeId, Set<NodeId>>();
   readonly #created = new Map<NodeId, NodeId[]>();
@@ -101,6 +120,56 @@ export class Graph {
 
   edge(from: NodeId, to: NodeId): GraphEdge | undefined {
     return this.#edges.get(edgeKey(from, to));
+  }
+
+  /** Loop edges in creation order. */
+  loops(): IterableIterator<LoopEdge> {
+    return this.#loops.values();
+  }
+
+  loop(from: NodeId, to: NodeId): LoopEdge | undefined {
+    return this.#loops.get(edgeKey(from, to));
+  }
+
+  /** The loop edge out of `from` (a node has at most one), if any. */
+  loopFrom(from: NodeId): LoopEdge | undefined {
+    for (const loop of this.#loops.values()) if (loop.from === from) return loop;
+    return undefined;
+  }
+
+  /** Adds loop edge `from -> to`; the caller has checked it closes a cycle of ordinary edges. */
+  addLoop(
+    from: NodeId,
+    to: NodeId,
+    max: number,
+    createdBy: NodeId | null,
+    provisional = false,
+  ): LoopEdge {
+    const key = edgeKey(from, to);
+    if (this.#loops.has(key)) throw new Error(`loop edge ${from} -> ${to} already exists`);
+    const loop: LoopEdge = { from, to, max, createdBy, provisional };
+    this.#loops.set(key, loop);
+    return loop;
+  }
+
+  removeLoop(from: NodeId, to: NodeId): void {
+    if (!this.#loops.delete(edgeKey(from, to))) throw new Error(`no loop edge ${from} -> ${to}`);
+  }
+
+  /**
+   * The body of loop edge `from -> to`: every node on an ordinary path from
+   * `to` to `from`, both included.
+   */
+  loopBody(from: NodeId, to: NodeId): Set<NodeId> {
+    const body = new Set<NodeId>([to, from]);
+    const upstreamOfFrom = this.ancestors(from);
+    for (const id of this.descendants(to)) if (upstreamOfFrom.has(id)) body.add(id);
+    return body;
+  }
+
+  /** Does `from` reach `to` through ordinary edges (or is it `to`)? */
+  reaches(from: NodeId, to: NodeId): boolean {
+    return from === to || this.descendants(from).has(to);
   }
 
   successors(id: NodeId): ReadonlySet<NodeId> {
@@ -174,6 +243,8 @@ export class Graph {
     if (!node) throw new Error(`no node ${id}`);
     if (this.successors(id).size > 0 || this.predecessors(id).size > 0)
       throw new Error(`node ${id} still has edges`);
+    for (const loop of this.#loops.values())
+      if (loop.from === id || loop.to === id) throw new Error(`node ${id} still has a loop edge`);
     if (this.createdBy(id).length > 0) throw new Error(`node ${id} still has nodes it created`);
     this.#nodes.delete(id);
     this.#order.delete(id);

@@ -3,7 +3,7 @@ import { AttrsSchema } from "../data/schema.js";
 import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema } from "../promises/schema.js";
-import { NodeFieldsShape, ParamsSchema } from "../workflow/schema.js";
+import { LoopMaxSchema, NodeFieldsShape, ParamsSchema } from "../workflow/schema.js";
 import { ONE_TASK_KIND, taskFieldCount } from "../workflow/task-ref.js";
 
 /** The one line the orchestrator writes to a task's stdin. */
@@ -26,6 +26,8 @@ export const StartMessageSchema = z.strictObject({
   run: RunInfoSchema.optional(),
   /** The answers a person gave to this node's asks so far, in order. */
   answers: z.array(z.unknown()).optional(),
+  /** For a node in a loop's body: the iteration it runs in (1, 2, …). */
+  iteration: z.number().int().positive().optional(),
   /** For a node with a non-default trigger: how each predecessor ended, and why. */
   upstream: z
     .record(
@@ -39,12 +41,20 @@ export const AddNodeMessageSchema = z
   .strictObject({ type: z.literal("add_node"), id: NodeIdSchema, ...NodeFieldsShape })
   .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
-export const AddEdgeMessageSchema = z.strictObject({
-  type: z.literal("add_edge"),
-  from: NodeIdSchema,
-  to: NodeIdSchema,
-  attrs: AttrsSchema.optional(),
-});
+export const AddEdgeMessageSchema = z
+  .strictObject({
+    type: z.literal("add_edge"),
+    from: NodeIdSchema,
+    to: NodeIdSchema,
+    attrs: AttrsSchema.optional(),
+    /** A loop edge, back to an ancestor of `from` (see the workflow file's `edges`). */
+    loop: z.boolean().optional(),
+    max: LoopMaxSchema.optional(),
+  })
+  .refine((edge) => edge.max === undefined || edge.loop === true, {
+    message: '`max` bounds a loop edge: it needs "loop": true',
+    path: ["max"],
+  });
 
 /** Cosmetic attributes for a node or an edge that exists. */
 export const SetAttrsMessageSchema = z
@@ -80,6 +90,12 @@ export const AskMessageSchema = z.strictObject({
   schema: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * The task, the source of a loop edge, asks for the loop's body to run once
+ * more; it takes effect when the task succeeds.
+ */
+export const AgainMessageSchema = z.strictObject({ type: z.literal("again") });
+
 /** Every message a task may write to stdout, one JSON object per line. */
 export const TaskMessageSchema = z.discriminatedUnion("type", [
   AddNodeMessageSchema,
@@ -89,6 +105,7 @@ export const TaskMessageSchema = z.discriminatedUnion("type", [
   OutputMessageSchema,
   SetAttrsMessageSchema,
   AskMessageSchema,
+  AgainMessageSchema,
 ]);
 
 export type RunInfo = z.infer<typeof RunInfoSchema>;

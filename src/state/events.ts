@@ -38,6 +38,10 @@ export const EdgeAddedSchema = z.strictObject({
   to: NodeIdSchema,
   created_by: NodeIdSchema.nullable(),
   attrs: AttrsSchema.optional(),
+  /** A loop edge: back to an ancestor, followed when `from` succeeds asking to go again. */
+  loop: z.literal(true).optional(),
+  /** A loop edge's bound: its body runs at most this many times. */
+  max: z.number().int().positive().optional(),
 });
 
 /** Cosmetic attributes set later on a node or an edge: merged over what it had. */
@@ -64,6 +68,8 @@ export const NodeStatusChangedSchema = z.strictObject({
   reason: z.string().nullable(),
   /** When a `retrying` node's next attempt is due (ISO 8601, UTC). */
   next_attempt_at: z.string().optional(),
+  /** On `running`, for a node in a loop's body: the iteration it runs in. */
+  iteration: z.number().int().positive().optional(),
 });
 
 /** An attempt's process runs: where (executor and its handle) and where its log goes. */
@@ -85,6 +91,11 @@ export const AttemptEndedSchema = z.strictObject({
   exit_code: z.number().int().nullable(),
   signal: z.string().nullable(),
   reason: z.string().nullable(),
+  /**
+   * A succeeded attempt of a loop's source that asked to go again: its
+   * successors wait, and the loop's body runs once more (`loop_again`).
+   */
+  again: z.literal(true).optional(),
 });
 
 export const OutputStoredSchema = z.strictObject({
@@ -179,7 +190,22 @@ export const NodesResetSchema = z.strictObject({
   removed: z.array(NodeIdSchema),
 });
 
+/**
+ * The source of loop edge `from -> to` succeeded asking to go again: the body
+ * runs once more (the `nodes_reset` just before this event reset it), as
+ * iteration `iteration`. `outputs` are the source's outputs of the iteration
+ * that ended, which the loop's target may bind.
+ */
+export const LoopAgainSchema = z.strictObject({
+  type: z.literal("loop_again"),
+  from: NodeIdSchema,
+  to: NodeIdSchema,
+  iteration: z.number().int().min(2),
+  outputs: z.record(z.string(), z.unknown()),
+});
+
 export const RunEventSchema = z.discriminatedUnion("type", [
+  LoopAgainSchema,
   NodesResetSchema,
   CommandGivenSchema,
   AskedSchema,
@@ -210,6 +236,7 @@ export type AttemptStarted = z.infer<typeof AttemptStartedSchema>;
 export type AttemptEnded = z.infer<typeof AttemptEndedSchema>;
 export type CommandGiven = z.infer<typeof CommandGivenSchema>;
 export type NodesReset = z.infer<typeof NodesResetSchema>;
+export type LoopAgain = z.infer<typeof LoopAgainSchema>;
 /** The mutations a task makes: provisional until it succeeds. */
 export const MutationEventSchema = z.discriminatedUnion("type", [
   NodeAddedSchema,

@@ -1,5 +1,5 @@
 import { edgeKey, RunData } from "../data/run-data.js";
-import { Graph, isSettled } from "../graph/graph.js";
+import { DEFAULT_LOOP_MAX, Graph, isSettled } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { type Mutation, structuralError } from "../graph/mutations.js";
 import { PromiseBook } from "../promises/book.js";
@@ -18,6 +18,7 @@ export type Refusal =
 interface Overlay {
   readonly nodes: NodeId[];
   readonly edges: (readonly [NodeId, NodeId])[];
+  readonly loops: (readonly [NodeId, NodeId])[];
   /** Ids of the promises it made, in the promise book. */
   readonly promises: number[];
   readonly mutations: Mutation[];
@@ -51,6 +52,14 @@ export class RunState {
   >();
   /** The answers each node was given, in order: its next attempts start with them. */
   readonly answers = new Map<NodeId, unknown[]>();
+  /** The iteration each node last started in, when it runs in a loop's body. */
+  readonly iterations = new Map<NodeId, number>();
+  /** Per loop edge (`from -> to` key), the iteration its body is in, from the second on. */
+  readonly loopIterations = new Map<string, number>();
+  /** Per loop source, its outputs of the iteration that ended last: what the loop's target binds. */
+  readonly carried = new Map<NodeId, Readonly<Record<string, unknown>>>();
+  /** Loop sources that succeeded asking to go again, whose loop has not gone again yet. */
+  readonly againDue = new Set<NodeId>();
   defaults: TaskPolicy = {};
   preload: readonly string[] = [];
   /** Whether tasks may give the nodes they add another executor than their own. */
@@ -114,6 +123,23 @@ export class RunState {
         return NONE;
       }
       case "edge_added": {
+        if (event.loop === true) {
+          this.graph.addLoop(
+            event.from,
+            event.to,
+            event.max ?? DEFAULT_LOOP_MAX,
+            event.created_by,
+            provisional,
+          );
+          const mutation = toMutation(event);
+          if (mutation) this.book.record(mutation);
+          if (provisional && mutation) {
+            const overlay = this.#overlay(mutation.source);
+            overlay.loops.push([event.from, event.to]);
+            overlay.mutations.push(mutation);
+          }
+          return NONE;
+        }
         this.graph.addEdge(event.from, event.to, event.created_by, provisional);
         const unpaint = event.attrs ? this.data.paint({ edge: event }, event.attrs) : null;
         const mutation = toMutation(event);
@@ -145,6 +171,7 @@ export class RunState {
         node.status = event.status;
         node.reason = event.reason;
         node.attempts = Math.max(node.attempts, event.attempt);
+        if (event.iteration !== undefined) this.iterations.set(event.id, event.iteration);
         if (event.next_attempt_at === undefined) this.nextAttemptAt.delete(event.id);
         else this.nextAttemptAt.set(event.id, event.next_attempt_at);
         return !wasSettled && isSettled(event.status) ? this.book.settle(event.id) : NONE;
@@ -158,6 +185,7 @@ export class RunState {
       case "attempt_ended":
         if (event.status === "failed")
           this.failures.set(event.id, (this.failures.get(event.id) ?? 0) + 1);
+        if (event.again === true) this.againDue.add(event.id);
         return NONE;
       case "output":
         this.outputs.set(event.id, event.values);
@@ -194,6 +222,11 @@ export class RunState {
         this.asks.delete(event.id);
         this.answers.set(event.id, [...(this.answers.get(event.id) ?? []), event.value]);
         return NONE;
+      case "loop_again":
+        this.loopIterations.set(loopKey(event.from, event.to), event.iteration);
+        this.carried.set(event.from, event.outputs);
+        this.againDue.delete(event.from);
+        return NONE;
       case "command":
       case "nodes_reset":
         return NONE;
@@ -209,6 +242,29 @@ export class RunState {
     return resolvePolicy(this.policies.get(node) ?? {}, this.defaults);
   }
 
+  /** The iteration loop edge `from -> to`'s body is in (1 until it goes again). */
+  loopIteration(from: NodeId, to: NodeId): number {
+    return this.loopIterations.get(loopKey(from, to)) ?? 1;
+  }
+
+  /**
+   * The iteration `id` runs in: that of the innermost loop whose body holds it
+   * or the node that added it; null outside every loop.
+   */
+  iterationOf(id: NodeId): number | null {
+    let innermost: { size: number; iteration: number } | null = null;
+    for (const loop of this.graph.loops()) {
+      if (loop.provisional) continue;
+      const body = this.graph.loopBody(loop.from, loop.to);
+      let member: NodeId | null = id;
+      while (member !== null && !body.has(member))
+        member = this.graph.node(member)?.createdBy ?? null;
+      if (member === null || (innermost !== null && innermost.size <= body.size)) continue;
+      innermost = { size: body.size, iteration: this.loopIteration(loop.from, loop.to) };
+    }
+    return innermost?.iteration ?? null;
+  }
+
   /** The running attempt of `source` succeeded: what it added is committed. */
   commitOverlay(source: NodeId): void {
     const overlay = this.#overlays.get(source);
@@ -216,6 +272,7 @@ export class RunState {
     this.#overlays.delete(source);
     for (const id of overlay.nodes) this.graph.commitNode(id);
     for (const [from, to] of overlay.edges) this.graph.edge(from, to)!.provisional = false;
+    for (const [from, to] of overlay.loops) this.graph.loop(from, to)!.provisional = false;
   }
 
   /**
@@ -229,6 +286,7 @@ export class RunState {
     this.book.takeBack(overlay.mutations, overlay.promises);
     for (const unpaint of overlay.unpaint.toReversed()) unpaint();
     for (const [from, to] of overlay.edges.toReversed()) this.graph.removeEdge(from, to);
+    for (const [from, to] of overlay.loops.toReversed()) this.graph.removeLoop(from, to);
     for (const id of overlay.nodes.toReversed()) {
       this.graph.removeNode(id);
       this.policies.delete(id);
@@ -239,7 +297,7 @@ export class RunState {
   #overlay(source: NodeId): Overlay {
     let overlay = this.#overlays.get(source);
     if (!overlay) {
-      overlay = { nodes: [], edges: [], promises: [], mutations: [], unpaint: [] };
+      overlay = { nodes: [], edges: [], loops: [], promises: [], mutations: [], unpaint: [] };
       this.#overlays.set(source, overlay);
     }
     return overlay;
@@ -306,6 +364,8 @@ export class RunState {
 
 const NONE: readonly Violation[] = [];
 
+const loopKey = (from: NodeId, to: NodeId): string => `${from}\u0000${to}`;
+
 const toMutation = (event: MutationEvent): Mutation | null => {
   if (event.type === "promise_made" || event.type === "attrs_set" || event.created_by === null)
     return null;
@@ -323,7 +383,14 @@ const toMutation = (event: MutationEvent): Mutation | null => {
         ...attrs,
       };
     case "edge_added":
-      return { kind: "add_edge", source, from: event.from, to: event.to, ...attrs };
+      return {
+        kind: "add_edge",
+        source,
+        from: event.from,
+        to: event.to,
+        ...attrs,
+        ...(event.loop === true ? { loop: { max: event.max ?? DEFAULT_LOOP_MAX } } : {}),
+      };
   }
 };
 
@@ -365,6 +432,9 @@ const takenBack = (
       return touched(event.created_by);
     case "attempt_started":
       return removed.has(event.id);
+    case "loop_again":
+      // A later iteration of an enclosing loop, or a restart of the loop's target, starts it over.
+      return touched(event.to);
     case "node_status":
     case "attempt_ended":
     case "output":

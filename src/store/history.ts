@@ -1,3 +1,4 @@
+import { DEFAULT_LOOP_MAX } from "../graph/graph.js";
 import {
   type MutationEvent,
   MutationEventSchema,
@@ -57,6 +58,7 @@ export const historyQueries = (db: Db) => {
     "created_by",
     "seq",
     "event_seq",
+    "loop_max",
   ]);
   const staged = new BulkInsert(db, "staged", ["run_id", "node_id", "attempt", "payload"]);
   const flush = () => {
@@ -78,7 +80,7 @@ export const historyQueries = (db: Db) => {
     `UPDATE nodes SET status = @status, attempts = MAX(attempts, @attempt), reason = @reason,
        started_at = CASE WHEN @status = 'running' THEN @at ELSE started_at END,
        finished_at = CASE WHEN @status IN ('succeeded','failed','blocked','skipped','cancelled') THEN @at ELSE NULL END,
-       next_attempt_at = @next_attempt_at
+       next_attempt_at = @next_attempt_at, iteration = COALESCE(@iteration, iteration)
      WHERE run_id = @run_id AND id = @id`,
   );
   const insertAttempt = db.prepare(
@@ -100,7 +102,7 @@ export const historyQueries = (db: Db) => {
   const deleteAttempts = db.prepare("DELETE FROM attempts WHERE run_id = ? AND node_id = ?");
   const resetNode = db.prepare(
     `UPDATE nodes SET status = 'pending', reason = NULL, finished_at = NULL, next_attempt_at = NULL,
-       outputs = NULL, inputs = NULL, ask = NULL
+       outputs = NULL, inputs = NULL, ask = NULL, iteration = NULL
      WHERE run_id = ? AND id = ?`,
   );
   const updateRun = db.prepare(
@@ -150,13 +152,22 @@ export const historyQueries = (db: Db) => {
         return;
       case "edge_added":
         order.edge ??= Number(nextEdgeSeq.get(runId));
-        edges.add(runId, event.from, event.to, event.created_by, order.edge++, seq);
+        edges.add(
+          runId,
+          event.from,
+          event.to,
+          event.created_by,
+          order.edge++,
+          seq,
+          event.loop === true ? (event.max ?? DEFAULT_LOOP_MAX) : null,
+        );
         return;
       case "node_status":
         flush();
         updateNodeStatus.run({
           ...event,
           next_attempt_at: event.next_attempt_at ?? null,
+          iteration: event.iteration ?? null,
           run_id: runId,
           at,
         });
@@ -209,6 +220,7 @@ export const historyQueries = (db: Db) => {
         for (const id of event.reset) resetNode.run(runId, id);
         return;
       case "command":
+      case "loop_again":
       case "promise_made":
       case "defaults":
       case "preload":

@@ -169,4 +169,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE nodes ADD COLUMN trigger TEXT;
   `,
+  // Loop edges (their bound; null on an ordinary edge), and the iteration a
+  // node in a loop's body last started in.
+  `
+  ALTER TABLE edges ADD COLUMN loop_max INTEGER;
+  ALTER TABLE nodes ADD COLUMN iteration INTEGER;
+  `,
 ];

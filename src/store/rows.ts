@@ -115,6 +115,8 @@ export const NodeStateSchema = z.object({
   ask: z.unknown(),
   /** Which outcomes of its predecessors let it run, when not the default (all_succeeded); else null. */
   trigger: z.enum(TRIGGERS).nullable(),
+  /** For a node in a loop's body: the iteration it last started in; else null. */
+  iteration: z.number().int().nullable(),
   /** Every attempt of the node, oldest first; most nodes of a live run have none yet. */
   history: z.array(AttemptStateSchema),
 });
@@ -125,6 +127,9 @@ export const EdgeStateSchema = z.object({
   created_by: z.string().nullable(),
   /** Added by a task still running, as for nodes. */
   provisional: z.boolean(),
+  /** A loop edge (back to an ancestor), with its bound `max`; else false and null. */
+  loop: z.boolean(),
+  max: z.number().int().nullable(),
 });
 
 export const StatusDocumentSchema = z.object({

@@ -1,3 +1,4 @@
+import { DEFAULT_LOOP_MAX } from "../graph/graph.js";
 import { MutationEventSchema, type NodeAdded } from "../state/events.js";
 import type { Db } from "./db.js";
 import { jsonObjectSql, registerValueCheck } from "./json-sql.js";
@@ -27,6 +28,7 @@ const provisionalNode = (event: NodeAdded): NodeState => ({
   inputs: null,
   ask: null,
   trigger: event.trigger ?? null,
+  iteration: null,
   history: [],
 });
 
@@ -64,7 +66,13 @@ export const statusQueries = (db: Db) => {
   const edges = `(SELECT json_group_array(${jsonObjectSql(
     EdgeStateSchema,
     { table: "edges", alias: "e", key: "e.from_id || ' -> ' || e.to_id" },
-    { from: "e.from_id", to: "e.to_id", provisional: "0" },
+    {
+      from: "e.from_id",
+      to: "e.to_id",
+      provisional: "0",
+      loop: "e.loop_max IS NOT NULL",
+      max: "e.loop_max",
+    },
   )}) FROM edges e INDEXED BY edges_by_seq WHERE e.run_id = @run)`;
   const run = jsonObjectSql(RunStateSchema, { table: "runs", alias: "r", key: "r.id" });
   const document = db
@@ -97,6 +105,8 @@ export const statusQueries = (db: Db) => {
           to: event.to,
           created_by: event.created_by,
           provisional: true,
+          loop: event.loop === true,
+          max: event.loop === true ? (event.max ?? DEFAULT_LOOP_MAX) : null,
         });
     }
     return JSON.stringify(doc);

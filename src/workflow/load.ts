@@ -4,6 +4,7 @@ import { type ParseError, parseTree, printParseErrorCode } from "jsonc-parser";
 import { impliedPredecessors } from "../data/bindings.js";
 import { dataIssues } from "../data/type-check.js";
 import { Graph } from "../graph/graph.js";
+import { loopError } from "../graph/mutations.js";
 import { checkTemplates, validatePromise } from "../promises/validate.js";
 import { duplicateKeys } from "../util/duplicate-keys.js";
 import { errorMessage } from "../util/error-message.js";
@@ -286,18 +287,24 @@ const semanticIssues = (
     }
   });
   const edges: { from: string; to: string; path: string; implied?: true }[] = [];
+  const loops: { from: string; to: string; path: string }[] = [];
   workflow.nodes.forEach((node, i) => {
     node?.depends_on.forEach((from, j) => {
       if (from !== null) edges.push({ from, to: node.id, path: `nodes[${i}].depends_on[${j}]` });
     });
   });
   workflow.edges.forEach((edge, i) => {
-    if (edge !== null) edges.push({ ...edge, path: `edges[${i}]` });
+    if (edge === null) return;
+    const { from, to } = edge;
+    (edge.loop === true ? loops : edges).push({ from, to, path: `edges[${i}]` });
   });
   // A binding from a named node implies its edge: one edge, however often it is also given.
+  // Across a loop edge it implies none: it reads the previous iteration's outputs.
+  const crossesLoop = (from: string, to: string) =>
+    loops.some((loop) => loop.from === from && loop.to === to);
   full?.nodes.forEach((node, i) => {
     for (const { name, from } of impliedPredecessors(node.inputs)) {
-      if (ids.has(from))
+      if (ids.has(from) && !crossesLoop(from, node.id))
         edges.push({ from, to: node.id, path: `nodes[${i}].inputs.${name}.node`, implied: true });
     }
   });
@@ -318,11 +325,20 @@ const semanticIssues = (
     } else if (graph.wouldCycle(edge.from, edge.to)) {
       issues.push({
         path: edge.path,
-        message: `edge ${edge.from} -> ${edge.to} closes a cycle; a workflow is a DAG`,
+        message: `edge ${edge.from} -> ${edge.to} closes a cycle; ordinary edges form a DAG (an edge back to an ancestor is a loop edge: add "loop": true)`,
       });
     } else {
       graph.addEdge(edge.from, edge.to, null);
     }
+  }
+  for (const loop of loops) {
+    const unknown = [loop.from, loop.to].find((id) => !ids.has(id));
+    const problem =
+      unknown !== undefined
+        ? `names unknown node ${unknown}`
+        : loopError(graph, loop.from, loop.to);
+    if (problem !== null) issues.push({ path: loop.path, message: problem });
+    else graph.addLoop(loop.from, loop.to, 1, null);
   }
   if (full !== null) issues.push(...dataIssues(full.nodes, full.params));
   const nodeExists = (id: string) => ids.has(id);

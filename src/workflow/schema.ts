@@ -19,11 +19,23 @@ export const ModuleNameSchema = z
     "expected a Python module name such as `json` or `pkg.module`",
   );
 
-export const EdgeSpecSchema = z.strictObject({
-  from: NodeIdSchema,
-  to: NodeIdSchema,
-  attrs: AttrsSchema.optional(),
-});
+/** A loop edge's bound: how many times its body may run in all. */
+export const LoopMaxSchema = z.number().int().positive();
+
+export const EdgeSpecSchema = z
+  .strictObject({
+    from: NodeIdSchema,
+    to: NodeIdSchema,
+    attrs: AttrsSchema.optional(),
+    /** A loop edge: back to an ancestor, followed when `from` succeeds having asked to go again. */
+    loop: z.boolean().optional(),
+    /** A loop edge's bound (default 100). */
+    max: LoopMaxSchema.optional(),
+  })
+  .refine((edge) => edge.max === undefined || edge.loop === true, {
+    message: '`max` bounds a loop edge: it needs "loop": true',
+    path: ["max"],
+  });
 
 /** `module.path:function`, the module found relative to the workflow file's folder. */
 export const CallTargetSchema = z

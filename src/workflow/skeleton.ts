@@ -34,7 +34,17 @@ export const LooseWorkflowSchema = z.object({
       ),
     )
     .catch([]),
-  edges: z.array(orNull(z.object({ from: z.string(), to: z.string() }))).catch([]),
+  edges: z
+    .array(
+      orNull(
+        z.object({
+          from: z.string(),
+          to: z.string(),
+          loop: z.boolean().optional().catch(undefined),
+        }),
+      ),
+    )
+    .catch([]),
   promises: z.array(orNull(PromiseSchema)).catch([]),
   shapes: ShapesSchema.catch({}),
 });
@@ -50,7 +60,11 @@ export interface WorkflowSkeleton {
     readonly depends_on: readonly (string | null)[];
     readonly promises: readonly (NodePromiseDef | null)[];
   } | null)[];
-  readonly edges: readonly ({ readonly from: string; readonly to: string } | null)[];
+  readonly edges: readonly ({
+    readonly from: string;
+    readonly to: string;
+    readonly loop?: boolean | undefined;
+  } | null)[];
   readonly promises: readonly (PromiseDef | null)[];
   readonly shapes: Shapes;
 }

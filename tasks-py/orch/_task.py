@@ -269,6 +269,12 @@ class Task:
         return cast("dict[str, dict[str, Any]]", self._info().raw.get("upstream", {}))
 
     @property
+    def iteration(self) -> int:
+        """For a node in a loop's body, the iteration it runs in (1, 2, ...); 1 elsewhere."""
+        iteration = self._info().raw.get("iteration", 1)
+        return iteration if isinstance(iteration, int) else 1
+
+    @property
     def local(self) -> bool:
         """True when running by hand (local mode), not under orch."""
         return self._info().local
@@ -376,8 +382,21 @@ class Task:
         self._send(message)
         return node_id
 
-    def add_edge(self, from_: str, to: str, *, attrs: Mapping[str, Any] | None = None) -> None:
-        """Add edge ``from_ -> to``: ``to`` runs after ``from_``; ``attrs`` are its cosmetic attributes."""
+    def add_edge(
+        self,
+        from_: str,
+        to: str,
+        *,
+        attrs: Mapping[str, Any] | None = None,
+        loop: bool = False,
+        max: int | None = None,
+    ) -> None:
+        """Add edge ``from_ -> to``: ``to`` runs after ``from_``; ``attrs`` are its cosmetic attributes.
+
+        With ``loop=True`` it is a loop edge back to ``to``, an ancestor of
+        ``from_``: when ``from_`` calls :meth:`again`, the nodes between them run
+        once more, at most ``max`` times in all (default 100).
+        """
         message: dict[str, Any] = {
             "type": "add_edge",
             "from": check_node_id(from_, "add_edge: from"),
@@ -385,6 +404,14 @@ class Task:
         }
         if attrs is not None:
             message["attrs"] = check_attrs(attrs, "add_edge: attrs")
+        if loop:
+            message["loop"] = True
+        if max is not None:
+            if not loop:
+                raise ValueError("add_edge: max bounds a loop edge; pass loop=True with it")
+            if isinstance(max, bool) or not isinstance(max, int) or max < 1:  # pyright: ignore[reportUnnecessaryIsInstance]
+                raise ValueError(f"add_edge: max must be a positive integer, got {max!r}")
+            message["max"] = max
         self._send(message)
 
     def set_attrs(
@@ -491,6 +518,17 @@ class Task:
             return answers[index]
         self._send({"type": "ask", "prompt": prompt, "schema": chosen})
         sys.exit(0)
+
+    def again(self) -> None:
+        """Ask for this node's loop to go round once more when the task succeeds.
+
+        The node must be the source of a loop edge: its body (the nodes from the
+        edge's target to this one) runs again, its earlier additions taken back,
+        as iteration :attr:`iteration` + 1. Without it the run goes on past
+        this node. The task carries on after the call; what it outputs is what
+        the loop's target can bind in the next iteration.
+        """
+        self._send({"type": "again"})
 
     def log(self, message: object, level: str = "info") -> None:
         """A log line for ``orch logs``; ``level`` is debug, info, warning or error."""

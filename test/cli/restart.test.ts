@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -102,5 +103,76 @@ describe("orch restart", () => {
     const now = join(dir, "now.json");
     expect((await orch("graph", "m-1", "--out", now)).exitCode).toBe(0);
     expect(readFileSync(now, "utf8")).not.toContain('"M-3"');
+  });
+
+  it("on a run orch start executes, the executing process stops what it reaches and carries it out", async () => {
+    const { orch, spawnOrch, write, dir, db } = sandbox();
+    const workflow = write({
+      ...mapWorkflow,
+      "workflow.json": JSON.stringify({
+        ...JSON.parse(mapWorkflow["workflow.json"]),
+        name: "live",
+        parallel: 2,
+        nodes: [
+          { id: "A", run: "a.py" },
+          { id: "B", run: "b.py" },
+          { id: "U", run: "b.py" },
+        ],
+      }),
+      // B and U run until the file named after them and their attempt exists.
+      "b.py": [
+        "import os, time",
+        "from orch import task",
+        "flag = f'{task.node_id}-{task.attempt}.go'",
+        "while not os.path.exists(flag):",
+        "    time.sleep(0.05)",
+        "",
+      ].join("\n"),
+    });
+    writeFileSync(join(dir, "width"), "3");
+    const start = spawnOrch("start", workflow, "--run-id", "live-1");
+    for (;;) {
+      const nodes = await nodesOf(orch, "live-1").catch(() => null);
+      if (nodes?.get("B")?.status === "running" && nodes.get("U")?.status === "running") break;
+      await setTimeout(100);
+    }
+    writeFileSync(join(dir, "width"), "1");
+    const restarted = await orch("restart", "live-1", "A");
+    expect(restarted.stderr).toBe("");
+    expect(restarted.exitCode).toBe(0);
+    expect(restarted.stdout).toContain("restarted at A");
+
+    const refused = await orch("restart", "live-1", "nope");
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("no node nope");
+
+    writeFileSync(join(dir, "B-2.go"), "");
+    writeFileSync(join(dir, "U-1.go"), "");
+    const ended = await start;
+    expect(ended.stderr).toBe("");
+    expect(ended.exitCode).toBe(0);
+    const nodes = await nodesOf(orch, "live-1");
+    expect([...nodes.keys()].sort()).toEqual(["A", "B", "M-1", "U"]);
+    expect(nodes.get("A")!.attempts).toBe(2);
+    // B was stopped by the restart and ran again; U, which the restart does not reach, ran once.
+    expect(nodes.get("B")!.attempts).toBe(2);
+    expect(nodes.get("U")!.attempts).toBe(1);
+    const history = z
+      .array(z.object({ attempt: z.number(), status: z.string() }))
+      .parse(
+        JSON.parse((await orch("status", "live-1", "--json")).stdout).nodes.find(
+          (n: { id: string }) => n.id === "B",
+        ).history,
+      );
+    expect(history.map((h) => h.status)).toEqual(["cancelled", "succeeded"]);
+    const store = new Database(db, { readonly: true });
+    const types = store
+      .prepare(
+        "SELECT type FROM events WHERE run_id = 'live-1' AND type IN ('command', 'nodes_reset') ORDER BY seq",
+      )
+      .pluck()
+      .all();
+    store.close();
+    expect(types).toEqual(["command", "nodes_reset"]);
   });
 });
