@@ -22,6 +22,8 @@ export const runOnFake = (
   workflow: Record<string, unknown>,
   script: (task: FakeTask) => FakeScript,
   parallel = 1,
+  /** What happened before this process executes the run: events recorded after registration. */
+  before: (store: Store) => void = () => {},
 ) => {
   const dir = mkdtempSync(join(tmpdir(), "orch-engine-"));
   writeFileSync(join(dir, "t.py"), "");
@@ -31,6 +33,7 @@ export const runOnFake = (
     limits: DEFAULT_LIMITS,
     parallel,
   });
+  before(store);
   const executor = new FakeExecutor(script);
   let interrupt: (why: string) => void = () => {};
   const interrupted = new Promise<string>((resolve) => {
