@@ -110,18 +110,8 @@ export class AttemptSession {
         return CONTINUE;
       }
       case "add_edge":
-        if (message.loop === true)
-          return this.#propose({
-            type: "edge_added",
-            from: message.from,
-            to: message.to,
-            created_by: this.node,
-            ...(message.attrs === undefined ? {} : { attrs: message.attrs }),
-            loop: true,
-            ...(message.max === undefined ? {} : { max: message.max }),
-          });
         // The edge a binding already implied: the same edge given again is one edge.
-        if (this.#implied.has(edgeKey(message.from, message.to))) {
+        if (message.loop !== true && this.#implied.has(edgeKey(message.from, message.to))) {
           if (message.attrs === undefined) return CONTINUE;
           return this.#propose({
             type: "attrs_set",
@@ -136,6 +126,9 @@ export class AttemptSession {
           to: message.to,
           created_by: this.node,
           ...(message.attrs === undefined ? {} : { attrs: message.attrs }),
+          ...(message.loop === true
+            ? { loop: true, ...(message.max === undefined ? {} : { max: message.max }) }
+            : {}),
         });
       case "set_attrs":
         return this.#propose({

@@ -3,7 +3,12 @@ import { AttrsSchema } from "../data/schema.js";
 import { NODE_STATUSES } from "../graph/graph.js";
 import { NodeIdSchema } from "../graph/ids.js";
 import { PromiseSchema } from "../promises/schema.js";
-import { LoopMaxSchema, NodeFieldsShape, ParamsSchema } from "../workflow/schema.js";
+import {
+  EdgeFieldsShape,
+  maxNeedsLoop,
+  NodeFieldsShape,
+  ParamsSchema,
+} from "../workflow/schema.js";
 import { ONE_TASK_KIND, taskFieldCount } from "../workflow/task-ref.js";
 
 /** The one line the orchestrator writes to a task's stdin. */
@@ -41,20 +46,9 @@ export const AddNodeMessageSchema = z
   .strictObject({ type: z.literal("add_node"), id: NodeIdSchema, ...NodeFieldsShape })
   .refine((node) => taskFieldCount(node) === 1, { message: ONE_TASK_KIND });
 
-export const AddEdgeMessageSchema = z
-  .strictObject({
-    type: z.literal("add_edge"),
-    from: NodeIdSchema,
-    to: NodeIdSchema,
-    attrs: AttrsSchema.optional(),
-    /** A loop edge, back to an ancestor of `from` (see the workflow file's `edges`). */
-    loop: z.boolean().optional(),
-    max: LoopMaxSchema.optional(),
-  })
-  .refine((edge) => edge.max === undefined || edge.loop === true, {
-    message: '`max` bounds a loop edge: it needs "loop": true',
-    path: ["max"],
-  });
+export const AddEdgeMessageSchema = maxNeedsLoop(
+  z.strictObject({ type: z.literal("add_edge"), ...EdgeFieldsShape }),
+);
 
 /** Cosmetic attributes for a node or an edge that exists. */
 export const SetAttrsMessageSchema = z

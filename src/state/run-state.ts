@@ -123,7 +123,8 @@ export class RunState {
         return NONE;
       }
       case "edge_added": {
-        if (event.loop === true) {
+        const loop = event.loop === true;
+        if (loop)
           this.graph.addLoop(
             event.from,
             event.to,
@@ -131,22 +132,13 @@ export class RunState {
             event.created_by,
             provisional,
           );
-          const mutation = toMutation(event);
-          if (mutation) this.book.record(mutation);
-          if (provisional && mutation) {
-            const overlay = this.#overlay(mutation.source);
-            overlay.loops.push([event.from, event.to]);
-            overlay.mutations.push(mutation);
-          }
-          return NONE;
-        }
-        this.graph.addEdge(event.from, event.to, event.created_by, provisional);
+        else this.graph.addEdge(event.from, event.to, event.created_by, provisional);
         const unpaint = event.attrs ? this.data.paint({ edge: event }, event.attrs) : null;
         const mutation = toMutation(event);
         if (mutation) this.book.record(mutation);
         if (provisional && mutation) {
           const overlay = this.#overlay(mutation.source);
-          overlay.edges.push([event.from, event.to]);
+          (loop ? overlay.loops : overlay.edges).push([event.from, event.to]);
           overlay.mutations.push(mutation);
           if (unpaint) overlay.unpaint.push(unpaint);
         }

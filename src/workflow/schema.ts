@@ -22,20 +22,29 @@ export const ModuleNameSchema = z
 /** A loop edge's bound: how many times its body may run in all. */
 export const LoopMaxSchema = z.number().int().positive();
 
-export const EdgeSpecSchema = z
-  .strictObject({
-    from: NodeIdSchema,
-    to: NodeIdSchema,
-    attrs: AttrsSchema.optional(),
-    /** A loop edge: back to an ancestor, followed when `from` succeeds having asked to go again. */
-    loop: z.boolean().optional(),
-    /** A loop edge's bound (default 100). */
-    max: LoopMaxSchema.optional(),
-  })
-  .refine((edge) => edge.max === undefined || edge.loop === true, {
+/** An edge's fields, in the workflow file and in an `add_edge` message alike. */
+export const EdgeFieldsShape = {
+  from: NodeIdSchema,
+  to: NodeIdSchema,
+  attrs: AttrsSchema.optional(),
+  /** A loop edge: back to an ancestor, followed when `from` succeeds having asked to go again. */
+  loop: z.boolean().optional(),
+  /** A loop edge's bound (default 100). */
+  max: LoopMaxSchema.optional(),
+};
+
+/** `max` only on a loop edge. */
+export const maxNeedsLoop = <
+  S extends z.ZodType<{ loop?: boolean | undefined; max?: number | undefined }>,
+>(
+  schema: S,
+): S =>
+  schema.refine((edge) => edge.max === undefined || edge.loop === true, {
     message: '`max` bounds a loop edge: it needs "loop": true',
     path: ["max"],
   });
+
+export const EdgeSpecSchema = maxNeedsLoop(z.strictObject(EdgeFieldsShape));
 
 /** `module.path:function`, the module found relative to the workflow file's folder. */
 export const CallTargetSchema = z

@@ -123,8 +123,9 @@ describe("loops", () => {
 
   it("a loop edge a task adds must close a cycle; a map inside a loop's body is taken back each iteration", async () => {
     const { orch, write } = sandbox();
-    const workflow = write({
-      "workflow.json": JSON.stringify({
+    /** split -> join -> after, with the loop edge join -> split when `loop`. */
+    const mapInLoop = (loop: boolean) =>
+      JSON.stringify({
         name: "map-in-loop",
         nodes: [
           { id: "split", run: "split.py" },
@@ -134,9 +135,12 @@ describe("loops", () => {
         edges: [
           { from: "split", to: "join" },
           { from: "join", to: "after" },
+          ...(loop ? [{ from: "join", to: "split", loop: true, max: 5 }] : []),
         ],
-      }),
-      // Iteration k adds k mapped nodes, and on the first one the loop edge back from join.
+      });
+    const workflow = write({
+      "workflow.json": mapInLoop(false),
+      // Iteration k adds k mapped nodes between split and join.
       "split.py": [
         "from orch import task",
         "for i in range(task.iteration):",
@@ -157,21 +161,7 @@ describe("loops", () => {
       "join is the source of no loop edge",
     );
 
-    const looped = write({
-      "looped.json": JSON.stringify({
-        name: "map-in-loop",
-        nodes: [
-          { id: "split", run: "split.py" },
-          { id: "join", run: "join.py" },
-          { id: "after", run: "t.py" },
-        ],
-        edges: [
-          { from: "split", to: "join" },
-          { from: "join", to: "after" },
-          { from: "join", to: "split", loop: true, max: 5 },
-        ],
-      }),
-    });
+    const looped = write({ "looped.json": mapInLoop(true) });
     const run = await orch("start", looped, "--run-id", "m-1");
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
