@@ -1,27 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { pyTask, sandbox } from "./helpers.js";
+import { pyTask, StatusSchema, sandbox, until } from "./helpers.js";
 
 type Orch = ReturnType<typeof sandbox>["orch"];
 
-const CompensationStatusSchema = z.object({
-  run: z.object({ status: z.string(), reason: z.string().nullable() }),
-  nodes: z.array(
-    z.object({
-      id: z.string(),
-      status: z.string(),
-      attempts: z.number(),
-      reason: z.string().nullable(),
-      trigger: z.string().nullable(),
-      created_by: z.string().nullable(),
-      outputs: z.record(z.string(), z.unknown()).nullable(),
-      history: z.array(z.object({ attempt: z.number(), status: z.string() })),
-    }),
-  ),
+const NodeSchema = StatusSchema.shape.nodes.element.extend({
+  trigger: z.string().nullable(),
+  outputs: z.record(z.string(), z.unknown()).nullable(),
+  history: z.array(z.object({ attempt: z.number(), status: z.string() })),
 });
+const CompensationStatusSchema = StatusSchema.extend({ nodes: z.array(NodeSchema) });
 
 const statusOf = async (orch: Orch, run: string) => {
   const result = await orch("status", run, "--json");
@@ -117,6 +107,8 @@ describe("compensation and restart", () => {
       /skipped\s+refund .*trigger any_failed: no upstream node failed/,
     );
     const after = await expectJudgedAgain(orch, "s-1");
+    const table = (await orch("status", "s-1")).stdout;
+    expect(table).toMatch(/^refund\s+skipped\s+1\s+.*\n\s+attempt 1 succeeded$/m);
     expect(historyOf(after.node("notify"))).toEqual(["succeeded", "succeeded"]);
   });
 
@@ -124,11 +116,10 @@ describe("compensation and restart", () => {
     const { orch, spawnOrch, write, dir } = sandbox();
     const workflow = write(sagaFiles(true));
     const start = spawnOrch("start", workflow, "--run-id", "s-live");
-    for (;;) {
+    await until(async () => {
       const s = await statusOf(orch, "s-live").catch(() => null);
-      if (s?.node("refund").status === "succeeded" && s.node("notify").status === "running") break;
-      await setTimeout(100);
-    }
+      return s?.node("refund").status === "succeeded" && s.node("notify").status === "running";
+    });
     writeFileSync(join(dir, "shipped.flag"), "");
     const restarted = await orch("restart", "s-live", "ship");
     expect(restarted.stderr).toBe("");
