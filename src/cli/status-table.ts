@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { settledWithoutRunning } from "../graph/trigger.js";
 import type { StatusDocument } from "../store/rows.js";
 import { printable } from "../util/printable.js";
 
@@ -42,13 +43,9 @@ const notesOf = (node: TableNode): string[] => [
   ...(node.reason ? [node.reason] : []),
 ];
 
-/** Statuses a node is given without running: an attempt it has comes from before a restart. */
-const SETTLED_WITHOUT_RUNNING: ReadonlySet<string> = new Set(["skipped", "blocked"]);
-
 /** A node's attempts get a line each when its status alone does not tell how they went. */
 const showsAttempts = (node: TableNode): boolean =>
-  node.history.length > 1 ||
-  (node.history.length === 1 && SETTLED_WITHOUT_RUNNING.has(node.status));
+  node.history.length > 1 || (node.history.length === 1 && settledWithoutRunning(node.status));
 
 /**
  * The `orch status` table: the run, then one line per node and, for a node

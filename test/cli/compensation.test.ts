@@ -104,7 +104,7 @@ describe("compensation and restart", () => {
     expect(restarted.stderr).toBe("");
     expect(restarted.exitCode).toBe(0);
     expect(restarted.stdout).toMatch(
-      /skipped\s+refund .*trigger any_failed: no upstream node failed/,
+      /skipped\s+refund — trigger any_failed: no upstream node failed$/m,
     );
     const after = await expectJudgedAgain(orch, "s-1");
     const table = (await orch("status", "s-1")).stdout;
@@ -130,7 +130,9 @@ describe("compensation and restart", () => {
     const ended = await start;
     expect(ended.stderr).toBe("");
     expect(ended.exitCode).toBe(0);
-    expect(ended.stdout).toMatch(/skipped\s+refund .*trigger any_failed: no upstream node failed/);
+    expect(ended.stdout).toMatch(
+      /skipped\s+refund — trigger any_failed: no upstream node failed$/m,
+    );
     const after = await expectJudgedAgain(orch, "s-live");
     // notify was running when the restart reached it: stopped, then run again.
     expect(historyOf(after.node("notify"))).toEqual(["cancelled", "succeeded"]);
