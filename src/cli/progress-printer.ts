@@ -1,4 +1,5 @@
 import type { Progress } from "../engine/progress.js";
+import { settledWithoutRunning } from "../graph/trigger.js";
 import { printable } from "../util/printable.js";
 
 /** Which tasks run now, when more than one may: `[running 3: a, b, c]`. */
@@ -20,8 +21,10 @@ export const formatProgress = (progress: Progress): string => {
   }
   const details = [`attempt ${progress.attempt}`];
   if (progress.seconds !== null) details.push(`${progress.seconds.toFixed(2)}s`);
+  // A skipped or blocked node did not run now: an attempt number would name an earlier one.
+  const attempt = settledWithoutRunning(progress.status) ? "" : `  (${details.join(", ")})`;
   const reason = progress.reason ? ` — ${printable(progress.reason)}` : "";
-  return `${clock()}  ${progress.status.padEnd(9)}  ${printable(progress.node)}  (${details.join(", ")})${reason}${runningNow(progress.running.map(printable), progress.inFlight)}`;
+  return `${clock()}  ${progress.status.padEnd(9)}  ${printable(progress.node)}${attempt}${reason}${runningNow(progress.running.map(printable), progress.inFlight)}`;
 };
 
 /** A line about orch itself rather than a node (waiting for a lock, say), timed like progress. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { settledWithoutRunning } from "../graph/trigger.js";
 import type { StatusDocument } from "../store/rows.js";
 import { printable } from "../util/printable.js";
 
@@ -42,9 +43,13 @@ const notesOf = (node: TableNode): string[] => [
   ...(node.reason ? [node.reason] : []),
 ];
 
+/** A node's attempts get a line each when its status alone does not tell how they went. */
+const showsAttempts = (node: TableNode): boolean =>
+  node.history.length > 1 || (node.history.length === 1 && settledWithoutRunning(node.status));
+
 /**
  * The `orch status` table: the run, then one line per node and, for a node
- * tried more than once, one per attempt. Everything a task controls (ids,
+ * tried more than once or skipped or blocked after an attempt, one per attempt. Everything a task controls (ids,
  * reasons, prompts) is escaped.
  */
 export const statusTable = (doc: TableDocument): string => {
@@ -60,7 +65,7 @@ export const statusTable = (doc: TableDocument): string => {
     const line = `${ids[i]!.padEnd(width)}  ${node.status.padEnd(9)}  ${String(node.attempts).padEnd(8)}  ${createdBy}`;
     const notes = notesOf(node);
     lines.push(notes.length > 0 ? `${line}  (${printable(notes.join("; "))})` : line);
-    if (node.history.length > 1) {
+    if (showsAttempts(node)) {
       for (const a of node.history) {
         const end = a.reason ? `: ${printable(a.reason)}` : "";
         lines.push(`${" ".repeat(width)}    attempt ${a.attempt} ${a.status}${end}`);

@@ -30,6 +30,13 @@ export type Verdict =
   | { readonly kind: "run" }
   | { readonly kind: "blocked" | "skipped"; readonly because: string };
 
+/**
+ * A status a node is given by its predecessors' outcomes, without running: an
+ * attempt it has is from before a restart.
+ */
+export const settledWithoutRunning = (status: string): boolean =>
+  status === "blocked" || status === "skipped";
+
 /** How a settled predecessor counts: `blocked` and `cancelled` count as failed. */
 type Outcome = "succeeded" | "failed" | "skipped";
 

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { execa, type ResultPromise } from "execa";
 import { z } from "zod";
 
@@ -94,3 +95,8 @@ export const nodeStatus = (s: Status): Record<string, string> =>
 
 /** A tiny Python task, written in a test's sandbox. */
 export const pyTask = (body: string): string => `from orch import task\n${body}\n`;
+
+/** Poll `check` until it holds (the test's own timeout bounds the wait). */
+export const until = async (check: () => Promise<boolean>): Promise<void> => {
+  while (!(await check())) await setTimeout(100);
+};

@@ -52,6 +52,41 @@ describe("the orch status table", () => {
     ]);
   });
 
+  it("lists the attempt of a node a restart left skipped or blocked, not the only attempt of one that ran", () => {
+    const attempt = (status: string) => ({
+      attempt: 1,
+      status,
+      started_at: "2026-01-01T00:00:01.000Z",
+      finished_at: "2026-01-01T00:00:02.000Z",
+      exit_code: 0,
+      signal: null,
+      reason: null,
+      log: "logs/r/x.1.log",
+    });
+    const table = statusTable(
+      doc([
+        node("refund", "skipped", {
+          trigger: "any_failed",
+          reason: "trigger any_failed: no upstream node failed",
+          history: [attempt("succeeded")],
+        }),
+        node("after", "blocked", {
+          reason: "upstream refund failed",
+          history: [attempt("succeeded")],
+        }),
+        node("ship", "succeeded", { history: [attempt("succeeded")] }),
+      ]),
+    );
+    expect(table.split("\n").slice(2)).toEqual([
+      "refund  skipped    1         -  (trigger: any_failed; trigger any_failed: no upstream node failed)",
+      "          attempt 1 succeeded",
+      "after   blocked    1         -  (upstream refund failed)",
+      "          attempt 1 succeeded",
+      "ship    succeeded  1         -",
+      "",
+    ]);
+  });
+
   it("escapes what a task wrote: a prompt cannot forge a line or clear the screen", () => {
     const table = statusTable(
       doc([node("B", "waiting", { ask: { prompt: "ok?\n14:00:00  run succeeded\u001b[2J" } })]),
