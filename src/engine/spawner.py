@@ -179,6 +179,9 @@ class Spawner:
         )
 
     def feed_stdin(self, task, _fd=None):
+        # A stale event: an earlier callback of the same select() closed the pipe.
+        if task.stdin_fd is None:
+            return
         try:
             # A memoryview: slicing it copies nothing, however large the start message.
             while task.stdin_bytes:
@@ -196,7 +199,10 @@ class Spawner:
         task.stdin_fd = None
 
     def relay(self, task):
-        self.relay_once(task)
+        # A stale event: an earlier callback of the same select() (the task's exit
+        # drained and closed its stdout, or orch closed it) left nothing to read.
+        if task.stdout_fd is not None:
+            self.relay_once(task)
 
     def relay_once(self, task):
         """Relay one read of the task's stdout; False once nothing more is there now."""

@@ -179,3 +179,32 @@ describe("the spawner", () => {
     expect(statSync(fresh).mode & 0o777).toBe(0o600);
   });
 });
+
+describe("the spawner's event loop", () => {
+  it("ignores a pipe event that an earlier callback of the same select() made stale", async () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "orch-spawner-")));
+    // One select() can report a task's exit and its stdout together; handling the exit
+    // drains and closes the stdout pipe, so the stdout event that follows finds it closed.
+    const script = `
+import os, sys, time
+sys.path.insert(0, ${JSON.stringify(join(import.meta.dirname, "../../src/engine"))})
+from spawner import Spawner
+spawner = Spawner(os.open(os.devnull, os.O_WRONLY))
+spawner.spawn({"op": "spawn", "id": 1, "argv": [sys.executable, "-c", "print('x')"],
+               "cwd": ${JSON.stringify(dir)}, "env": {}, "stdin": "",
+               "stderr": ${JSON.stringify(join(dir, "stderr.log"))}})
+task = spawner.tasks[1]
+while spawner.by_pid:
+    spawner.reap(spawner.wake_read)
+    time.sleep(0.01)
+assert task.stdout_fd is None and task.stdin_fd is None, "the exit closed both pipes"
+spawner.relay(task)
+spawner.feed_stdin(task, 5)
+print("stale events ignored")
+`;
+    const { execa } = await import("execa");
+    const result = await execa(python, ["-c", script], { reject: false, stdin: "pipe" });
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toBe("stale events ignored");
+  });
+});
