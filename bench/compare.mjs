@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { detectMemoryMode, measure } from "./lib/proc.mjs";
 import { fmtInt, fmtKb, fmtMs, fmtRatio, machineInfo, median } from "./lib/report.mjs";
+import { randomMapPromise } from "./lib/workflows.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH_DIR, "..");
@@ -163,19 +164,7 @@ const orchMap = (n, warm) =>
     name: `compare-map-${n}`,
     ...(warm ? { defaults: { warm: true } } : {}),
     nodes: [{ id: "A", run: "tasks/fanout.py", params: { n, run: "tasks/hello.py" } }],
-    promises: [
-      {
-        scope: "A",
-        shape: {
-          one_of: [
-            {
-              nodes: [{ id: "M-*", run: "tasks/hello.py", count: "*" }],
-              edges: [{ from: "A", to: "M-*" }],
-            },
-          ],
-        },
-      },
-    ],
+    promises: [randomMapPromise()],
   });
 
 // ---------------------------------------------------------------- running the sides

@@ -39,6 +39,7 @@ import {
   max,
   median,
 } from "./lib/report.mjs";
+import { randomMapPromise } from "./lib/workflows.mjs";
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH_DIR, "..");
@@ -518,19 +519,7 @@ const mutations = async ({ n, reps, insertReps }) => {
   const workflow = {
     name: `bench-mutations-${n}`,
     nodes: [{ id: "A", run: "tasks/fanout.py", params }],
-    promises: [
-      {
-        scope: "A",
-        shape: {
-          one_of: [
-            {
-              nodes: [{ id: "M-*", run: "tasks/hello.py", count: "*" }],
-              edges: [{ from: "A", to: "M-*" }],
-            },
-          ],
-        },
-      },
-    ],
+    promises: [randomMapPromise()],
   };
   const dir = workdir(`mutations-${n}`, workflow, startMessage("A", params));
   const emission = [];
@@ -901,23 +890,7 @@ const liveRun = async ({ n, samples }) => {
       { id: "B", run: "tasks/hello.py" },
     ],
     edges: [{ from: "A", to: "B" }],
-    promises: [
-      {
-        scope: "A",
-        shape: {
-          one_of: [
-            {
-              nodes: [{ id: "M-*", run: "tasks/hello.py", count: "*" }],
-              edges: [
-                { from: "A", to: "M-*" },
-                { from: "M-*", to: "B" },
-              ],
-            },
-          ],
-        },
-      },
-      { scope: "B", nodes: false, edges: false },
-    ],
+    promises: [randomMapPromise("B"), { scope: "B", nodes: false, edges: false }],
   };
   const dir = workdir(`live-${n}`, workflow);
   const db = join(dir, "orch.db");
