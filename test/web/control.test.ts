@@ -1,13 +1,11 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { RunEventSchema } from "../../src/state/events.js";
 import { RUN_EVENT_TYPES } from "../../src/web/run-event-types.js";
-import { writeFiles } from "../cli/helpers.js";
-import { type TestDaemon, testDaemon } from "../daemon/helpers.js";
 import {
-  browserForTests,
+  daemonAndBrowser,
   drawnState,
   eventually,
   gatedWorkflow,
@@ -19,34 +17,26 @@ import {
   runStatus,
   stillMarked,
   submitRun,
+  writeWorkflow,
 } from "./helpers.js";
 
-let t: TestDaemon;
-let browser: BrowserContext;
-beforeAll(async () => {
-  t = await testDaemon();
-  browser = await browserForTests();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.daemon.stop("the test ended");
-});
+const setup = daemonAndBrowser();
 
 /**
  * `prepare`, then `flaky`, which fails until the file `fixed` exists beside it;
  * once fixed it waits for the file `go`, so the test sees it running.
  */
 const flakyWorkflow = (dir: string): string =>
-  writeFiles(dir, {
-    "flaky/workflow.json": JSON.stringify({
-      name: "flaky",
-      nodes: [
-        { id: "prepare", run: "prepare.py" },
-        { id: "flaky", run: "flaky.py", depends_on: ["prepare"] },
-      ],
-    }),
-    "flaky/prepare.py": "from orch import task\ntask.output(rows=3)\n",
-    "flaky/flaky.py": `import os, sys, time
+  writeWorkflow(
+    dir,
+    "flaky",
+    [
+      { id: "prepare", run: "prepare.py" },
+      { id: "flaky", run: "flaky.py", depends_on: ["prepare"] },
+    ],
+    {
+      "prepare.py": "from orch import task\ntask.output(rows=3)\n",
+      "flaky.py": `import os, sys, time
 from orch import task
 here = os.path.dirname(os.path.abspath(__file__))
 if not os.path.exists(os.path.join(here, "fixed")):
@@ -55,16 +45,13 @@ while not os.path.exists(os.path.join(here, "go")):
     time.sleep(0.05)
 task.output(fixed=True)
 `,
-  });
+    },
+  );
 
 /** `deploy` asks whether to deploy and how many files, then outputs the answer. */
 const askingWorkflow = (dir: string): string =>
-  writeFiles(dir, {
-    "asking/workflow.json": JSON.stringify({
-      name: "asking",
-      nodes: [{ id: "deploy", run: "deploy.py" }],
-    }),
-    "asking/deploy.py": `from orch import task
+  writeWorkflow(dir, "asking", [{ id: "deploy", run: "deploy.py" }], {
+    "deploy.py": `from orch import task
 answer = task.ask("Deploy?", schema={
     "type": "object",
     "properties": {"ok": {"type": "boolean"}, "files": {"type": "integer", "minimum": 1}},
@@ -88,9 +75,9 @@ describe("run control from the web page", () => {
   });
 
   it("restarts a failed run from its failed node, and shows it run again live", async () => {
-    const workflow = flakyWorkflow(t.dir);
-    await submitRun(t, workflow, "flaky-1");
-    const page = await openRun(browser, t, "flaky-1");
+    const workflow = flakyWorkflow(setup.t.dir);
+    await submitRun(setup.t, workflow, "flaky-1");
+    const page = await openRun(setup, "flaky-1");
     await eventually(() => runStatus(page)).toBe("failed");
     await eventually(() => drawnState(page, "flaky")).toBe("flaky: failed");
     await markWindow(page);
@@ -99,14 +86,14 @@ describe("run control from the web page", () => {
     await eventually(() => nodeDetail(page, "attempts")).toBe("1");
     expect(await nodeDetail(page, "attempt 1")).toContain("failed");
 
-    writeFileSync(join(t.dir, "flaky", "fixed"), "");
+    writeFileSync(join(setup.t.dir, "flaky", "fixed"), "");
     await page.locator("#restart").click();
     await eventually(() => message(page)).toBe("run flaky-1 restarted at flaky");
     await eventually(() => runStatus(page)).toBe("running");
     await eventually(() => drawnState(page, "flaky")).toBe("flaky: running");
     await eventually(() => nodeDetail(page, "attempts")).toBe("2");
 
-    writeFileSync(join(t.dir, "flaky", "go"), "");
+    writeFileSync(join(setup.t.dir, "flaky", "go"), "");
     await eventually(() => runStatus(page)).toBe("succeeded");
     await eventually(() => drawnState(page, "flaky")).toBe("flaky: succeeded");
     await eventually(() => nodeDetail(page, "outputs")).toContain('"fixed": true');
@@ -121,16 +108,16 @@ describe("run control from the web page", () => {
   });
 
   it("restarts a succeeded node while a later one runs: the run goes back and ends succeeded", async () => {
-    await submitRun(t, gatedWorkflow(t.dir), "gated-1");
-    const page = await openRun(browser, t, "gated-1");
+    await submitRun(setup.t, gatedWorkflow(setup.t.dir), "gated-1");
+    const page = await openRun(setup, "gated-1");
     await eventually(() => drawnState(page, "first")).toBe("first: running");
-    writeFileSync(gatePath(t.dir, "first"), "");
+    writeFileSync(gatePath(setup.t.dir, "first"), "");
     await eventually(() => drawnState(page, "second")).toBe("second: running");
     await eventually(() => drawnState(page, "first")).toBe("first: succeeded");
     await markWindow(page);
 
     // `first` will wait again once restarted.
-    rmSync(gatePath(t.dir, "first"));
+    rmSync(gatePath(setup.t.dir, "first"));
     await selectNode(page, "first");
     await page.locator("#restart").click();
     await eventually(() => message(page)).toMatch(/^restarted at first: 3 node\(s\) run again/);
@@ -146,7 +133,7 @@ describe("run control from the web page", () => {
       /^cancelled, .*: stopped: first is restarted$/,
     );
 
-    for (const node of ["first", "second", "third"]) writeFileSync(gatePath(t.dir, node), "");
+    for (const node of ["first", "second", "third"]) writeFileSync(gatePath(setup.t.dir, node), "");
     await eventually(() => runStatus(page)).toBe("succeeded");
     for (const node of ["first", "second", "third"])
       await eventually(() => drawnState(page, node)).toBe(`${node}: succeeded`);
@@ -156,8 +143,8 @@ describe("run control from the web page", () => {
   });
 
   it("answers a waiting node through the form: a wrong answer is refused saying why", async () => {
-    await submitRun(t, askingWorkflow(t.dir), "asking-1");
-    const page = await openRun(browser, t, "asking-1");
+    await submitRun(setup.t, askingWorkflow(setup.t.dir), "asking-1");
+    const page = await openRun(setup, "asking-1");
     await eventually(() => drawnState(page, "deploy")).toBe("deploy: waiting");
     await selectNode(page, "deploy");
     const form = page.locator("#ask");
@@ -194,6 +181,33 @@ describe("run control from the web page", () => {
     await eventually(() => nodeDetail(page, "outputs")).toContain('"files": 3');
     expect(await nodeDetail(page, "outputs")).toContain('"deployed": true');
     expect(await form.isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it("pauses, resumes and cancels a run the daemon executes, with the buttons", async () => {
+    const dir = join(setup.t.dir, "controlled");
+    await submitRun(setup.t, gatedWorkflow(dir), "controlled-1");
+    const page = await openRun(setup, "controlled-1");
+    await eventually(() => drawnState(page, "first")).toBe("first: running");
+    const button = (name: string) => page.locator(`#controls button[data-command="${name}"]`);
+
+    await button("pause").click();
+    await eventually(() => message(page)).toBe("paused: no new task starts; running ones finish");
+    await eventually(() => runStatus(page)).toBe("paused");
+    writeFileSync(gatePath(dir, "first"), "");
+    await eventually(() => drawnState(page, "first")).toBe("first: succeeded");
+    expect(await drawnState(page, "second")).toBe("second: pending");
+    expect(await runStatus(page)).toBe("paused");
+
+    await button("resume").click();
+    await eventually(() => message(page)).toBe("resumed");
+    await eventually(() => drawnState(page, "second")).toBe("second: running");
+
+    await button("cancel").click();
+    await eventually(() => message(page)).toBe("cancelled: running tasks are being stopped");
+    await eventually(() => runStatus(page)).toBe("cancelled");
+    await eventually(() => drawnState(page, "second")).toBe("second: cancelled");
+    await eventually(() => drawnState(page, "third")).toBe("third: cancelled");
     await page.close();
   });
 });

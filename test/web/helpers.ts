@@ -2,31 +2,70 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { launchChromium } from "../../scripts/chromium.js";
 import { writeFiles } from "../cli/helpers.js";
-import type { TestDaemon } from "../daemon/helpers.js";
+import { type TestDaemon, testDaemon } from "../daemon/helpers.js";
 
 /** Poll until it holds; the test's own timeout is the only limit (no wall-time bound here). */
 export const eventually = <T>(read: () => Promise<T> | T) =>
   expect.poll(read, { timeout: 55_000, interval: 50 });
 
-/** Headless Chromium with a fresh profile. */
-export const browserForTests = (): Promise<BrowserContext> =>
-  launchChromium(mkdtempSync(join(tmpdir(), "orch-chromium-")));
+export interface PageTestSetup {
+  readonly t: TestDaemon;
+  readonly browser: BrowserContext;
+}
+
+/**
+ * A daemon in this process and headless Chromium (a fresh profile) for the
+ * tests of one file: started before them, stopped after. Read its fields in tests.
+ */
+export const daemonAndBrowser = (): PageTestSetup => {
+  const setup: { t?: TestDaemon; browser?: BrowserContext } = {};
+  beforeAll(async () => {
+    setup.t = await testDaemon();
+    setup.browser = await launchChromium(mkdtempSync(join(tmpdir(), "orch-chromium-")));
+  });
+  afterAll(async () => {
+    await setup.browser?.close();
+    await setup.t?.daemon.stop("the test ended");
+  });
+  return {
+    get t() {
+      if (setup.t === undefined) throw new Error("the daemon starts before the tests");
+      return setup.t;
+    },
+    get browser() {
+      if (setup.browser === undefined) throw new Error("the browser starts before the tests");
+      return setup.browser;
+    },
+  };
+};
+
+/** Workflow `name` in `dir/name/`: its file, with `nodes`, and its scripts. Gives the file's path. */
+export const writeWorkflow = (
+  dir: string,
+  name: string,
+  nodes: readonly object[],
+  scripts: Record<string, string>,
+): string =>
+  writeFiles(dir, {
+    [`${name}/workflow.json`]: JSON.stringify({ name, nodes }),
+    ...Object.fromEntries(Object.entries(scripts).map(([file, text]) => [`${name}/${file}`, text])),
+  });
 
 /** Three nodes in a chain, each waiting for a file the test writes: the test decides when each ends. */
 export const gatedWorkflow = (dir: string): string =>
-  writeFiles(dir, {
-    "gated/workflow.json": JSON.stringify({
-      name: "gated",
-      nodes: [
-        { id: "first", run: "gate.py" },
-        { id: "second", run: "gate.py", depends_on: ["first"] },
-        { id: "third", run: "gate.py", depends_on: ["second"] },
-      ],
-    }),
-    "gated/gate.py": `import os, sys, time
+  writeWorkflow(
+    dir,
+    "gated",
+    [
+      { id: "first", run: "gate.py" },
+      { id: "second", run: "gate.py", depends_on: ["first"] },
+      { id: "third", run: "gate.py", depends_on: ["second"] },
+    ],
+    {
+      "gate.py": `import os, sys, time
 from orch import task
 gate = os.path.join(os.path.dirname(os.path.abspath(__file__)), "open-" + task.node_id)
 print(f"{task.node_id} waiting for {gate}", file=sys.stderr, flush=True)
@@ -34,7 +73,8 @@ while not os.path.exists(gate):
     time.sleep(0.05)
 task.output(node=task.node_id)
 `,
-  });
+    },
+  );
 
 /** The gate file `node` of the gated workflow in `dir` waits for. */
 export const gatePath = (dir: string, node: string): string => join(dir, "gated", `open-${node}`);
@@ -50,11 +90,7 @@ export const submitRun = async (t: TestDaemon, workflow: string, runId: string):
 };
 
 /** The page, logged in with the token, with run `runId` selected. */
-export const openRun = async (
-  browser: BrowserContext,
-  t: TestDaemon,
-  runId: string,
-): Promise<Page> => {
+export const openRun = async ({ t, browser }: PageTestSetup, runId: string): Promise<Page> => {
   const page = await browser.newPage();
   await page.goto(`${t.url}/?token=${t.daemon.token}`);
   const row = page.locator(`#runs tr[data-run="${runId}"]`);

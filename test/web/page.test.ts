@@ -1,9 +1,7 @@
 import { writeFileSync } from "node:fs";
-import type { BrowserContext } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestDaemon, testDaemon } from "../daemon/helpers.js";
+import { describe, expect, it } from "vitest";
 import {
-  browserForTests,
+  daemonAndBrowser,
   drawnState,
   eventually,
   gatedWorkflow,
@@ -16,27 +14,18 @@ import {
   submitRun,
 } from "./helpers.js";
 
-let t: TestDaemon;
-let browser: BrowserContext;
-beforeAll(async () => {
-  t = await testDaemon();
-  browser = await browserForTests();
-});
-afterAll(async () => {
-  await browser?.close();
-  await t?.daemon.stop("the test ended");
-});
+const setup = daemonAndBrowser();
 
-const openGate = (node: string): void => writeFileSync(gatePath(t.dir, node), "");
+const openGate = (node: string): void => writeFileSync(gatePath(setup.t.dir, node), "");
 
 describe("the web page", () => {
   it("without the token shows how to get one, and reads nothing", async () => {
-    const page = await browser.newPage();
+    const page = await setup.browser.newPage();
     const refused: number[] = [];
     page.on("response", (r) => {
       if (r.url().includes("/api/")) refused.push(r.status());
     });
-    await page.goto(t.url);
+    await page.goto(setup.t.url);
     await page.locator("#login").waitFor({ state: "visible" });
     expect(await page.locator("#login").textContent()).toContain("orch daemon status");
     expect(refused).toContain(401);
@@ -45,8 +34,8 @@ describe("the web page", () => {
   });
 
   it("shows a run live, its nodes' details, and replays it with the time slider", async () => {
-    await submitRun(t, gatedWorkflow(t.dir), "live-1");
-    const page = await openRun(browser, t, "live-1");
+    await submitRun(setup.t, gatedWorkflow(setup.t.dir), "live-1");
+    const page = await openRun(setup, "live-1");
 
     // The envelope drawn by the daemon; the first node running, the others pending.
     const firstNode = graphNode(page, "first");
