@@ -1,5 +1,6 @@
 import { type GivenCommand, giveCommand } from "../engine/give-command.js";
 import { liveOwner } from "../engine/ownership.js";
+import { ENDED_RUN_STATUSES } from "../state/run-status.js";
 import type { Store } from "../store/store.js";
 import type { RunPool } from "./run-pool.js";
 
@@ -37,7 +38,11 @@ export const daemonRunControl = (store: Store, pool: RunPool): RunControl => {
     answer: (runId, node, value) =>
       command(runId, { command: "answer", node, value: JSON.stringify(value) }),
     restart: async (runId, node) => {
-      if (pool.isExecuting(runId)) return command(runId, { command: "restart", node, value: null });
+      const ended = ENDED_RUN_STATUSES.includes(store.runs.getRun(runId)?.status ?? "running");
+      if (pool.isExecuting(runId) && !ended)
+        return command(runId, { command: "restart", node, value: null });
+      // A run that has ended may still be closing down here: reopened once it has.
+      await pool.finished(runId);
       const restarted = await pool.restart(runId, node);
       if (restarted.ok) return { ok: true, message: `run ${runId} restarted at ${node}` };
       return {

@@ -41,6 +41,11 @@ export class RunPool {
     return this.#executions.has(runId);
   }
 
+  /** Once this process no longer executes the run (at once when it does not). */
+  async finished(runId: string): Promise<void> {
+    await this.#executions.get(runId)?.done;
+  }
+
   /** Claim a registered run that no process executes yet, and execute it. */
   execute(runId: string): void {
     void this.#execute(runId, (store) => claimRun(store, runId)).then((claim) => {

@@ -5,7 +5,7 @@ import { ENDED_RUN_STATUSES } from "../state/run-status.js";
 import type { CommandRow } from "../store/commands.js";
 import { now, type Store } from "../store/store.js";
 import { commandEvent, commandVerdict } from "./command-verdict.js";
-import { killLeftoverTask, liveOwner } from "./ownership.js";
+import { killLeftoverTask, liveExecutor } from "./ownership.js";
 
 /** How often a command given to a live run looks for its acknowledgement. */
 const ACK_POLL_MS = 100;
@@ -53,7 +53,7 @@ export const giveCommand = async (
     if (given.state === "acknowledged") return { ok: true, says: given.reason ?? "" };
     if (given.state === "refused") return { ok: false, reason: given.reason ?? "refused" };
     const current = store.runs.getRun(runId)!;
-    if (liveOwner(current) === null) {
+    if (liveExecutor(current) === null) {
       const applied = applyWithoutExecutor(store, runId, given);
       if (applied !== null) return applied;
     }
@@ -69,7 +69,7 @@ export const giveCommand = async (
 const applyWithoutExecutor = (store: Store, runId: string, row: CommandRow): CommandResult | null =>
   store.transaction(() => {
     const run = store.runs.getRun(runId)!;
-    if (liveOwner(run) !== null) return null;
+    if (liveExecutor(run) !== null) return null;
     const state = RunState.replay(store.history.read(runId).map((e) => e.event));
     const verdict = commandVerdict(state, row, run.status === "paused");
     if (!verdict.ok) {

@@ -21,13 +21,20 @@ export const thisProcess = (): RunOwner => ({
  * time, and that is known at once; an owner that is alive but silent (stopped
  * with SIGSTOP, say) is gone once its heartbeat is stale.
  */
-export const liveOwner = (run: RunRow, self = process.pid): number | null => {
+export const liveOwner = (run: RunRow, self: number | null = process.pid): number | null => {
   if (run.owner_pid === null || run.owner_pid === self) return null;
   const beat = run.heartbeat_at === null ? 0 : Date.parse(run.heartbeat_at);
   return isSameLiveProcess(run.owner_pid, run.owner_started) && Date.now() - beat < OWNER_STALE_MS
     ? run.owner_pid
     : null;
 };
+
+/**
+ * The live orch process executing this run, this one included: the daemon
+ * executes runs in its own process, and its commands to them go through the
+ * inbox all the same.
+ */
+export const liveExecutor = (run: RunRow): number | null => liveOwner(run, null);
 
 /**
  * Take the run for this process under a new epoch, unless a live process has

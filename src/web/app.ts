@@ -2,6 +2,7 @@
 // with the renderer of `orch graph`), node details, run control, and a time
 // slider replaying the envelope after any event.
 import { z } from "zod";
+import { RUN_EVENT_TYPES } from "./run-event-types.js";
 
 const RunSummarySchema = z.object({
   id: z.string(),
@@ -171,17 +172,7 @@ const follow = (runId: string): void => {
     ui.sliderLabel.textContent = wasLive ? "live" : `event ${ui.slider.value} of ${seq}`;
     scheduleRedraw();
   };
-  for (const type of [
-    "node_added",
-    "edge_added",
-    "node_status",
-    "output",
-    "run_status",
-    "promise_made",
-    "defaults",
-    "message",
-  ])
-    source.addEventListener(type, onEvent);
+  for (const type of RUN_EVENT_TYPES) source.addEventListener(type, onEvent);
 };
 
 const selectRun = (runId: string): void => {
@@ -196,6 +187,8 @@ const selectRun = (runId: string): void => {
   ui.sliderLabel.textContent = "live";
   ui.nodeTitle.textContent = "click a node";
   ui.nodeDetails.replaceChildren();
+  ui.nodeActions.hidden = true;
+  showAsk(undefined);
   ui.nodeLog.textContent = "";
   follow(runId);
   void Promise.all([drawEnvelope(runId, null), refreshStatus(runId)]).catch(report);
@@ -215,6 +208,7 @@ const showNode = async (nodeId: string): Promise<void> => {
   ui.nodeTitle.textContent = node === undefined ? `${nodeId} (a stack or a wildcard)` : nodeId;
   ui.nodeDetails.replaceChildren();
   ui.nodeActions.hidden = node === undefined;
+  showAsk(node);
   if (node === undefined || selectedRun === null) return;
   detail("state", node.reason ? `${node.status} (${node.reason})` : node.status);
   detail("script", node.run);
@@ -228,39 +222,76 @@ const showNode = async (nodeId: string): Promise<void> => {
   if (node.finished_at) detail("finished", node.finished_at);
   if (node.inputs !== undefined) detail("inputs", json(node.inputs));
   detail("outputs", json(node.outputs));
-  showAsk(node);
   const log = await api(
     `/api/runs/${encodeURIComponent(selectedRun)}/nodes/${encodeURIComponent(nodeId)}/log`,
   );
   ui.nodeLog.textContent = log.ok ? (await log.text()).split("\n").slice(-40).join("\n") : "";
 };
 
-/** A form from the JSON Schema of a waiting node's question: one field per property. */
-const showAsk = (node: NodeState): void => {
+/** How a field of the answer form reads what is typed, from its property's schema. */
+type FieldKind = "boolean" | "number" | "string" | "json";
+
+const fieldKind = (schema: unknown): FieldKind => {
+  const typed = z.object({ type: z.string() }).safeParse(schema);
+  switch (typed.success ? typed.data.type : undefined) {
+    case "boolean":
+      return "boolean";
+    case "number":
+    case "integer":
+      return "number";
+    case "string":
+      return "string";
+    default:
+      return "json";
+  }
+};
+
+/** A field's value; undefined when left empty (a number, or JSON), so the schema's rules say what is missing. */
+const readField = (kind: FieldKind, input: HTMLInputElement): unknown => {
+  if (kind === "boolean") return input.checked;
+  if (kind === "string") return input.value;
+  if (input.value.trim() === "") return undefined;
+  if (kind === "number") return Number(input.value);
+  try {
+    return JSON.parse(input.value);
+  } catch {
+    return input.value;
+  }
+};
+
+/** The waiting question the form shows now: kept while it is the same, so what is typed survives redraws. */
+let askShown: string | null = null;
+
+/**
+ * A form from the JSON Schema of a waiting node's question: one field per
+ * property (a checkbox, a number, text, or JSON for anything else), or one
+ * field for a schema that is not an object's.
+ */
+const showAsk = (node: NodeState | undefined): void => {
+  const ask = node?.status === "waiting" ? node.ask : null;
+  const shown = ask == null ? null : JSON.stringify([node?.id, node?.attempts, ask]);
+  if (shown !== null && shown === askShown) return;
+  askShown = shown;
   ui.ask.replaceChildren();
-  ui.ask.hidden = node.status !== "waiting" || node.ask == null;
-  if (ui.ask.hidden || node.ask == null) return;
+  ui.ask.hidden = ask == null;
+  if (ask == null || node === undefined) return;
   const prompt = document.createElement("p");
-  prompt.textContent = node.ask.prompt;
+  prompt.textContent = ask.prompt;
   ui.ask.append(prompt);
-  const properties = z
-    .record(z.string(), z.object({ type: z.string().optional() }))
-    .safeParse(node.ask.schema.properties);
-  const fields = properties.success
-    ? Object.entries(properties.data)
-    : [["value", node.ask.schema]];
-  const inputs: [string, string, HTMLInputElement][] = [];
+  const properties = z.record(z.string(), z.unknown()).safeParse(ask.schema.properties);
+  const fields = properties.success ? Object.entries(properties.data) : [["value", ask.schema]];
+  const inputs: [string, FieldKind, HTMLInputElement][] = [];
   for (const [name, schema] of fields) {
-    const type = z.object({ type: z.string().optional() }).parse(schema).type ?? "string";
+    const kind = fieldKind(schema);
     const label = document.createElement("label");
     label.textContent = `${String(name)} `;
     const input = document.createElement("input");
     input.name = String(name);
-    input.type =
-      type === "boolean" ? "checkbox" : type === "number" || type === "integer" ? "number" : "text";
+    input.type = kind === "boolean" ? "checkbox" : kind === "number" ? "number" : "text";
+    if (kind === "json") input.placeholder = "JSON";
     label.append(input);
     ui.ask.append(label, document.createElement("br"));
-    inputs.push([String(name), type, input]);
+    inputs.push([String(name), kind, input]);
   }
   const submit = document.createElement("button");
   submit.type = "submit";
@@ -268,16 +299,10 @@ const showAsk = (node: NodeState): void => {
   ui.ask.append(submit);
   ui.ask.onsubmit = (event) => {
     event.preventDefault();
-    const read = ([, type, input]: [string, string, HTMLInputElement]): unknown =>
-      type === "boolean"
-        ? input.checked
-        : type === "number" || type === "integer"
-          ? Number(input.value)
-          : input.value;
     const value = properties.success
-      ? Object.fromEntries(inputs.map((field) => [field[0], read(field)]))
-      : read(inputs[0]!);
-    void command(`nodes/${encodeURIComponent(node.id)}/answer`, { value });
+      ? Object.fromEntries(inputs.map(([name, kind, input]) => [name, readField(kind, input)]))
+      : (readField(inputs[0]![1], inputs[0]![2]) ?? null);
+    void command(`nodes/${encodeURIComponent(node.id)}/answer`, { value }).catch(report);
   };
 };
 
