@@ -18,10 +18,19 @@ const graphOf = (
   return graph;
 };
 
-const sorted = ({ reset, removed }: { reset: NodeId[]; removed: NodeId[] }) => ({
-  reset: [...reset].sort(),
-  removed: [...removed].sort(),
-});
+/** Restarting `node` resets exactly `reset` and takes back exactly `removed` (sorted). */
+const expectReach = (
+  graph: Graph,
+  node: NodeId,
+  reset: readonly NodeId[],
+  removed: readonly NodeId[],
+): void => {
+  const reach = restartReach(graph, node);
+  expect({ reset: [...reach.reset].sort(), removed: [...reach.removed].sort() }).toEqual({
+    reset,
+    removed,
+  });
+};
 
 describe("restartReach", () => {
   it("resets a chain from the node on, and nothing upstream", () => {
@@ -38,8 +47,8 @@ describe("restartReach", () => {
         ["c", "d"],
       ],
     );
-    expect(sorted(restartReach(graph, "b"))).toEqual({ reset: ["b", "c", "d"], removed: [] });
-    expect(sorted(restartReach(graph, "d"))).toEqual({ reset: ["d"], removed: [] });
+    expectReach(graph, "b", ["b", "c", "d"], []);
+    expectReach(graph, "d", ["d"], []);
   });
 
   it("takes back a map's children and resets what they lead into, even off the map's own downstream", () => {
@@ -64,10 +73,7 @@ describe("restartReach", () => {
         ["M-2", "side"],
       ],
     );
-    expect(sorted(restartReach(graph, "map"))).toEqual({
-      reset: ["after", "join", "map", "side"],
-      removed: ["M-1", "M-2"],
-    });
+    expectReach(graph, "map", ["after", "join", "map", "side"], ["M-1", "M-2"]);
   });
 
   it("takes back what was created by nodes created by the node, transitively, and resets their downstream", () => {
@@ -81,15 +87,9 @@ describe("restartReach", () => {
       ],
       [["C-1", "w"]],
     );
-    expect(sorted(restartReach(graph, "root"))).toEqual({
-      reset: ["root", "w"],
-      removed: ["A-1", "B-1", "C-1"],
-    });
+    expectReach(graph, "root", ["root", "w"], ["A-1", "B-1", "C-1"]);
     // Restarting a created node resets it (it stays) and takes back only what it created.
-    expect(sorted(restartReach(graph, "A-1"))).toEqual({
-      reset: ["A-1", "w"],
-      removed: ["B-1", "C-1"],
-    });
+    expectReach(graph, "A-1", ["A-1", "w"], ["B-1", "C-1"]);
   });
 
   it("takes back what a node downstream of the restarted one created", () => {
@@ -101,7 +101,7 @@ describe("restartReach", () => {
       ],
       [["a", "b"]],
     );
-    expect(sorted(restartReach(graph, "a"))).toEqual({ reset: ["a", "b"], removed: ["B-1"] });
+    expectReach(graph, "a", ["a", "b"], ["B-1"]);
   });
 });
 

@@ -7,7 +7,7 @@ import { PromiseSchema, ShapesSchema } from "../../src/promises/schema.js";
 import type { Violation } from "../../src/promises/types.js";
 import type { MutationEvent, NodeStatusChanged, RunEvent } from "../../src/state/events.js";
 import { RunState } from "../../src/state/run-state.js";
-import type { Outcome, WorkflowSpec } from "./run.js";
+import { type Outcome, readyIn, type WorkflowSpec } from "./run.js";
 
 /** What one running attempt has done so far: staged, not in the history until it succeeds. */
 interface Attempt {
@@ -154,18 +154,8 @@ export class EventRun {
     return reach;
   }
 
-  /** Pending, committed, and every predecessor succeeded. */
   ready(): NodeId[] {
-    return [...this.graph.nodes()]
-      .filter(
-        (n) =>
-          n.status === "pending" &&
-          !n.provisional &&
-          [...this.graph.predecessors(n.id)].every(
-            (p) => this.graph.node(p)!.status === "succeeded",
-          ),
-      )
-      .map((n) => n.id);
+    return readyIn(this.graph);
   }
 
   running(): NodeId[] {

@@ -20,6 +20,8 @@ type Action = {
 export const MAX_STEPS = 100;
 const MAX_NODES = 14;
 const MAX_RUNNING = 2;
+/** Steps within which a restart comes, so that most come while tasks run. */
+const RESTART_WITHIN = 20;
 
 interface Drawn {
   readonly step: number;
@@ -62,6 +64,8 @@ export interface Restarted {
    * wildcard again.
    */
   readonly mayAdd: readonly NodeId[];
+  /** The attempts that ran on through the restart: it reached nothing they touched. */
+  readonly keptRunning: readonly NodeId[];
 }
 
 /**
@@ -97,7 +101,7 @@ const drive = <R extends Driven>(
   const drawn: Drawn[] = [];
   const restarted: Restarted[] = [];
   const quiet = new Set<NodeId>();
-  let restartAt = restarts > 0 ? tape.next() % MAX_STEPS : Number.POSITIVE_INFINITY;
+  let restartAt = restarts > 0 ? tape.next() % RESTART_WITHIN : Number.POSITIVE_INFINITY;
   for (let step = 0; step < MAX_STEPS * 4 && !run.broken; step++) {
     if (step >= restartAt && run instanceof EventRun) {
       const made = restartOne(run, tape, step);
@@ -106,7 +110,7 @@ const drive = <R extends Driven>(
         drawn.length = 0;
         restartAt =
           restarted.length < restarts
-            ? step + 1 + (tape.next() % MAX_STEPS)
+            ? step + 1 + (tape.next() % RESTART_WITHIN)
             : Number.POSITIVE_INFINITY;
       }
     }
@@ -155,7 +159,7 @@ const restartOne = (run: EventRun, tape: Tape, step: number): Restarted | null =
     return mayAddNodes(combineRules(judging, (promise) => book.progress(promise)));
   });
   const envelope = computeEnvelope(run.graph, book, { expand: true });
-  return { step, node, reach, envelope, mayAdd };
+  return { step, node, reach, envelope, mayAdd, keptRunning: run.running() };
 };
 
 const act = (run: Driven, action: Action, tape: Tape, ids: IdMaker, quiet: Set<NodeId>): void => {
