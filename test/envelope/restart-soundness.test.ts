@@ -8,15 +8,10 @@ import type { NodeId } from "../../src/graph/ids.js";
 import { RunState } from "../../src/state/run-state.js";
 import { EventRun } from "./event-run.js";
 import { workflowArb } from "./generate.js";
-import { MAX_STEPS, simulateWithRestarts } from "./simulate.js";
+import { fcSeed, simulateWithRestarts, tapeArb } from "./simulate.js";
 
 /** FC_RUNS and FC_SEED let a longer or a given search run locally. */
 const RUNS = Number(process.env.FC_RUNS ?? 800);
-const SEED = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
-const tapeArb = fc.array(fc.noBias(fc.nat({ max: 1 << 16 })), {
-  minLength: 40,
-  maxLength: 4 * MAX_STEPS,
-});
 
 /** The nodes some wildcard of the envelope stands for. */
 const sourcesOf = (envelope: Envelope): Set<NodeId> =>
@@ -72,7 +67,7 @@ describe("soundness through a restart", () => {
         // The state the run went on with is the one its history gives.
         expect(picture(RunState.replay(run.history).graph)).toEqual(picture(run.graph));
       }),
-      { numRuns: RUNS, ...SEED },
+      { numRuns: RUNS, ...fcSeed },
     );
     console.log("restart soundness:", stats);
     expect(stats.finished).toBeGreaterThan(stats.runs / 4);

@@ -18,6 +18,15 @@ type Action = {
 };
 
 export const MAX_STEPS = 100;
+
+/** The choices a simulation reads: generated, and shrunk, by fast-check. */
+export const tapeArb = fc.array(fc.noBias(fc.nat({ max: 1 << 16 })), {
+  minLength: 40,
+  maxLength: 4 * MAX_STEPS,
+});
+
+/** FC_SEED replays a given search. */
+export const fcSeed = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
 const MAX_NODES = 14;
 const MAX_RUNNING = 2;
 /** Steps within which a restart comes, so that most come while tasks run. */
