@@ -239,29 +239,14 @@ const edgeAllowed = (
   return matched ? null : `${what} matches no edge pattern of wildcard ${w.id}`;
 };
 
-const alternativeMatched = (w: Wildcard, all: Additions, later: Graph): string | null => {
+const alternativeMatched = (w: Wildcard, adds: Additions, later: Graph): string | null => {
   if (!w.alternatives) return null;
-  const adds = w.alternatives.some((alt) => alt.nodes.some((slot) => slot.grows))
-    ? ownAdditions(w, all)
-    : all;
   if (adds.nodes.length === 0 && adds.edges.length === 0) return null;
   const exact = w.scope !== null && scopeCompleted(later, w.scope);
-  const reasons = w.alternatives.map((alt) => alternativeFailure(alt, adds, later, exact));
+  const sources = new Set(w.sources);
+  const reasons = w.alternatives.map((alt) => alternativeFailure(alt, adds, later, exact, sources));
   if (reasons.some((why) => why === null)) return null;
   return `what was added under wildcard ${w.id} is none of its alternatives: ${reasons.join("; ")}`;
-};
-
-/**
- * With slots whose instances grow under a shape of their own, the outer
- * templates judge only what the sources themselves added; what grew inside
- * an instance answers to the instance's shape.
- */
-const ownAdditions = (w: Wildcard, adds: Additions): Additions => {
-  const own = new Set(w.sources);
-  return {
-    nodes: adds.nodes.filter((n) => n.createdBy !== null && own.has(n.createdBy)),
-    edges: adds.edges.filter((e) => e.createdBy !== null && own.has(e.createdBy)),
-  };
 };
 
 /** Every node of the scope finished and none failed: the shape must then be matched exactly. */
@@ -279,13 +264,23 @@ const alternativeFailure = (
   adds: Additions,
   later: Graph,
   exact: boolean,
+  sources: ReadonlySet<NodeId>,
 ): string | null => {
   const instances = alt.nodes.map((slot) => [...slot.instances]);
   const slotOf = new Map<NodeId, number>();
   instances.forEach((ids, i) => {
     for (const id of ids) slotOf.set(id, i);
   });
+  // An instance of a slot that grows under a shape of its own is a boundary:
+  // what grows inside it answers to that shape, not to this template.
+  const boundaries = new Set(alt.nodes.flatMap((slot, i) => (slot.grows ? instances[i]! : [])));
+  const inside = (creator: NodeId | null): boolean => {
+    for (let c = creator; c !== null && !sources.has(c); c = later.node(c)?.createdBy ?? null)
+      if (boundaries.has(c)) return true;
+    return false;
+  };
   for (const node of adds.nodes) {
+    if (inside(node.createdBy)) continue;
     const i = alt.nodes.findIndex(
       (slot, j) =>
         normalizeScript(slot.run) === normalizeScript(node.run) &&
@@ -295,6 +290,7 @@ const alternativeFailure = (
     if (i < 0) return `#${alt.index}: node ${node.id} fits no slot`;
     instances[i]!.push(node.id);
     slotOf.set(node.id, i);
+    if (alt.nodes[i]!.grows) boundaries.add(node.id);
   }
   const role = (id: NodeId): string => {
     const slot = slotOf.get(id);
@@ -303,7 +299,9 @@ const alternativeFailure = (
   const endRole = (end: Alternative["edges"][number]["from"]): string =>
     "slot" in end ? `slot:${end.slot}` : `node:${end.node}`;
   const roles = new Set(alt.edges.map((e) => pairKey(endRole(e.from), endRole(e.to))));
-  const stray = adds.edges.find((e) => !roles.has(pairKey(role(e.from), role(e.to))));
+  const stray = adds.edges.find(
+    (e) => !inside(e.createdBy) && !roles.has(pairKey(role(e.from), role(e.to))),
+  );
   if (stray) return `#${alt.index}: edge ${stray.from} -> ${stray.to} is not in the template`;
   if (!exact) return null;
   const short = alt.nodes.findIndex((slot, i) => !countHolds(slot.count, instances[i]!.length));

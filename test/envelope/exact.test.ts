@@ -351,4 +351,38 @@ describe("nested and recursive shapes", () => {
     expect(run.broken).toBeNull();
     for (const env of drawn) expect(covers(env, run.graph)).toBe(true);
   });
+
+  it("counts what an instance of a slot that does not grow adds into the outer shape", () => {
+    // X-1 fills the X-* slot and has no shape of its own: the M-* it adds fills the outer M-* slot.
+    const run = new SimRun({
+      nodes: ["A"],
+      shapes: { leaf: { one_of: [{ nodes: [], edges: [] }] } },
+      promises: [
+        {
+          scope: "A",
+          shape: {
+            one_of: [
+              {
+                nodes: [
+                  { id: "M-*", run: "m.py", count: "1", promises: [{ shape: { ref: "leaf" } }] },
+                  { id: "X-*", run: "x.py", count: "?" },
+                ],
+                edges: [],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const before = computeEnvelope(run.graph, run.book);
+    run.start("A");
+    expect(run.addNode("A", "X-1", "x.py")).toBe("ok");
+    run.succeed("A");
+    run.start("X-1");
+    expect(run.addNode("X-1", "M-1", "m.py")).toBe("ok");
+    run.succeed("X-1");
+    run.drain();
+    expect(run.broken).toBeNull();
+    expect(covers(before, run.graph)).toBe(true);
+  });
 });

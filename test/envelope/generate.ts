@@ -3,6 +3,9 @@ import type { NodeId } from "../../src/graph/ids.js";
 import type { Mutation } from "../../src/graph/mutations.js";
 import type { SimRun, WorkflowSpec } from "./run.js";
 
+/** What the mutations are chosen from: a run's graph and promises. */
+export type DrivenRun = Pick<SimRun, "graph" | "book">;
+
 /** Random workflows and runs for the soundness property. */
 
 export const SCRIPTS = ["a.py", "m.py", "x.py"] as const;
@@ -137,7 +140,7 @@ export class IdMaker {
 
 /** Mutations a task might try: some guided by the shapes it is bound by, so shapes get completed. */
 export const candidateMutations = (
-  run: SimRun,
+  run: DrivenRun,
   source: NodeId,
   tape: Tape,
   ids: IdMaker,
@@ -167,7 +170,7 @@ export const candidateMutations = (
 };
 
 const shapeGuided = (
-  run: SimRun,
+  run: DrivenRun,
   source: NodeId,
   ids: IdMaker,
   node: (id: string, script: string) => Mutation,
@@ -199,7 +202,7 @@ const shapeGuided = (
 
 /** Nodes that a `nodes` rule of the source's promises lets it add. */
 const rulesGuided = (
-  run: SimRun,
+  run: DrivenRun,
   source: NodeId,
   ids: IdMaker,
   tape: Tape,

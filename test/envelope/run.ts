@@ -17,6 +17,17 @@ export interface WorkflowSpec {
 
 export type Outcome = "ok" | "structural" | "broken";
 
+/** Nodes that may start: pending, committed, and every predecessor succeeded. */
+export const readyIn = (graph: Graph): NodeId[] =>
+  [...graph.nodes()]
+    .filter(
+      (n) =>
+        n.status === "pending" &&
+        !n.provisional &&
+        [...graph.predecessors(n.id)].every((p) => graph.node(p)!.status === "succeeded"),
+    )
+    .map((n) => n.id);
+
 /**
  * A run without processes, driven as the engine drives one: file nodes and
  * promises at registration; a task's mutations checked, then applied
@@ -111,18 +122,8 @@ export class SimRun {
     this.succeed(id);
   }
 
-  /** Pending, committed, and every predecessor succeeded. */
   ready(): NodeId[] {
-    return [...this.graph.nodes()]
-      .filter(
-        (n) =>
-          n.status === "pending" &&
-          !n.provisional &&
-          [...this.graph.predecessors(n.id)].every(
-            (p) => this.graph.node(p)!.status === "succeeded",
-          ),
-      )
-      .map((n) => n.id);
+    return readyIn(this.graph);
   }
 
   running(): NodeId[] {

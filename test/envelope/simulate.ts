@@ -1,10 +1,16 @@
 import fc from "fast-check";
+import type { Reach } from "../../src/engine/restart.js";
 import { covers } from "../../src/envelope/covers.js";
 import { computeEnvelope } from "../../src/envelope/envelope.js";
 import type { Envelope } from "../../src/envelope/model.js";
+import { combineRules, mayAddNodes } from "../../src/envelope/rules.js";
 import type { NodeId } from "../../src/graph/ids.js";
+import { EventRun } from "./event-run.js";
 import { candidateMutations, IdMaker, rulesArb, Tape } from "./generate.js";
 import { SimRun, type WorkflowSpec } from "./run.js";
+
+/** The runs simulate drives: both have the same moves. */
+type Driven = SimRun | EventRun;
 
 type Action = {
   readonly kind: "succeed" | "fail" | "start" | "mutate" | "promise";
@@ -12,8 +18,19 @@ type Action = {
 };
 
 export const MAX_STEPS = 100;
+
+/** The choices a simulation reads: generated, and shrunk, by fast-check. */
+export const tapeArb = fc.array(fc.noBias(fc.nat({ max: 1 << 16 })), {
+  minLength: 40,
+  maxLength: 4 * MAX_STEPS,
+});
+
+/** FC_SEED replays a given search. */
+export const fcSeed = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
 const MAX_NODES = 14;
 const MAX_RUNNING = 2;
+/** Steps within which a restart comes, so that most come while tasks run. */
+const RESTART_WITHIN = 20;
 
 interface Drawn {
   readonly step: number;
@@ -21,7 +38,7 @@ interface Drawn {
 }
 
 /** What may happen next, the first being what happens once the tape runs out (the run drains). */
-const actions = (run: SimRun, quiet: ReadonlySet<NodeId>, promises: boolean): Action[] => {
+const actions = (run: Driven, quiet: ReadonlySet<NodeId>, promises: boolean): Action[] => {
   const running = run.running();
   const out: Action[] = running.map((node) => ({ kind: "succeed", node }));
   if (running.length < MAX_RUNNING)
@@ -35,11 +52,29 @@ const actions = (run: SimRun, quiet: ReadonlySet<NodeId>, promises: boolean): Ac
   return out;
 };
 
-export interface Simulated {
-  readonly run: SimRun;
+export interface Simulated<R extends Driven = SimRun> {
+  readonly run: R;
   readonly drawn: readonly Drawn[];
   /** Set when an envelope failed to cover a graph the run reached. */
   readonly uncovered: string | null;
+  /** The restarts made, in order. */
+  readonly restarts: readonly Restarted[];
+}
+
+/** A restart made during the run, and the envelope (expanded) drawn right after it. */
+export interface Restarted {
+  readonly step: number;
+  readonly node: NodeId;
+  readonly reach: Reach;
+  readonly envelope: Envelope;
+  /**
+   * The reset nodes pending again (not blocked by a failed input) that the
+   * promises in force (no shape among them) let add nodes: each should have a
+   * wildcard again.
+   */
+  readonly mayAdd: readonly NodeId[];
+  /** The attempts that ran on through the restart: it reached nothing they touched. */
+  readonly keptRunning: readonly NodeId[];
 }
 
 /**
@@ -50,30 +85,93 @@ export const simulate = (
   spec: WorkflowSpec,
   values: readonly number[],
   promises = true,
-): Simulated => {
-  const run = new SimRun(spec);
-  const tape = new Tape(values);
+): Simulated => drive(new SimRun(spec), new Tape(values), promises, 0);
+
+/**
+ * Drives one run on the engine's own run state, restarted at a node that has
+ * run up to `restarts` times at steps the tape picks, and checks, at every
+ * step, that every envelope drawn since the last restart covers the graph
+ * reached: a restart sets the run back, so what it may become is bounded
+ * from then on.
+ */
+export const simulateWithRestarts = (
+  spec: WorkflowSpec,
+  values: readonly number[],
+  restarts: number,
+): Simulated<EventRun> => drive(new EventRun(spec), new Tape(values), true, restarts);
+
+const drive = <R extends Driven>(
+  run: R,
+  tape: Tape,
+  promises: boolean,
+  restarts: number,
+): Simulated<R> => {
   const ids = new IdMaker();
   const drawn: Drawn[] = [];
+  const restarted: Restarted[] = [];
   const quiet = new Set<NodeId>();
+  let restartAt = restarts > 0 ? tape.next() % RESTART_WITHIN : Number.POSITIVE_INFINITY;
   for (let step = 0; step < MAX_STEPS * 4 && !run.broken; step++) {
+    if (step >= restartAt && run instanceof EventRun) {
+      const made = restartOne(run, tape, step);
+      if (made !== null) {
+        restarted.push(made);
+        drawn.length = 0;
+        restartAt =
+          restarted.length < restarts
+            ? step + 1 + (tape.next() % RESTART_WITHIN)
+            : Number.POSITIVE_INFINITY;
+      }
+    }
     drawn.push({ step, envelope: computeEnvelope(run.graph, run.book, { expand: true }) });
     drawn.push({ step, envelope: computeEnvelope(run.graph, run.book) });
     for (const d of drawn) {
       const verdict = covers(d.envelope, run.graph);
-      if (verdict !== true)
-        return { run, drawn, uncovered: `envelope of step ${d.step}: ${verdict}` };
+      if (verdict !== true) {
+        const after = restarted.at(-1);
+        const since =
+          after === undefined ? "" : ` (after restarting ${after.node} at step ${after.step})`;
+        return {
+          run,
+          drawn,
+          uncovered: `envelope of step ${d.step}${since}: ${verdict}`,
+          restarts: restarted,
+        };
+      }
     }
     const next = actions(run, quiet, promises);
-    if (next.length === 0) break;
+    if (next.length === 0) {
+      // A run that ended may still be restarted.
+      if (restarted.length === restarts || restartAt <= step) break;
+      restartAt = step + 1;
+      continue;
+    }
     const action = step < MAX_STEPS ? tape.pick(next) : next[0]!;
     if (step >= MAX_STEPS && action.kind !== "succeed" && action.kind !== "start") break;
     act(run, action, tape, ids, quiet);
   }
-  return { run, drawn, uncovered: null };
+  return { run, drawn, uncovered: null, restarts: restarted };
 };
 
-const act = (run: SimRun, action: Action, tape: Tape, ids: IdMaker, quiet: Set<NodeId>): void => {
+/** Restarts a node the tape picks among those that have run, if any has. */
+const restartOne = (run: EventRun, tape: Tape, step: number): Restarted | null => {
+  const ran = [...run.graph.nodes()].filter((n) => n.status !== "pending" && !n.provisional);
+  if (ran.length === 0) return null;
+  const node = tape.pick(ran).id;
+  const reach = run.restart(node);
+  const { book } = run;
+  const mayAdd = reach.reset.filter((id) => {
+    if (run.graph.node(id)!.status !== "pending") return false;
+    const judging = book.judging(id);
+    // A shape may have become one its scope can no longer complete: then it adds nothing.
+    if (judging.some((p) => p.rules.shape)) return false;
+    return mayAddNodes(combineRules(judging, (promise) => book.progress(promise)));
+  });
+  const envelope = computeEnvelope(run.graph, book, { expand: true });
+  return { step, node, reach, envelope, mayAdd, keptRunning: run.running() };
+};
+
+const act = (run: Driven, action: Action, tape: Tape, ids: IdMaker, quiet: Set<NodeId>): void => {
   const { node } = action;
   switch (action.kind) {
     case "start":
@@ -95,7 +193,10 @@ const act = (run: SimRun, action: Action, tape: Tape, ids: IdMaker, quiet: Set<N
     case "promise": {
       const existing = [...run.graph.nodes()].map((n) => n.id);
       const [rules] = fc.sample(rulesArb(existing), { numRuns: 1, seed: tape.next() });
-      run.promise(node, { scope: tape.pick(["$self", "*", ...existing]), ...rules });
+      // A task that fails has promised nothing either: the envelope counts a running
+      // task's promises, which the engine withdraws if it fails.
+      if (run.promise(node, { scope: tape.pick(["$self", "*", ...existing]), ...rules }) === "ok")
+        quiet.delete(node);
     }
   }
 };

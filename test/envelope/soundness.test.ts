@@ -4,7 +4,7 @@ import { computeEnvelope } from "../../src/envelope/envelope.js";
 import { EnvelopeSchema } from "../../src/envelope/model.js";
 import { workflowArb } from "./generate.js";
 import type { SimRun } from "./run.js";
-import { MAX_STEPS, type Simulated, simulate } from "./simulate.js";
+import { fcSeed, type Simulated, simulate, tapeArb } from "./simulate.js";
 
 interface Stats {
   runs: number;
@@ -29,11 +29,6 @@ const isSettledRun = (run: SimRun): boolean =>
 
 /** FC_RUNS and FC_SEED let a longer or a given search run locally. */
 const RUNS = Number(process.env.FC_RUNS ?? 500);
-const SEED = process.env.FC_SEED ? { seed: Number(process.env.FC_SEED) } : {};
-const tapeArb = fc.array(fc.noBias(fc.nat({ max: 1 << 16 })), {
-  minLength: 40,
-  maxLength: 4 * MAX_STEPS,
-});
 
 describe("soundness", () => {
   it("every graph a run reaches is covered by every earlier envelope", () => {
@@ -57,7 +52,7 @@ describe("soundness", () => {
         expect(computeEnvelope(run.graph, run.book).wildcards).toEqual([]);
         for (const d of drawn.slice(0, 4)) EnvelopeSchema.parse(d.envelope);
       }),
-      { numRuns: RUNS, ...SEED },
+      { numRuns: RUNS, ...fcSeed },
     );
     console.log("soundness:", stats);
     expect(stats.finished).toBeGreaterThan(stats.runs / 4);
@@ -82,7 +77,7 @@ describe("soundness", () => {
           );
         }
       }),
-      { numRuns: 100, ...SEED },
+      { numRuns: 100, ...fcSeed },
     );
   });
 });
