@@ -49,6 +49,14 @@ export const EnvelopeEdgeSchema = z.strictObject({
   count: z.number().int().positive(),
   /** Its cosmetic attributes, when set. */
   attrs: AttrsSchema.optional(),
+  /**
+   * Set on a loop edge: it runs back from `from` to an ancestor (or itself), and
+   * the body between them runs again while `from` asks, at most `max` times in all.
+   * It orders nothing: it is drawn as a back edge.
+   */
+  loop: z.literal(true).optional(),
+  /** A loop edge's bound: how many times its body may run. */
+  max: z.number().int().positive().optional(),
 });
 
 /** A list of globs of which an id must match at least one. */
@@ -69,7 +77,10 @@ export const NodeAdditionsSchema = z.union([
 export const EdgePatternListSchema = z.strictObject({
   /** The scope of the promise the patterns come from: what `$new` refers to. */
   scope: z.string(),
-  patterns: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+  /** `loop`: the pattern matches loop edges only (else ordinary edges only). */
+  patterns: z.array(
+    z.strictObject({ from: z.string(), to: z.string(), loop: z.boolean().optional() }),
+  ),
 });
 
 export const EdgeAdditionsSchema = z.union([

@@ -48,7 +48,19 @@ const shapeKey = (graph: Graph, node: GraphNode): string =>
     node.trigger,
     [...graph.predecessors(node.id)].sort(),
     [...graph.successors(node.id)].sort(),
+    loopEnds(graph, node.id),
   ]);
+
+/** The loop edges at a node, so that a node with one never stacks with a node without. */
+const loopEnds = (graph: Graph, id: NodeId): string[] => {
+  const ends: string[] = [];
+  for (const loop of graph.loops()) {
+    if (loop.from === id)
+      ends.push(loop.to === id ? `self ${loop.max}` : `to ${loop.to} ${loop.max}`);
+    else if (loop.to === id) ends.push(`from ${loop.from}`);
+  }
+  return ends.sort();
+};
 
 export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
   const out: EnvelopeNode[] = [];
@@ -92,6 +104,26 @@ export const stackedEdges = (graph: Graph, stacks: Stacks): EnvelopeEdge[] => {
         count: 1,
       });
     }
+  }
+  for (const loop of graph.loops()) {
+    const from = stacks.stackOf(loop.from);
+    const to = stacks.stackOf(loop.to);
+    const key = `loop\u0000${from}\u0000${to}`;
+    const seen = byEnds.get(key);
+    byEnds.set(
+      key,
+      seen
+        ? { ...seen, count: seen.count + 1, provisional: seen.provisional || loop.provisional }
+        : {
+            from,
+            to,
+            provisional: loop.provisional,
+            created_by: loop.createdBy,
+            count: 1,
+            loop: true,
+            max: loop.max,
+          },
+    );
   }
   return [...byEnds.values()];
 };
