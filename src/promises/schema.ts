@@ -115,9 +115,7 @@ export const EdgePatternSchema = z.strictObject(
 );
 
 export const EdgesRuleSchema = z.union([z.literal(false), z.array(EdgePatternSchema)], {
-  error: unionError(
-    'false or a list of {"from", "to"} patterns (with "loop": true for loop edges)',
-  ),
+  error: unionError('false or a list of {"from", "to"} patterns'),
 });
 
 export const SlotCountSchema = z.enum(["1", "?", "*", "+"], {

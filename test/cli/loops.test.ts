@@ -243,3 +243,74 @@ describe("loops", () => {
     expect(status.node("gather").attempts).toBe(1);
   });
 });
+
+describe("promises and loop edges", () => {
+  /** `a -> grow -> b`; `grow` adds loop edge b -> a (as promised or not), and b goes again until its third iteration. */
+  const loopAdder = (write: ReturnType<typeof sandbox>["write"], promise: unknown) =>
+    write({
+      "workflow.json": JSON.stringify({
+        name: "promised-loop",
+        nodes: [
+          { id: "a", run: "t.py" },
+          { id: "grow", run: "grow.py" },
+          { id: "b", run: "b.py" },
+        ],
+        edges: [
+          { from: "a", to: "grow" },
+          { from: "grow", to: "b" },
+        ],
+        promises: [promise],
+      }),
+      "grow.py": "from orch import task\ntask.add_edge('b', 'a', loop=True, max=4)\n",
+      "b.py": [
+        "from orch import task",
+        "task.output(iteration=task.iteration)",
+        "if task.iteration < 3:",
+        "    task.again()",
+        "",
+      ].join("\n"),
+      "t.py": "",
+    });
+
+  it('a scope promised "edges": false cannot add a loop edge: the run is terminated, naming the promise', async () => {
+    const { orch, write } = sandbox();
+    const workflow = loopAdder(write, { scope: "grow", edges: false });
+    const run = await orch("start", workflow, "--run-id", "p-1");
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    expect(run.stdout).toMatch(
+      /promise #0 \(\S*workflow\.json promises\[0\], scope grow\) rule edges broken by grow added loop edge b -> a: the scope may add no edges/,
+    );
+    const status = await statusOf(orch, "p-1");
+    expect(status.run.status).toBe("terminated");
+  });
+
+  it("ordinary edge patterns do not let a scope add a loop edge", async () => {
+    const { orch, write } = sandbox();
+    const workflow = loopAdder(write, {
+      scope: "grow",
+      edges: [{ from: "*", to: "*" }],
+    });
+    const run = await orch("start", workflow, "--run-id", "p-2");
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    expect(run.stdout).toMatch(
+      /promise #0 \(\S*workflow\.json promises\[0\], scope grow\) rule edges broken by grow added loop edge b -> a/,
+    );
+    expect(run.stdout).toContain('a loop edge matches only a pattern with "loop": true');
+  });
+
+  it('a pattern with "loop": true lets the scope add the loop, and the loop iterates', async () => {
+    const { orch, write } = sandbox();
+    const workflow = loopAdder(write, {
+      scope: "grow",
+      edges: [{ from: "b", to: "a", loop: true }],
+    });
+    const run = await orch("start", workflow, "--run-id", "p-3");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const status = await statusOf(orch, "p-3");
+    expect(status.run.status).toBe("succeeded");
+    expect(status.edges).toContainEqual({ from: "b", to: "a", loop: true, max: 4 });
+    expect(status.node("b").outputs).toEqual({ iteration: 3 });
+    expect(status.node("a").attempts).toBe(3);
+  });
+});
