@@ -1,5 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { EnvelopeJsonSchema } from "../../src/envelope/model.js";
 import { fixture, sandbox } from "./helpers.js";
 
 type Orch = ReturnType<typeof sandbox>["orch"];
@@ -312,5 +316,48 @@ describe("promises and loop edges", () => {
     expect(status.edges).toContainEqual({ from: "b", to: "a", loop: true, max: 4 });
     expect(status.node("b").outputs).toEqual({ iteration: 3 });
     expect(status.node("a").attempts).toBe(3);
+  });
+});
+
+describe("orch graph and loop edges", () => {
+  const LOOP = { from: "evaluate", to: "train", loop: true, max: 10 };
+
+  it("draws the loop back, labelled ↻ ≤10, before, during and after the run", async () => {
+    const sb = sandbox();
+    const draw = async (target: string, ext: "json" | "dot", ...more: string[]) => {
+      const out = join(sb.dir, `g-${Math.random().toString(16).slice(2)}.${ext}`);
+      const result = await sb.orch("graph", target, "--out", out, ...more);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return readFileSync(out, "utf8");
+    };
+    const loopsIn = (json: string) =>
+      EnvelopeJsonSchema.parse(JSON.parse(json)).edges.filter((e) => e.loop);
+    const loopDot =
+      /"evaluate" -> "train" \[[^\]]*constraint = false;[^\]]*label = <<b>↻ ≤10<\/b>>;/;
+
+    // Before: from the workflow file.
+    expect(loopsIn(await draw(fixture("converge"), "json"))).toMatchObject([LOOP]);
+    expect(await draw(fixture("converge"), "dot")).toMatch(loopDot);
+
+    expect((await sb.orch("start", fixture("converge"), "--run-id", "g-1")).exitCode).toBe(0);
+    // During: the second iteration, as it was when its loop_again event was recorded.
+    const db = new Database(sb.db, { readonly: true });
+    const again = db
+      .prepare("SELECT seq FROM events WHERE run_id = 'g-1' AND type = 'loop_again' ORDER BY seq")
+      .pluck()
+      .get() as number | undefined;
+    db.close();
+    expect(again).toBeDefined();
+    const at = String(again);
+    const during = await draw("g-1", "json", "--at", at);
+    expect(loopsIn(during)).toMatchObject([LOOP]);
+    expect(
+      EnvelopeJsonSchema.parse(JSON.parse(during)).nodes.find((n) => n.id === "report")?.status,
+    ).toBe("pending");
+    expect(await draw("g-1", "dot", "--at", at)).toMatch(loopDot);
+
+    // After.
+    expect(loopsIn(await draw("g-1", "json"))).toMatchObject([LOOP]);
+    expect(await draw("g-1", "dot")).toMatch(loopDot);
   });
 });
