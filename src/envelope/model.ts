@@ -38,6 +38,12 @@ export const EnvelopeNodeSchema = z.strictObject({
   attrs: AttrsSchema.optional(),
   /** Which outcomes of its predecessors let it run, when not the default (all_succeeded). */
   trigger: TriggerSchema.optional(),
+  /**
+   * What a loop going again would do to it (to a member, for a stack): `"again"`,
+   * reset to run again; `"taken_back"`, removed with what it added. Absent when
+   * no loop that may still go again reaches it.
+   */
+  loop_reset: z.enum(["again", "taken_back"]).optional(),
 });
 
 export const EnvelopeEdgeSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import type { Graph, GraphNode, NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { DEFAULT_TRIGGER } from "../graph/trigger.js";
+import type { LoopFuture } from "./again.js";
 import type { EnvelopeEdge, EnvelopeNode, StateCounts } from "./model.js";
 
 /**
@@ -62,7 +63,11 @@ const loopEnds = (graph: Graph, id: NodeId): string[] => {
   return ends.sort();
 };
 
-export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
+export const stackedNodes = (
+  graph: Graph,
+  stacks: Stacks,
+  future: LoopFuture = { again: new Set(), takenBack: new Set() },
+): EnvelopeNode[] => {
   const out: EnvelopeNode[] = [];
   for (const [id, members] of stacks.members) {
     const node = graph.node(id)!;
@@ -77,9 +82,19 @@ export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
       count: members.length,
       members: [...members],
       ...(node.trigger === DEFAULT_TRIGGER ? {} : { trigger: node.trigger }),
+      ...loopReset(members, future),
     });
   }
   return out;
+};
+
+const loopReset = (
+  members: readonly NodeId[],
+  future: LoopFuture,
+): Pick<EnvelopeNode, "loop_reset"> => {
+  if (members.some((m) => future.takenBack.has(m))) return { loop_reset: "taken_back" };
+  if (members.some((m) => future.again.has(m))) return { loop_reset: "again" };
+  return {};
 };
 
 export const stackedEdges = (graph: Graph, stacks: Stacks): EnvelopeEdge[] => {

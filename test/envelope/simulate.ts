@@ -7,7 +7,7 @@ import { candidateMutations, IdMaker, rulesArb, Tape } from "./generate.js";
 import { SimRun, type WorkflowSpec } from "./run.js";
 
 type Action = {
-  readonly kind: "succeed" | "fail" | "start" | "mutate" | "promise";
+  readonly kind: "succeed" | "again" | "fail" | "start" | "mutate" | "promise";
   readonly node: NodeId;
 };
 
@@ -21,9 +21,22 @@ interface Drawn {
 }
 
 /** What may happen next, the first being what happens once the tape runs out (the run drains). */
-const actions = (run: SimRun, quiet: ReadonlySet<NodeId>, promises: boolean): Action[] => {
+const actions = (
+  run: SimRun,
+  quiet: ReadonlySet<NodeId>,
+  promises: boolean,
+  iterations: ReadonlyMap<string, number>,
+): Action[] => {
   const running = run.running();
   const out: Action[] = running.map((node) => ({ kind: "succeed", node }));
+  for (const node of running) {
+    const loop = run.graph.loopFrom(node);
+    // Loops of the workflow file go again; a loop a task adds is drawn and checked as an
+    // addition, but not run: a scope whose rules let it add a loop may so run its
+    // ancestors again, which the envelope does not show.
+    if (loop && loop.createdBy === null && (iterations.get(loopKey(loop)) ?? 1) < loop.max)
+      out.push({ kind: "again", node });
+  }
   if (running.length < MAX_RUNNING)
     out.push(...run.ready().map((node) => ({ kind: "start" as const, node })));
   for (const node of running) {
@@ -40,6 +53,8 @@ export interface Simulated {
   readonly drawn: readonly Drawn[];
   /** Set when an envelope failed to cover a graph the run reached. */
   readonly uncovered: string | null;
+  /** How many times a loop went again. */
+  readonly iterations: number;
 }
 
 /**
@@ -51,27 +66,42 @@ export const simulate = (
   values: readonly number[],
   promises = true,
 ): Simulated => {
-  const run = new SimRun(spec);
+  let run = new SimRun(spec);
+  const iterations = new Map<string, number>();
   const tape = new Tape(values);
   const ids = new IdMaker();
   const drawn: Drawn[] = [];
   const quiet = new Set<NodeId>();
+  let againCount = 0;
   for (let step = 0; step < MAX_STEPS * 4 && !run.broken; step++) {
     drawn.push({ step, envelope: computeEnvelope(run.graph, run.book, { expand: true }) });
     drawn.push({ step, envelope: computeEnvelope(run.graph, run.book) });
     for (const d of drawn) {
       const verdict = covers(d.envelope, run.graph);
       if (verdict !== true)
-        return { run, drawn, uncovered: `envelope of step ${d.step}: ${verdict}` };
+        return {
+          run,
+          drawn,
+          uncovered: `envelope of step ${d.step}: ${verdict}`,
+          iterations: againCount,
+        };
     }
-    const next = actions(run, quiet, promises);
+    const next = actions(run, quiet, promises, iterations);
     if (next.length === 0) break;
     const action = step < MAX_STEPS ? tape.pick(next) : next[0]!;
     if (step >= MAX_STEPS && action.kind !== "succeed" && action.kind !== "start") break;
-    act(run, action, tape, ids, quiet);
+    if (action.kind === "again") {
+      const loop = run.graph.loopFrom(action.node)!;
+      iterations.set(loopKey(loop), (iterations.get(loopKey(loop)) ?? 1) + 1);
+      run = run.again(action.node);
+      againCount++;
+    } else act(run, action, tape, ids, quiet);
   }
-  return { run, drawn, uncovered: null };
+  return { run, drawn, uncovered: null, iterations: againCount };
 };
+
+const loopKey = (loop: { readonly from: NodeId; readonly to: NodeId }): string =>
+  `${loop.from}\u0000${loop.to}`;
 
 const act = (run: SimRun, action: Action, tape: Tape, ids: IdMaker, quiet: Set<NodeId>): void => {
   const { node } = action;
