@@ -119,7 +119,14 @@ const dagArb = (n: number): fc.Arbitrary<WorkflowSpec> => {
     edges: pairs.length === 0 ? fc.constant([]) : fc.subarray(pairs),
     // Candidate loops `[from, to]` (to before from, or itself); those whose `to` reaches `from` are kept.
     loops: fc.uniqueArray(
-      fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...ids), fc.integer({ min: 1, max: 3 })),
+      fc
+        .tuple(
+          fc.constantFrom(...ids),
+          fc.option(fc.constantFrom(...ids)),
+          fc.integer({ min: 1, max: 3 }),
+        )
+        // Half of them from a node to itself, which always closes.
+        .map(([from, to, max]) => [from, to ?? from, max] as const),
       { maxLength: 2, selector: ([from]) => from },
     ),
     promises: fc

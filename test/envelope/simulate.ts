@@ -35,7 +35,7 @@ const actions = (
     // addition, but not run: a scope whose rules let it add a loop may so run its
     // ancestors again, which the envelope does not show.
     if (loop && loop.createdBy === null && (iterations.get(loopKey(loop)) ?? 1) < loop.max)
-      out.push({ kind: "again", node });
+      out.push({ kind: "again", node }, { kind: "again", node });
   }
   if (running.length < MAX_RUNNING)
     out.push(...run.ready().map((node) => ({ kind: "start" as const, node })));
