@@ -1,42 +1,9 @@
-import type { Graph } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
-import type { MutationEvent, NodesReset } from "../state/events.js";
+import { restartReach } from "../graph/reach.js";
+import type { MutationEvent } from "../state/events.js";
 import { RunState } from "../state/run-state.js";
 import { now, type Store } from "../store/store.js";
 import { type Claim, claimRun } from "./ownership.js";
-
-/**
- * What restarting `node` resets: it, every node downstream of it, and every
- * node downstream of a node taken back; taken back: every node an attempt of
- * a reset node added, transitively. Computed on the graph before anything goes.
- */
-/** What a restart resets and what it takes back. */
-export type Reach = Omit<NodesReset, "type">;
-
-export const restartReach = (graph: Graph, node: NodeId): Reach => {
-  const reset = new Set<NodeId>();
-  const removed = new Set<NodeId>();
-  const pending: NodeId[] = [node];
-  const resetWithDownstream = (id: NodeId): void => {
-    if (removed.has(id) || reset.has(id)) return;
-    reset.add(id);
-    pending.push(...graph.descendants(id));
-  };
-  while (pending.length > 0) {
-    const id = pending.pop()!;
-    if (removed.has(id)) continue;
-    resetWithDownstream(id);
-    for (const child of graph.createdBy(id)) takeBack(child);
-  }
-  function takeBack(id: NodeId): void {
-    if (removed.has(id)) return;
-    reset.delete(id);
-    removed.add(id);
-    for (const after of graph.descendants(id)) if (!removed.has(after)) pending.push(after);
-    for (const child of graph.createdBy(id)) takeBack(child);
-  }
-  return { reset: [...reset], removed: [...removed] };
-};
 
 /**
  * Whether a running attempt of `node` that has made `mutations` so far must be

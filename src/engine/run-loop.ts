@@ -5,6 +5,7 @@ import { startData } from "../data/start.js";
 import { type ExecutorSet, localExecutors } from "../executors/choose.js";
 import type { LoopEdge } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
+import { restartReach } from "../graph/reach.js";
 import { describeViolation } from "../promises/describe.js";
 import type { Violation } from "../promises/types.js";
 import type { NodeStatusChanged, RunEvent } from "../state/events.js";
@@ -24,7 +25,7 @@ import { startHeartbeat } from "./heartbeat.js";
 import { attemptEnded, RunJournal } from "./journal.js";
 import { type LaunchContext, launchFor, runInfoOf } from "./launch.js";
 import type { LineVerdict } from "./lines.js";
-import { againProblem, attemptTouches, restartProblem, restartReach } from "./restart.js";
+import { againProblem, attemptTouches, restartProblem } from "./restart.js";
 import { type Judged, Scheduler } from "./scheduler.js";
 import {
   failureReason,

@@ -19,10 +19,11 @@ export const shapeAlternatives = (
   graph: Graph,
   nodes: NodeAdditions,
   named: NamedShape,
+  runsAgain: ReadonlySet<NodeId>,
 ): Alternative[] =>
   liveAlternatives(promise, progress)
     .map((alt) => toAlternative(alt, graph, nodes, named))
-    .filter((alt) => !blockedForever(alt, graph));
+    .filter((alt) => !blockedForever(alt, graph, runsAgain));
 
 const toAlternative = (
   alt: LiveAlternative,
@@ -124,15 +125,18 @@ const missingPairs = (
 };
 
 /**
- * An implied edge into a named node that has started can never be added: the
- * promise book rules such an alternative out at the scope's next mutation.
+ * An implied edge into a named node that has started (and that no loop may
+ * run again) can never be added: the promise book rules such an alternative
+ * out at the scope's next mutation.
  */
-const blockedForever = (alt: Alternative, graph: Graph): boolean =>
+const blockedForever = (alt: Alternative, graph: Graph, runsAgain: ReadonlySet<NodeId>): boolean =>
   alt.edges.some(
     (edge) =>
       "node" in edge.to &&
       edge.missing.length > 0 &&
-      graph.node(edge.to.node)?.status !== "pending",
+      graph.node(edge.to.node)?.status !== "pending" &&
+      // A loop may reset it to pending, and the edge may then be added.
+      !runsAgain.has(edge.to.node),
   );
 
 /**

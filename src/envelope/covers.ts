@@ -3,6 +3,7 @@ import {
   type GraphEdge,
   type GraphNode,
   isSettled,
+  type LoopEdge,
   type NodeStatus,
 } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
@@ -36,6 +37,7 @@ export const covers = (envelope: Envelope, later: Graph): Coverage => {
     firstFailure(envelope.edges, (edge) => edgeKept(edge, index, later)) ??
     firstFailure([...later.nodes()], (node) => attributeNode(node, index, later, attributed)) ??
     firstFailure([...later.edges()], (edge) => attributeEdge(edge, index, later, attributed)) ??
+    firstFailure([...later.loops()], (loop) => attributeLoop(loop, index, later, attributed)) ??
     firstFailure([...attributed], ([w, adds]) => allowed(w, adds, later)) ??
     true
   );
@@ -46,12 +48,15 @@ interface Index {
   readonly drawn: ReadonlyMap<NodeId, EnvelopeNode>;
   readonly byId: ReadonlyMap<string, EnvelopeNode>;
   readonly edges: ReadonlySet<string>;
+  /** Drawn loop edges, member to member. */
+  readonly loops: ReadonlySet<string>;
   readonly bySource: ReadonlyMap<NodeId, readonly Wildcard[]>;
 }
 
 interface Additions {
   readonly nodes: GraphNode[];
   readonly edges: GraphEdge[];
+  readonly loops: LoopEdge[];
 }
 
 const pairKey = (from: NodeId, to: NodeId): string => `${from}\u0000${to}`;
@@ -61,16 +66,23 @@ const indexEnvelope = (envelope: Envelope): Index => {
   for (const node of envelope.nodes) for (const id of node.members) drawn.set(id, node);
   const byId = new Map(envelope.nodes.map((n) => [n.id, n]));
   const edges = new Set<string>();
+  const loops = new Set<string>();
   for (const edge of envelope.edges) {
-    for (const f of byId.get(edge.from)?.members ?? []) {
-      for (const t of byId.get(edge.to)?.members ?? []) edges.add(pairKey(f, t));
+    const froms = byId.get(edge.from)?.members ?? [];
+    // A loop from a stack to itself stands for each member's loop to itself.
+    if (edge.loop && edge.from === edge.to) for (const f of froms) loops.add(pairKey(f, f));
+    else {
+      for (const f of froms) {
+        for (const t of byId.get(edge.to)?.members ?? [])
+          (edge.loop ? loops : edges).add(pairKey(f, t));
+      }
     }
   }
   const bySource = new Map<NodeId, Wildcard[]>();
   for (const w of envelope.wildcards) {
     for (const s of w.sources) bySource.set(s, [...(bySource.get(s) ?? []), w]);
   }
-  return { drawn, byId, edges, bySource };
+  return { drawn, byId, edges, loops, bySource };
 };
 
 const firstFailure = <T>(items: Iterable<T>, check: (item: T) => string | null): string | null => {
@@ -84,12 +96,19 @@ const firstFailure = <T>(items: Iterable<T>, check: (item: T) => string | null):
 const nodeKept = (node: EnvelopeNode, later: Graph): string | null =>
   firstFailure(node.members, (id) => {
     const now = later.node(id);
-    if (!now) return node.provisional ? null : `node ${id} is drawn but is gone`;
-    if (now.run !== node.script || now.createdBy !== node.created_by) {
+    if (!now)
+      return node.provisional || node.loop_reset === "taken_back"
+        ? null
+        : `node ${id} is drawn but is gone`;
+    // A node taken back may come again as another: it is then a new addition.
+    if (
+      node.loop_reset !== "taken_back" &&
+      (now.run !== node.script || now.createdBy !== node.created_by)
+    ) {
       return `node ${id} changed its script or creator`;
     }
     return null;
-  }) ?? settledKept(node, later);
+  }) ?? (node.loop_reset === undefined ? settledKept(node, later) : null);
 
 /** A settled node stays as it is: a stack has at least as many members in each settled state. */
 const settledKept = (node: EnvelopeNode, later: Graph): string | null => {
@@ -103,11 +122,22 @@ const settledKept = (node: EnvelopeNode, later: Graph): string | null => {
   return null;
 };
 
+/** An edge a loop going again may take back: one a reset node added, or one from or to a node it removes. */
+const mayBeTakenBack = (edge: Envelope["edges"][number], index: Index): boolean =>
+  (edge.created_by !== null && index.drawn.get(edge.created_by)?.loop_reset !== undefined) ||
+  index.byId.get(edge.from)?.loop_reset === "taken_back" ||
+  index.byId.get(edge.to)?.loop_reset === "taken_back";
+
 const edgeKept = (edge: Envelope["edges"][number], index: Index, later: Graph): string | null => {
-  if (edge.provisional) return null;
+  if (edge.provisional || mayBeTakenBack(edge, index)) return null;
+  if (edge.loop && edge.from === edge.to) {
+    const gone = (index.byId.get(edge.from)?.members ?? []).find((f) => !later.loop(f, f));
+    return gone === undefined ? null : `loop edge ${gone} -> ${gone} is drawn but is gone`;
+  }
   for (const f of index.byId.get(edge.from)?.members ?? []) {
     for (const t of index.byId.get(edge.to)?.members ?? []) {
-      if (!later.edge(f, t)) return `edge ${f} -> ${t} is drawn but is gone`;
+      const kept = edge.loop ? later.loop(f, t) : later.edge(f, t);
+      if (!kept) return `${edge.loop ? "loop edge" : "edge"} ${f} -> ${t} is drawn but is gone`;
     }
   }
   return null;
@@ -136,13 +166,17 @@ const wildcardsFor = (
     : `${what} was added under ${root}, which has no wildcard`;
 };
 
+const cameAgainAsAnother = (node: GraphNode, drawn: EnvelopeNode): boolean =>
+  node.run !== drawn.script || node.createdBy !== drawn.created_by;
+
 const attributeNode = (
   node: GraphNode,
   index: Index,
   later: Graph,
   attributed: Map<Wildcard, Additions>,
 ): string | null => {
-  if (index.drawn.has(node.id)) return null;
+  const drawn = index.drawn.get(node.id);
+  if (drawn && !(drawn.loop_reset === "taken_back" && cameAgainAsAnother(node, drawn))) return null;
   const found = wildcardsFor(node.createdBy, `node ${node.id}`, index, later);
   if (typeof found === "string") return found;
   for (const w of found) additionsOf(attributed, w).nodes.push(node);
@@ -166,7 +200,7 @@ const attributeEdge = (
   if (typeof into === "string") return into;
   for (const w of found) {
     if (w.may_precede_any) {
-      if (target && target.status !== "pending") {
+      if (target && target.status !== "pending" && target.loop_reset === undefined) {
         return `${what} leads into ${edge.to}, which had started (${target.status}) when ${w.id} was drawn`;
       }
     } else if (target && !w.may_precede.includes(target.id)) {
@@ -182,10 +216,24 @@ const attributeEdge = (
   return null;
 };
 
+/** A loop edge not drawn: added under a wildcard whose rules allow loop edges (it may point anywhere back). */
+const attributeLoop = (
+  loop: LoopEdge,
+  index: Index,
+  later: Graph,
+  attributed: Map<Wildcard, Additions>,
+): string | null => {
+  if (index.loops.has(pairKey(loop.from, loop.to))) return null;
+  const found = wildcardsFor(loop.createdBy, `loop edge ${loop.from} -> ${loop.to}`, index, later);
+  if (typeof found === "string") return found;
+  for (const w of found) additionsOf(attributed, w).loops.push(loop);
+  return null;
+};
+
 const additionsOf = (attributed: Map<Wildcard, Additions>, w: Wildcard): Additions => {
   let adds = attributed.get(w);
   if (!adds) {
-    adds = { nodes: [], edges: [] };
+    adds = { nodes: [], edges: [], loops: [] };
     attributed.set(w, adds);
   }
   return adds;
@@ -194,6 +242,7 @@ const additionsOf = (attributed: Map<Wildcard, Additions>, w: Wildcard): Additio
 const allowed = (w: Wildcard, adds: Additions, later: Graph): string | null =>
   nodesAllowed(w, w.rules.nodes, adds.nodes) ??
   firstFailure(adds.edges, (edge) => edgeAllowed(w, w.rules.edges, edge, later)) ??
+  firstFailure(adds.loops, (loop) => edgeAllowed(w, w.rules.edges, loop, later)) ??
   alternativeMatched(w, adds, later);
 
 const nodesAllowed = (
@@ -218,10 +267,11 @@ const nodesAllowed = (
 const edgeAllowed = (
   w: Wildcard,
   rules: EdgeAdditions,
-  edge: GraphEdge,
+  edge: GraphEdge | LoopEdge,
   later: Graph,
 ): string | null => {
-  const what = `edge ${edge.from} -> ${edge.to}`;
+  const loop = "max" in edge;
+  const what = `${loop ? "loop edge" : "edge"} ${edge.from} -> ${edge.to}`;
   if (rules === false) return `wildcard ${w.id} may add no edges, yet ${what} was added`;
   if (rules.no_edges_from.some((glob) => compileIdGlob(glob)(edge.from)))
     return `${what} starts where no edge may`;
@@ -234,13 +284,22 @@ const edgeAllowed = (
         ? addedByScope(later, scope, id)
         : compileIdGlob(pattern)(id);
   const matched = rules.match.every((list) =>
-    list.patterns.some((p) => end(p.from, edge.from, list.scope) && end(p.to, edge.to, list.scope)),
+    list.patterns.some(
+      (p) =>
+        (p.loop === true) === loop &&
+        end(p.from, edge.from, list.scope) &&
+        end(p.to, edge.to, list.scope),
+    ),
   );
   return matched ? null : `${what} matches no edge pattern of wildcard ${w.id}`;
 };
 
 const alternativeMatched = (w: Wildcard, adds: Additions, later: Graph): string | null => {
   if (!w.alternatives) return null;
+  const loop = adds.loops[0];
+  // A shape's templates hold no loop edge.
+  if (loop)
+    return `loop edge ${loop.from} -> ${loop.to} was added under wildcard ${w.id}, whose shape has no loop edges`;
   if (adds.nodes.length === 0 && adds.edges.length === 0) return null;
   const exact = w.scope !== null && scopeCompleted(later, w.scope);
   const sources = new Set(w.sources);

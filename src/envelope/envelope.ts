@@ -3,6 +3,7 @@ import type { NodeId } from "../graph/ids.js";
 import type { PromiseBook } from "../promises/book.js";
 import type { PromiseProgress, PromiseRecord } from "../promises/types.js";
 import type { PastRun } from "../store/past-runs.js";
+import { type LoopFuture, loopFuture } from "./again.js";
 import { alternativeTakesNodes, shapeAlternatives } from "./alternatives.js";
 import { groupSources, type SourceGroup } from "./groups.js";
 import { withHistory } from "./history.js";
@@ -30,12 +31,13 @@ export function computeEnvelope(
   options: EnvelopeOptions = {},
 ): Envelope {
   const stacks = options.expand ? singletons(graph) : stackSiblings(graph);
-  const candidates = deriveCandidates(graph, book, stacks).map((c) =>
+  const future = loopFuture(graph);
+  const candidates = deriveCandidates(graph, book, stacks, future).map((c) =>
     withPast(c, options.history ?? []),
   );
   const kept = candidates.filter((c) => worthDrawing(c, candidates, graph));
   return {
-    nodes: stackedNodes(graph, stacks),
+    nodes: stackedNodes(graph, stacks, future),
     edges: stackedEdges(graph, stacks),
     wildcards: linked(numbered(kept.map((c) => onStacks(c, stacks)))),
     note: book.all().length === 0 && kept.length > 0 ? UNPROMISED_NOTE : null,
@@ -67,9 +69,20 @@ interface Candidate {
  */
 const worthDrawing = (c: Candidate, all: readonly Candidate[], graph: Graph): boolean =>
   c.takesNodes ||
+  mayAddLoops(c.wildcard) ||
   c.wildcard.may_precede.length > 0 ||
   (c.wildcard.may_precede_any && pendingBeyond(graph, c.wildcard.sources)) ||
   (leadsIntoOthers(c.wildcard) && all.some((other) => other !== c && other.takesNodes));
+
+/**
+ * A loop edge runs back to where its source came from, which is always
+ * somewhere: a scope whose edges every pattern list lets be loops (or that no
+ * pattern bounds) may add one. A shape's templates have none.
+ */
+const mayAddLoops = (w: Wildcard): boolean =>
+  w.rules.edges !== false &&
+  !w.alternatives &&
+  w.rules.edges.match.every((list) => list.patterns.some((p) => p.loop === true));
 
 /** Some pending node an edge from a source may lead into: any but a lone source itself. */
 const pendingBeyond = (graph: Graph, sources: readonly NodeId[]): boolean => {
@@ -111,26 +124,89 @@ interface Context extends TargetContext {
   readonly book: PromiseBook;
   readonly progressOf: (id: number) => PromiseProgress;
   readonly rulesOf: (promises: readonly PromiseRecord[]) => WildcardRules;
+  /** The promises that judge what a node adds. */
+  readonly judging: (id: NodeId) => readonly PromiseRecord[];
+  /** Draw a shape's alternatives as they stand (not when a loop may undo its progress). */
+  readonly shapeStands: (p: PromiseRecord) => boolean;
 }
 
-const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Candidate[] => {
-  const progressOf = memo((id: number) => book.progress(id));
-  const rulesCache = new Map<string, WildcardRules>();
+const cachedRules = (progressOf: (id: number) => PromiseProgress) => {
+  const cache = new Map<string, WildcardRules>();
+  return (promises: readonly PromiseRecord[]): WildcardRules => {
+    const key = promisesKey(promises);
+    let rules = cache.get(key);
+    if (!rules) {
+      rules = combineRules(promises, progressOf);
+      cache.set(key, rules);
+    }
+    return rules;
+  };
+};
+
+/**
+ * A loop going again takes back what the nodes it resets or removes added, and
+ * the promises they made: a promise whose scope holds one of them (or the
+ * whole run) may so count its scope's additions from nothing again, every
+ * alternative of its shape open again, and a promise one of them made may be
+ * gone. No wildcard counts on what a loop may undo.
+ */
+const loopAware = (graph: Graph, book: PromiseBook, future: LoopFuture) => {
+  const undone = (id: NodeId) => future.again.has(id) || future.takenBack.has(id);
+  const reaches = memo(
+    (id: number) => future.again.size > 0 && scopeOf(graph, book.progress(id).promise).some(undone),
+  );
+  return {
+    progressOf: memo((id: number) =>
+      reaches(id) ? fromNothing(book.progress(id)) : book.progress(id),
+    ),
+    judging: (id: NodeId) =>
+      book
+        .judging(id)
+        .filter(
+          (p) =>
+            (p.madeBy === null || !undone(p.madeBy)) &&
+            (p.scope === "*" || !future.takenBack.has(p.scope)),
+        ),
+    /** A shape whose progress a loop may undo is drawn by its rules, not its alternatives as they stand. */
+    shapeStands: (p: PromiseRecord) => !reaches(p.id),
+  };
+};
+
+const scopeOf = (graph: Graph, p: PromiseRecord): readonly NodeId[] =>
+  p.scope === "*" ? [...graph.nodes()].map((n) => n.id) : graph.scope(p.scope);
+
+const fromNothing = (progress: PromiseProgress): PromiseProgress => ({
+  ...progress,
+  addedNodes: 0,
+  alternatives: progress.alternatives.map(({ why: _ruledOut, ...alt }) => ({
+    ...alt,
+    alive: true,
+    instances: alt.instances.map(() => []),
+    edges: alt.edges.map((e) => ({ ...e, present: 0 })),
+  })),
+});
+
+const deriveCandidates = (
+  graph: Graph,
+  book: PromiseBook,
+  stacks: Stacks,
+  future: LoopFuture,
+): Candidate[] => {
+  const { progressOf, judging, shapeStands } = loopAware(graph, book, future);
   const ctx: Context = {
     graph,
     book,
     progressOf,
-    rulesOf: (promises) => {
-      const key = promisesKey(promises);
-      let rules = rulesCache.get(key);
-      if (!rules) {
-        rules = combineRules(promises, progressOf);
-        rulesCache.set(key, rules);
-      }
-      return rules;
-    },
+    rulesOf: cachedRules(progressOf),
+    judging,
+    shapeStands,
+
     ancestry: new Ancestry(graph),
-    pending: [...graph.nodes()].filter((n) => n.status === "pending").map((n) => n.id),
+    // A node a loop may run again is, for what may lead into it, not started yet.
+    pending: [...graph.nodes()]
+      .filter((n) => n.status === "pending" || future.again.has(n.id))
+      .map((n) => n.id),
+    runsAgain: future.again,
   };
   const groups = groupSources(
     graph,
@@ -138,6 +214,7 @@ const deriveCandidates = (graph: Graph, book: PromiseBook, stacks: Stacks): Cand
     book.boundaries(),
     stacks.stackOf,
     (id) => promisesKey(book.judging(id)),
+    future.again,
   );
   return groups.flatMap((group) => candidateFor(ctx, group) ?? []);
 };
@@ -157,17 +234,24 @@ const scopeRoots = (book: PromiseBook, progressOf: (id: number) => PromiseProgre
 
 const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
   const sources = group.sources.filter((s) => {
-    const own = ctx.rulesOf(ctx.book.judging(s));
+    const own = ctx.rulesOf(ctx.judging(s));
     return mayAddNodes(own) || mayAddEdges(own);
   });
   if (sources.length === 0) return null;
   // Promises of the outermost root (and run-wide ones) hold for every source in the group.
-  const common = ctx.book.judging(group.anchor ?? sources[0]!);
+  const common = ctx.judging(group.anchor ?? sources[0]!);
   const rules = ctx.rulesOf(common);
-  const shape = common.find((p) => p.scope === group.anchor && p.rules.shape);
+  const shape = common.find(
+    (p) => p.scope === group.anchor && p.rules.shape !== undefined && ctx.shapeStands(p),
+  );
   const alternatives = shape
-    ? shapeAlternatives(shape, ctx.progressOf(shape.id), ctx.graph, rules.nodes, (name) =>
-        ctx.book.namedShape(name),
+    ? shapeAlternatives(
+        shape,
+        ctx.progressOf(shape.id),
+        ctx.graph,
+        rules.nodes,
+        (name) => ctx.book.namedShape(name),
+        ctx.runsAgain,
       )
     : undefined;
   const any = unbounded(rules, alternatives);

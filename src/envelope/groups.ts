@@ -7,7 +7,8 @@ import type { NodeId } from "../graph/ids.js";
  * the outermost root's promises bind all of that scope at once (one budget,
  * one shape), so the whole scope shares one wildcard hung from that root.
  * A node in no promise's scope gets one of its own (one per stack when
- * stacking, for the members bound by the same promises).
+ * stacking, for the members bound by the same promises). A node a loop may
+ * run again (`runsAgain`) can still mutate, whatever its status now.
  */
 export interface SourceGroup {
   readonly key: string;
@@ -44,11 +45,12 @@ export const groupSources = (
   boundaries: ReadonlySet<NodeId>,
   ownerOf: (id: NodeId) => NodeId,
   promisesOf: (id: NodeId) => string,
+  runsAgain: ReadonlySet<NodeId>,
 ): SourceGroup[] => {
   const top = outermostRoots(graph, roots, boundaries);
   const groups = new Map<string, SourceGroup>();
   for (const node of graph.nodes()) {
-    if (!canStillMutate(node.status)) continue;
+    if (!canStillMutate(node.status) && !runsAgain.has(node.id)) continue;
     const anchor = top.get(node.id) ?? null;
     const from = anchor ?? ownerOf(node.id);
     // Members of one stack may be at different points (one made a promise of its own).

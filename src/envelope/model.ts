@@ -38,6 +38,12 @@ export const EnvelopeNodeSchema = z.strictObject({
   attrs: AttrsSchema.optional(),
   /** Which outcomes of its predecessors let it run, when not the default (all_succeeded). */
   trigger: TriggerSchema.optional(),
+  /**
+   * What a loop going again would do to it (to a member, for a stack): `"again"`,
+   * reset to run again; `"taken_back"`, removed with what it added. Absent when
+   * no loop that may still go again reaches it.
+   */
+  loop_reset: z.enum(["again", "taken_back"]).optional(),
 });
 
 export const EnvelopeEdgeSchema = z.strictObject({
@@ -49,6 +55,14 @@ export const EnvelopeEdgeSchema = z.strictObject({
   count: z.number().int().positive(),
   /** Its cosmetic attributes, when set. */
   attrs: AttrsSchema.optional(),
+  /**
+   * Set on a loop edge: it runs back from `from` to an ancestor (or itself), and
+   * the body between them runs again while `from` asks, at most `max` times in all.
+   * It orders nothing: it is drawn as a back edge.
+   */
+  loop: z.literal(true).optional(),
+  /** A loop edge's bound: how many times its body may run. */
+  max: z.number().int().positive().optional(),
 });
 
 /** A list of globs of which an id must match at least one. */
@@ -69,7 +83,10 @@ export const NodeAdditionsSchema = z.union([
 export const EdgePatternListSchema = z.strictObject({
   /** The scope of the promise the patterns come from: what `$new` refers to. */
   scope: z.string(),
-  patterns: z.array(z.strictObject({ from: z.string(), to: z.string() })),
+  /** `loop`: the pattern matches loop edges only (else ordinary edges only). */
+  patterns: z.array(
+    z.strictObject({ from: z.string(), to: z.string(), loop: z.boolean().optional() }),
+  ),
 });
 
 export const EdgeAdditionsSchema = z.union([

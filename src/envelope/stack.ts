@@ -1,6 +1,7 @@
 import type { Graph, GraphNode, NodeStatus } from "../graph/graph.js";
 import type { NodeId } from "../graph/ids.js";
 import { DEFAULT_TRIGGER } from "../graph/trigger.js";
+import type { LoopFuture } from "./again.js";
 import type { EnvelopeEdge, EnvelopeNode, StateCounts } from "./model.js";
 
 /**
@@ -48,9 +49,25 @@ const shapeKey = (graph: Graph, node: GraphNode): string =>
     node.trigger,
     [...graph.predecessors(node.id)].sort(),
     [...graph.successors(node.id)].sort(),
+    loopEnds(graph, node.id),
   ]);
 
-export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
+/** The loop edges at a node, so that a node with one never stacks with a node without. */
+const loopEnds = (graph: Graph, id: NodeId): string[] => {
+  const ends: string[] = [];
+  for (const loop of graph.loops()) {
+    if (loop.from === id)
+      ends.push(loop.to === id ? `self ${loop.max}` : `to ${loop.to} ${loop.max}`);
+    else if (loop.to === id) ends.push(`from ${loop.from}`);
+  }
+  return ends.sort();
+};
+
+export const stackedNodes = (
+  graph: Graph,
+  stacks: Stacks,
+  future: LoopFuture = { again: new Set(), takenBack: new Set() },
+): EnvelopeNode[] => {
   const out: EnvelopeNode[] = [];
   for (const [id, members] of stacks.members) {
     const node = graph.node(id)!;
@@ -65,9 +82,19 @@ export const stackedNodes = (graph: Graph, stacks: Stacks): EnvelopeNode[] => {
       count: members.length,
       members: [...members],
       ...(node.trigger === DEFAULT_TRIGGER ? {} : { trigger: node.trigger }),
+      ...loopReset(members, future),
     });
   }
   return out;
+};
+
+const loopReset = (
+  members: readonly NodeId[],
+  future: LoopFuture,
+): Pick<EnvelopeNode, "loop_reset"> => {
+  if (members.some((m) => future.takenBack.has(m))) return { loop_reset: "taken_back" };
+  if (members.some((m) => future.again.has(m))) return { loop_reset: "again" };
+  return {};
 };
 
 export const stackedEdges = (graph: Graph, stacks: Stacks): EnvelopeEdge[] => {
@@ -92,6 +119,26 @@ export const stackedEdges = (graph: Graph, stacks: Stacks): EnvelopeEdge[] => {
         count: 1,
       });
     }
+  }
+  for (const loop of graph.loops()) {
+    const from = stacks.stackOf(loop.from);
+    const to = stacks.stackOf(loop.to);
+    const key = `loop\u0000${from}\u0000${to}`;
+    const seen = byEnds.get(key);
+    byEnds.set(
+      key,
+      seen
+        ? { ...seen, count: seen.count + 1, provisional: seen.provisional || loop.provisional }
+        : {
+            from,
+            to,
+            provisional: loop.provisional,
+            created_by: loop.createdBy,
+            count: 1,
+            loop: true,
+            max: loop.max,
+          },
+    );
   }
   return [...byEnds.values()];
 };

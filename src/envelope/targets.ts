@@ -94,7 +94,9 @@ export const edgeMayEnd = (
   id: NodeId,
 ): boolean =>
   !edges.no_edges_to.some((glob) => compileIdGlob(glob)(id)) &&
-  edges.match.every((list) => list.patterns.some((p) => endMayBe(graph, p.to, list.scope, id)));
+  edges.match.every((list) =>
+    list.patterns.some((p) => p.loop !== true && endMayBe(graph, p.to, list.scope, id)),
+  );
 
 const endMayBe = (graph: Graph, end: string, scope: string, id: NodeId): boolean => {
   // `$self` is the node adding the edge: it is running, so never a target.
@@ -108,6 +110,8 @@ export interface TargetContext {
   readonly ancestry: Ancestry;
   /** Nodes not started yet, in creation order: the only ones an edge may still lead into. */
   readonly pending: readonly NodeId[];
+  /** Nodes a loop may run again: not started yet, as far as an edge into them goes. */
+  readonly runsAgain: ReadonlySet<NodeId>;
 }
 
 /** The existing nodes that the sources' additions may lead into, in creation order. */
@@ -125,7 +129,7 @@ export const mayPrecede = (
   const before = commonAncestry(sources, ctx.ancestry);
   return candidates.filter(
     (id) =>
-      ctx.graph.node(id)?.status === "pending" &&
+      (ctx.graph.node(id)?.status === "pending" || ctx.runsAgain.has(id)) &&
       !before.has(id) &&
       edgeMayEnd(ctx.graph, edges, id),
   );

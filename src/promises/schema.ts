@@ -98,9 +98,20 @@ export const NodesRuleSchema = z
 /** An edge endpoint in a rule: an id glob, `$self` (the emitting node) or `$new` (a node the scope added). */
 export const EdgeEndpointSchema = z.string().min(1);
 
+/**
+ * An edge pattern. With `"loop": true` it matches only loop edges; without it
+ * (or with `false`), only ordinary edges: a scope adds a loop only where a
+ * promise says so.
+ */
 export const EdgePatternSchema = z.strictObject(
-  { from: EdgeEndpointSchema, to: EdgeEndpointSchema },
-  { error: unknownKeys("an edge pattern", "from and to") },
+  {
+    from: EdgeEndpointSchema,
+    to: EdgeEndpointSchema,
+    loop: z
+      .boolean({ error: '"loop" is true (the pattern matches loop edges only) or false' })
+      .optional(),
+  },
+  { error: unknownKeys("an edge pattern", "from, to and loop") },
 );
 
 export const EdgesRuleSchema = z.union([z.literal(false), z.array(EdgePatternSchema)], {

@@ -125,7 +125,12 @@ export class ShapeTracker {
   plan(m: Mutation, graph: Graph, live: boolean): Outcome[] {
     return this.#alternatives.map((alt) => {
       if (alt.why !== null) return { kind: "dead", why: alt.why, earlier: true };
-      const outcome = m.kind === "add_node" ? assign(alt, m.id, m.run) : connect(alt, m.from, m.to);
+      const outcome =
+        m.kind === "add_node"
+          ? assign(alt, m.id, m.run)
+          : m.loop !== undefined
+            ? loopOutsideTemplates(m.from, m.to)
+            : connect(alt, m.from, m.to);
       if (outcome.kind === "dead" || !live) return outcome;
       const blocked = blockedEdge(alt, graph, outcome);
       return blocked === null ? outcome : { kind: "dead", why: blocked };
@@ -258,6 +263,12 @@ const connect = (alt: Alternative, from: NodeId, to: NodeId): Outcome => {
     why: `edge ${from} -> ${to} is not in the template (it would be ${asTemplate})`,
   };
 };
+
+/** Templates have no loop edges: a scope under a shape adds none. */
+const loopOutsideTemplates = (from: NodeId, to: NodeId): Outcome => ({
+  kind: "dead",
+  why: `loop edge ${from} -> ${to} is not in the template (a template has no loop edges)`,
+});
 
 const role = (alt: Alternative, id: NodeId): string => {
   const slot = alt.slotOf.get(id);

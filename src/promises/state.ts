@@ -21,6 +21,8 @@ type EndMatcher = (id: NodeId, m: AddEdgeMutation) => boolean;
 interface EdgeMatcher {
   readonly from: EndMatcher;
   readonly to: EndMatcher;
+  /** Matches loop edges only (else ordinary edges only). */
+  readonly loop: boolean;
   readonly label: string;
 }
 
@@ -167,9 +169,16 @@ export class PromiseState {
     if (edges === false) {
       return { rule: "edges", clause: "edges", why: "the scope may add no edges" };
     }
-    if (edges !== null && !edges.some((p) => p.from(m.from, m) && p.to(m.to, m))) {
+    const loop = m.loop !== undefined;
+    if (
+      edges !== null &&
+      !edges.some((p) => p.loop === loop && p.from(m.from, m) && p.to(m.to, m))
+    ) {
       const allowed = listLabel(edges.map((p) => p.label));
-      const why = `every edge must match one of ${allowed} ($self is ${m.source}), ${m.from} -> ${m.to} matches none`;
+      const what = loop
+        ? `loop edge ${m.from} -> ${m.to} matches none (a loop edge matches only a pattern with "loop": true)`
+        : `${m.from} -> ${m.to} matches none`;
+      const why = `every edge must match one of ${allowed} ($self is ${m.source}), ${what}`;
       return { rule: "edges", clause: "edges", why };
     }
     if (this.#noFrom?.(m.from)) {
@@ -188,7 +197,8 @@ export class PromiseState {
   readonly #edgeMatcher = (pattern: EdgePattern): EdgeMatcher => ({
     from: this.#endMatcher(pattern.from),
     to: this.#endMatcher(pattern.to),
-    label: `${pattern.from} -> ${pattern.to}`,
+    loop: pattern.loop === true,
+    label: `${pattern.from} -> ${pattern.to}${pattern.loop === true ? " (loop)" : ""}`,
   });
 
   #endMatcher(end: string): EndMatcher {

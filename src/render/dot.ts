@@ -12,6 +12,7 @@ import { alternativeText, optionText, slotText, statesText } from "../envelope/l
 import type {
   Alternative,
   Envelope,
+  EnvelopeEdge,
   EnvelopeMeta,
   EnvelopeNode,
   Slot,
@@ -19,7 +20,7 @@ import type {
   Wildcard,
 } from "../envelope/model.js";
 import { idPattern } from "../envelope/stack.js";
-import type { NodeStatus } from "../graph/graph.js";
+import { DEFAULT_LOOP_MAX, type NodeStatus } from "../graph/graph.js";
 import { NODE_ID_PATTERN } from "../graph/ids.js";
 import type { Trigger } from "../graph/trigger.js";
 import { paintEdge, paintNode } from "./attrs.js";
@@ -30,6 +31,7 @@ import {
   escString,
   FONT,
   html,
+  LOOP_COLOR,
   legendRows,
   MUTED,
   STATUS_STYLE,
@@ -106,6 +108,10 @@ const buildDigraph = (envelope: Envelope, meta: EnvelopeMeta): Digraph => {
   for (const node of envelope.nodes) drawNode(d, node);
   const triggers = new Map(envelope.nodes.map((node) => [node.id, node.trigger]));
   for (const edge of envelope.edges) {
+    if (edge.loop) {
+      drawLoop(d, edge);
+      continue;
+    }
     const trigger = triggers.get(edge.to);
     const style = trigger ? TRIGGER_EDGE_STYLE[trigger] : edge.provisional ? "dashed" : "solid";
     const attrs = paintEdge(edge, { style, penwidth: edge.count > 1 ? 1.6 : 1 });
@@ -121,6 +127,31 @@ const buildDigraph = (envelope: Envelope, meta: EnvelopeMeta): Digraph => {
   });
   for (const w of envelope.wildcards) linkWildcards(d, w);
   return g;
+};
+
+/** What a loop edge says: it goes back, at most `max` times in all (`↻ ≤10`). */
+export const loopLabel = (edge: EnvelopeEdge): string => `↻ ≤${edge.max ?? DEFAULT_LOOP_MAX}`;
+
+/**
+ * A loop edge, drawn back from its source to the body's first node, labelled
+ * with its bound. It takes no part in ranking (`constraint=false`): the
+ * ordinary edges alone lay the graph out left to right.
+ */
+const drawLoop = (d: Drawing, edge: EnvelopeEdge): void => {
+  const text = loopLabel(edge);
+  const times = edge.count > 1 ? ` (×${edge.count})` : "";
+  const attrs: EdgeAttributesObject = {
+    constraint: false,
+    style: edge.provisional ? "dashed" : "bold",
+    color: LOOP_COLOR,
+    fontcolor: LOOP_COLOR,
+    penwidth: 1.3,
+    label: label(`<b>${html(text)}</b>${html(times)}`),
+    tooltip: escString(
+      `loop ${edge.from} -> ${edge.to}${times}: the body runs again while ${edge.from} asks, at most ${edge.max ?? DEFAULT_LOOP_MAX} times`,
+    ),
+  };
+  connect(d, d.g, nodeKey(edge.from), nodeKey(edge.to), paintEdge(edge, attrs));
 };
 
 /** A run without promises: one note for every node's open future. */

@@ -10,6 +10,8 @@ import type { Envelope, Wildcard } from "../envelope/model.js";
 export const reducedTargets = (envelope: Envelope): ((w: Wildcard) => string[]) => {
   const successors = new Map<string, string[]>();
   for (const edge of envelope.edges) {
+    // A loop edge orders nothing: what it leads back to does not come after.
+    if (edge.loop) continue;
     const next = successors.get(edge.from);
     if (next) next.push(edge.to);
     else successors.set(edge.from, [edge.to]);

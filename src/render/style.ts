@@ -25,6 +25,8 @@ export const STATUS_STYLE: Readonly<Record<NodeStatus, Swatch>> = {
 export const WILDCARD_STYLE: Swatch = { fill: "#faf5ff", line: "#7c3aed", text: "#5b21b6" };
 
 export const EDGE_COLOR: Color.RGB_RGBA = "#475569";
+/** Loop edges: drawn back, in their own colour. */
+export const LOOP_COLOR: Color.RGB_RGBA = "#0f766e";
 export const MUTED: Color.RGB_RGBA = "#64748b";
 export const FONT = "Helvetica,Arial,sans-serif";
 

@@ -1,5 +1,9 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { EnvelopeJsonSchema } from "../../src/envelope/model.js";
 import { fixture, sandbox } from "./helpers.js";
 
 type Orch = ReturnType<typeof sandbox>["orch"];
@@ -231,5 +235,119 @@ describe("loops", () => {
       expect(status.node(`step-${i}`).attempts).toBe(i + 1);
     }
     expect(status.node("gather").attempts).toBe(1);
+  });
+});
+
+describe("promises and loop edges", () => {
+  /** `a -> grow -> b`; `grow` adds loop edge b -> a (as promised or not), and b goes again until its third iteration. */
+  const loopAdder = (write: ReturnType<typeof sandbox>["write"], promise: unknown) =>
+    write({
+      "workflow.json": JSON.stringify({
+        name: "promised-loop",
+        nodes: [
+          { id: "a", run: "t.py" },
+          { id: "grow", run: "grow.py" },
+          { id: "b", run: "b.py" },
+        ],
+        edges: [
+          { from: "a", to: "grow" },
+          { from: "grow", to: "b" },
+        ],
+        promises: [promise],
+      }),
+      "grow.py": "from orch import task\ntask.add_edge('b', 'a', loop=True, max=4)\n",
+      "b.py": [
+        "from orch import task",
+        "task.output(iteration=task.iteration)",
+        "if task.iteration < 3:",
+        "    task.again()",
+        "",
+      ].join("\n"),
+      "t.py": "",
+    });
+
+  it('a scope promised "edges": false cannot add a loop edge: the run is terminated, naming the promise', async () => {
+    const { orch, write } = sandbox();
+    const workflow = loopAdder(write, { scope: "grow", edges: false });
+    const run = await orch("start", workflow, "--run-id", "p-1");
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    expect(run.stdout).toMatch(
+      /promise #0 \(\S*workflow\.json promises\[0\], scope grow\) rule edges broken by grow added loop edge b -> a: the scope may add no edges/,
+    );
+    const status = await statusOf(orch, "p-1");
+    expect(status.run.status).toBe("terminated");
+  });
+
+  it("ordinary edge patterns do not let a scope add a loop edge", async () => {
+    const { orch, write } = sandbox();
+    const workflow = loopAdder(write, {
+      scope: "grow",
+      edges: [{ from: "*", to: "*" }],
+    });
+    const run = await orch("start", workflow, "--run-id", "p-2");
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    expect(run.stdout).toMatch(
+      /promise #0 \(\S*workflow\.json promises\[0\], scope grow\) rule edges broken by grow added loop edge b -> a/,
+    );
+    expect(run.stdout).toContain('a loop edge matches only a pattern with "loop": true');
+  });
+
+  it('a pattern with "loop": true lets the scope add the loop, and the loop iterates', async () => {
+    const { orch, write } = sandbox();
+    const workflow = loopAdder(write, {
+      scope: "grow",
+      edges: [{ from: "b", to: "a", loop: true }],
+    });
+    const run = await orch("start", workflow, "--run-id", "p-3");
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    const status = await statusOf(orch, "p-3");
+    expect(status.run.status).toBe("succeeded");
+    expect(status.edges).toContainEqual({ from: "b", to: "a", loop: true, max: 4 });
+    expect(status.node("b").outputs).toEqual({ iteration: 3 });
+    expect(status.node("a").attempts).toBe(3);
+  });
+});
+
+describe("orch graph and loop edges", () => {
+  const LOOP = { from: "evaluate", to: "train", loop: true, max: 10 };
+
+  it("draws the loop back, labelled ↻ ≤10, before, during and after the run", async () => {
+    const sb = sandbox();
+    const draw = async (target: string, ext: "json" | "dot", ...more: string[]) => {
+      const out = join(sb.dir, `g-${Math.random().toString(16).slice(2)}.${ext}`);
+      const result = await sb.orch("graph", target, "--out", out, ...more);
+      expect(result.exitCode, result.stderr).toBe(0);
+      return readFileSync(out, "utf8");
+    };
+    const loopsIn = (json: string) =>
+      EnvelopeJsonSchema.parse(JSON.parse(json)).edges.filter((e) => e.loop);
+    const loopDot =
+      /"evaluate" -> "train" \[[^\]]*constraint = false;[^\]]*label = <<b>↻ ≤10<\/b>>;/;
+
+    // Before: from the workflow file.
+    expect(loopsIn(await draw(fixture("converge"), "json"))).toMatchObject([LOOP]);
+    expect(await draw(fixture("converge"), "dot")).toMatch(loopDot);
+
+    expect((await sb.orch("start", fixture("converge"), "--run-id", "g-1")).exitCode).toBe(0);
+    // During: the second iteration, as it was when its loop_again event was recorded.
+    const db = new Database(sb.db, { readonly: true });
+    const again = db
+      .prepare("SELECT seq FROM events WHERE run_id = 'g-1' AND type = 'loop_again' ORDER BY seq")
+      .pluck()
+      .get() as number | undefined;
+    db.close();
+    expect(again).toBeDefined();
+    const at = String(again);
+    const during = await draw("g-1", "json", "--at", at);
+    expect(loopsIn(during)).toMatchObject([LOOP]);
+    expect(
+      EnvelopeJsonSchema.parse(JSON.parse(during)).nodes.find((n) => n.id === "report")?.status,
+    ).toBe("pending");
+    expect(await draw("g-1", "dot", "--at", at)).toMatch(loopDot);
+
+    // After.
+    expect(loopsIn(await draw("g-1", "json"))).toMatchObject([LOOP]);
+    expect(await draw("g-1", "dot")).toMatch(loopDot);
   });
 });

@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { againProblem, attemptTouches, restartReach } from "../../src/engine/restart.js";
+import { againProblem, attemptTouches } from "../../src/engine/restart.js";
 import { Graph } from "../../src/graph/graph.js";
 import type { NodeId } from "../../src/graph/ids.js";
+import { restartReach } from "../../src/graph/reach.js";
 import type { MutationEvent, RunEvent } from "../../src/state/events.js";
 import { RunState, withoutTakenBack } from "../../src/state/run-state.js";
 

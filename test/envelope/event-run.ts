@@ -1,7 +1,8 @@
-import { attemptTouches, type Reach, restartReach } from "../../src/engine/restart.js";
+import { attemptTouches } from "../../src/engine/restart.js";
 import type { Graph } from "../../src/graph/graph.js";
 import type { NodeId } from "../../src/graph/ids.js";
 import type { Mutation } from "../../src/graph/mutations.js";
+import { type Reach, restartReach } from "../../src/graph/reach.js";
 import type { PromiseBook } from "../../src/promises/book.js";
 import { PromiseSchema, ShapesSchema } from "../../src/promises/schema.js";
 import type { Violation } from "../../src/promises/types.js";

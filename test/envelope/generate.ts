@@ -18,7 +18,8 @@ const endpoint = (ids: readonly string[]) =>
 
 const template = (ids: readonly string[]) =>
   fc
-    .array(
+    // Slot ids differ within a template, as validation requires.
+    .uniqueArray(
       fc.record(
         {
           id: fc.constantFrom("M-*", "X-*", "a", "b"),
@@ -29,7 +30,7 @@ const template = (ids: readonly string[]) =>
         },
         { requiredKeys: ["id", "run", "count"] },
       ),
-      { minLength: 0, maxLength: 2 },
+      { minLength: 0, maxLength: 2, selector: (slot) => slot.id },
     )
     .chain((slots) => {
       const names = [...new Set(slots.map((s) => s.id)), ...ids];
@@ -63,10 +64,16 @@ export const rulesArb = (ids: readonly string[]) =>
       { requiredKeys: ["nodes"] },
     ),
     fc.record({
-      edges: fc.array(fc.record({ from: endpoint(ids), to: endpoint(ids) }), {
-        minLength: 1,
-        maxLength: 2,
-      }),
+      edges: fc.array(
+        fc.record(
+          { from: endpoint(ids), to: endpoint(ids), loop: fc.boolean() },
+          { requiredKeys: ["from", "to"] },
+        ),
+        {
+          minLength: 1,
+          maxLength: 2,
+        },
+      ),
     }),
     fc.record({
       no_edges_from: fc.uniqueArray(fc.constantFrom(...ids, "M-*"), { minLength: 1, maxLength: 2 }),
@@ -91,7 +98,20 @@ const scopedArb = (ids: readonly string[]) =>
     rulesArb(ids),
   );
 
-export const workflowArb: fc.Arbitrary<WorkflowSpec> = fc.integer({ min: 1, max: 4 }).chain((n) => {
+/** Loops whose target reaches their source through the workflow's edges: the others would be refused. */
+const closing = (spec: WorkflowSpec): WorkflowSpec => {
+  const reaches = (from: string, to: string): boolean =>
+    from === to || (spec.edges ?? []).some(([a, b]) => a === from && reaches(b, to));
+  return { ...spec, loops: (spec.loops ?? []).filter(([from, to]) => reaches(to, from)) };
+};
+
+/** Random workflows, some with loop edges. */
+export const workflowArb: fc.Arbitrary<WorkflowSpec> = fc
+  .integer({ min: 1, max: 4 })
+  .chain((n) => dagArb(n))
+  .map(closing);
+
+const dagArb = (n: number): fc.Arbitrary<WorkflowSpec> => {
   const ids = nodeIds(n);
   const pairs = ids.flatMap((from, i) => ids.slice(i + 1).map((to) => [from, to] as const));
   return fc.record({
@@ -100,6 +120,18 @@ export const workflowArb: fc.Arbitrary<WorkflowSpec> = fc.integer({ min: 1, max:
       .map((oneOf) => ({ grow: { one_of: oneOf } })),
     nodes: fc.tuple(...ids.map((id) => fc.constantFrom(...SCRIPTS).map((s) => [id, s] as const))),
     edges: pairs.length === 0 ? fc.constant([]) : fc.subarray(pairs),
+    // Candidate loops `[from, to]` (to before from, or itself); those whose `to` reaches `from` are kept.
+    loops: fc.uniqueArray(
+      fc
+        .tuple(
+          fc.constantFrom(...ids),
+          fc.option(fc.constantFrom(...ids)),
+          fc.integer({ min: 1, max: 3 }),
+        )
+        // Half of them from a node to itself, which always closes.
+        .map(([from, to, max]) => [from, to ?? from, max] as const),
+      { maxLength: 2, selector: ([from]) => from },
+    ),
     promises: fc
       .tuple(
         fc.array(scopedArb(ids), { maxLength: 3 }),
@@ -109,7 +141,7 @@ export const workflowArb: fc.Arbitrary<WorkflowSpec> = fc.integer({ min: 1, max:
         [...some, ...(shape ? [shape] : [])].map(([scope, rules]) => ({ scope, ...rules })),
       ),
   });
-});
+};
 
 /** Choices read from a tape fast-check generates (and shrinks); 0 once it runs out. */
 export class Tape {
@@ -160,8 +192,17 @@ export const candidateMutations = (
     ...shapeGuided(run, source, ids, node, edge),
     ...rulesGuided(run, source, ids, tape, node),
   ];
+  const loop = (from: string, to: string): Mutation => ({
+    kind: "add_edge",
+    source,
+    from,
+    to,
+    loop: { max: 1 + (tape.next() % 3) },
+  });
   const random: Mutation[] = [
     node(ids.make(tape.pick(ID_GLOBS)), tape.pick(SCRIPTS)),
+    // Now and then a loop edge, most of which close no cycle and are refused.
+    ...(tape.next() % 4 === 0 ? [loop(tape.pick(all), tape.pick(all))] : []),
     ...(pending.length > 0
       ? [edge(tape.pick(all), tape.pick(pending)), edge(source, tape.pick(pending))]
       : []),

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Reach } from "../../src/engine/restart.js";
 import { covers } from "../../src/envelope/covers.js";
 import { computeEnvelope } from "../../src/envelope/envelope.js";
 import type { Envelope } from "../../src/envelope/model.js";
 import type { NodeId } from "../../src/graph/ids.js";
+import type { Reach } from "../../src/graph/reach.js";
 import { RunState } from "../../src/state/run-state.js";
 import { EventRun } from "./event-run.js";
 import { workflowArb } from "./generate.js";

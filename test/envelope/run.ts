@@ -1,6 +1,7 @@
 import { Graph, type NodeStatus } from "../../src/graph/graph.js";
 import type { NodeId } from "../../src/graph/ids.js";
 import { type Mutation, structuralError } from "../../src/graph/mutations.js";
+import { restartReach } from "../../src/graph/reach.js";
 import { PromiseBook } from "../../src/promises/book.js";
 import { PromiseSchema, ShapesSchema } from "../../src/promises/schema.js";
 import type { Violation } from "../../src/promises/types.js";
@@ -9,6 +10,8 @@ export interface WorkflowSpec {
   /** `id` (script `id.py`) or `[id, script]`. */
   readonly nodes: readonly (string | readonly [string, string])[];
   readonly edges?: readonly (readonly [string, string])[];
+  /** Loop edges `[from, to, max]`: `to` reaches `from` through `edges`. */
+  readonly loops?: readonly (readonly [string, string, number])[];
   /** Raw promise JSON, parsed with the real schema so defaults apply. */
   readonly promises?: readonly unknown[];
   /** Named shapes, raw JSON as in a workflow file's `shapes`. */
@@ -28,6 +31,13 @@ export const readyIn = (graph: Graph): NodeId[] =>
     )
     .map((n) => n.id);
 
+/** What happened in a run, in order: what a loop going again replays, less what it takes back. */
+type Op =
+  | { readonly kind: "start" | "succeed"; readonly id: NodeId }
+  | { readonly kind: "fail"; readonly id: NodeId; readonly status: NodeStatus }
+  | { readonly kind: "apply"; readonly m: Mutation }
+  | { readonly kind: "promise"; readonly source: NodeId; readonly raw: unknown };
+
 /**
  * A run without processes, driven as the engine drives one: file nodes and
  * promises at registration; a task's mutations checked, then applied
@@ -40,16 +50,20 @@ export class SimRun {
   /** Set once a promise is broken: the run is terminated. */
   broken: Violation | null = null;
   readonly #added = new Map<NodeId, Mutation[]>();
+  readonly #spec: WorkflowSpec;
+  readonly #ops: Op[] = [];
   #line = 0;
   #anyFailed = false;
 
   constructor(spec: WorkflowSpec) {
+    this.#spec = spec;
     for (const node of spec.nodes) {
       const [id, run] = typeof node === "string" ? [node, `${node}.py`] : node;
       this.graph.addNode({ id, run, args: [], params: {}, createdBy: null });
       this.book.registerNode(id);
     }
     for (const [from, to] of spec.edges ?? []) this.graph.addEdge(from, to, null);
+    for (const [from, to, max] of spec.loops ?? []) this.graph.addLoop(from, to, max, null);
     if (spec.shapes) this.book.defineShapes(ShapesSchema.parse(spec.shapes));
     for (const [i, raw] of (spec.promises ?? []).entries()) {
       const { scope, ...rules } = PromiseSchema.parse(raw);
@@ -60,6 +74,7 @@ export class SimRun {
   }
 
   start(id: NodeId): void {
+    this.#ops.push({ kind: "start", id });
     this.graph.node(id)!.status = "running";
   }
 
@@ -67,7 +82,9 @@ export class SimRun {
     const violation = this.book.check(m);
     if (violation) return "broken";
     if (structuralError(this.graph, m) !== null) return "structural";
+    this.#ops.push({ kind: "apply", m });
     if (m.kind === "add_node") this.graph.addNode({ ...m, createdBy: m.source, provisional: true });
+    else if (m.loop) this.graph.addLoop(m.from, m.to, m.loop.max, m.source, true);
     else this.graph.addEdge(m.from, m.to, m.source, true);
     this.book.record(m);
     const mine = this.#added.get(m.source) ?? [];
@@ -86,6 +103,7 @@ export class SimRun {
 
   /** A `promise` message from `source`; a promise broken as it is made terminates the run. */
   promise(source: NodeId, raw: unknown): Outcome {
+    this.#ops.push({ kind: "promise", source, raw });
     const { scope, ...rules } = PromiseSchema.parse(raw);
     this.#line++;
     const broken = this.book.make({
@@ -100,8 +118,10 @@ export class SimRun {
 
   /** The task exits 0: its additions commit. */
   succeed(id: NodeId): void {
+    this.#ops.push({ kind: "succeed", id });
     for (const m of this.#added.get(id) ?? []) {
       if (m.kind === "add_node") this.graph.node(m.id)!.provisional = false;
+      else if (m.loop) this.graph.loop(m.from, m.to)!.provisional = false;
       else this.graph.edge(m.from, m.to)!.provisional = false;
     }
     this.#settle(id, "succeeded");
@@ -110,10 +130,46 @@ export class SimRun {
 
   /** The task fails (having added nothing): everything downstream is blocked. */
   fail(id: NodeId, status: NodeStatus = "failed"): void {
+    this.#ops.push({ kind: "fail", id, status });
     this.#anyFailed = true;
     this.#settle(id, status);
     for (const d of this.graph.descendants(id)) {
       if (this.graph.node(d)!.status === "pending") this.#settle(d, "blocked");
+    }
+  }
+
+  /**
+   * Loop source `id` succeeds asking to go again: the run as the engine
+   * rebuilds it once the loop's target is restarted, every node the restart
+   * reaches reset to pending and what they added taken back.
+   */
+  again(id: NodeId): SimRun {
+    this.succeed(id);
+    const loop = this.graph.loopFrom(id)!;
+    const { reset, removed } = restartReach(this.graph, loop.to);
+    const gone = new Set([...reset, ...removed]);
+    const kept = this.#ops.filter((op) => !takenBack(op, gone, new Set(removed)));
+    const next = new SimRun(this.#spec);
+    for (const op of kept) next.#replay(op);
+    return next;
+  }
+
+  #replay(op: Op): void {
+    switch (op.kind) {
+      case "start":
+        this.start(op.id);
+        return;
+      case "succeed":
+        this.succeed(op.id);
+        return;
+      case "fail":
+        this.fail(op.id, op.status);
+        return;
+      case "apply":
+        this.apply(op.m);
+        return;
+      case "promise":
+        this.promise(op.source, op.raw);
     }
   }
 
@@ -159,3 +215,20 @@ export class SimRun {
     if (broken.length > 0 && !this.broken) this.broken = broken[0]!;
   }
 }
+
+/** Did a restart that resets or removes `gone` (removing `removed`) take `op` back? */
+const takenBack = (op: Op, gone: ReadonlySet<NodeId>, removed: ReadonlySet<NodeId>): boolean => {
+  switch (op.kind) {
+    case "apply":
+      return (
+        gone.has(op.m.source) ||
+        (op.m.kind === "add_node"
+          ? removed.has(op.m.id)
+          : removed.has(op.m.from) || removed.has(op.m.to))
+      );
+    case "promise":
+      return gone.has(op.source);
+    default:
+      return gone.has(op.id);
+  }
+};

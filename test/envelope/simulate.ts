@@ -1,10 +1,10 @@
 import fc from "fast-check";
-import type { Reach } from "../../src/engine/restart.js";
 import { covers } from "../../src/envelope/covers.js";
 import { computeEnvelope } from "../../src/envelope/envelope.js";
 import type { Envelope } from "../../src/envelope/model.js";
 import { combineRules, mayAddNodes } from "../../src/envelope/rules.js";
 import type { NodeId } from "../../src/graph/ids.js";
+import type { Reach } from "../../src/graph/reach.js";
 import { EventRun } from "./event-run.js";
 import { candidateMutations, IdMaker, rulesArb, Tape } from "./generate.js";
 import { SimRun, type WorkflowSpec } from "./run.js";
@@ -13,7 +13,7 @@ import { SimRun, type WorkflowSpec } from "./run.js";
 type Driven = SimRun | EventRun;
 
 type Action = {
-  readonly kind: "succeed" | "fail" | "start" | "mutate" | "promise";
+  readonly kind: "succeed" | "again" | "fail" | "start" | "mutate" | "promise";
   readonly node: NodeId;
 };
 
@@ -38,9 +38,24 @@ interface Drawn {
 }
 
 /** What may happen next, the first being what happens once the tape runs out (the run drains). */
-const actions = (run: Driven, quiet: ReadonlySet<NodeId>, promises: boolean): Action[] => {
+const actions = (
+  run: Driven,
+  quiet: ReadonlySet<NodeId>,
+  promises: boolean,
+  iterations: ReadonlyMap<string, number>,
+): Action[] => {
   const running = run.running();
   const out: Action[] = running.map((node) => ({ kind: "succeed", node }));
+  for (const node of running) {
+    const loop = run.graph.loopFrom(node);
+    // Loops of the workflow file go again; a loop a task adds is drawn and checked as an
+    // addition, but not run: a scope whose rules let it add a loop may so run its
+    // ancestors again, which the envelope does not show.
+    // Only the simulated run goes round loops; the engine's run state is driven through restarts.
+    const goesRound = run instanceof SimRun && loop !== undefined && loop.createdBy === null;
+    if (goesRound && (iterations.get(loopKey(loop)) ?? 1) < loop.max)
+      out.push({ kind: "again", node }, { kind: "again", node });
+  }
   if (running.length < MAX_RUNNING)
     out.push(...run.ready().map((node) => ({ kind: "start" as const, node })));
   for (const node of running) {
@@ -59,6 +74,8 @@ export interface Simulated<R extends Driven = SimRun> {
   readonly uncovered: string | null;
   /** The restarts made, in order. */
   readonly restarts: readonly Restarted[];
+  /** How many times a loop went again. */
+  readonly iterations: number;
 }
 
 /** A restart made during the run, and the envelope (expanded) drawn right after it. */
@@ -111,6 +128,8 @@ const drive = <R extends Driven>(
   const restarted: Restarted[] = [];
   const quiet = new Set<NodeId>();
   let restartAt = restarts > 0 ? tape.next() % RESTART_WITHIN : Number.POSITIVE_INFINITY;
+  const iterations = new Map<string, number>();
+  let againCount = 0;
   for (let step = 0; step < MAX_STEPS * 4 && !run.broken; step++) {
     if (step >= restartAt && run instanceof EventRun) {
       const made = restartOne(run, tape, step);
@@ -136,10 +155,11 @@ const drive = <R extends Driven>(
           drawn,
           uncovered: `envelope of step ${d.step}${since}: ${verdict}`,
           restarts: restarted,
+          iterations: againCount,
         };
       }
     }
-    const next = actions(run, quiet, promises);
+    const next = actions(run, quiet, promises, iterations);
     if (next.length === 0) {
       // A run that ended may still be restarted.
       if (restarted.length === restarts || restartAt <= step) break;
@@ -148,9 +168,14 @@ const drive = <R extends Driven>(
     }
     const action = step < MAX_STEPS ? tape.pick(next) : next[0]!;
     if (step >= MAX_STEPS && action.kind !== "succeed" && action.kind !== "start") break;
-    act(run, action, tape, ids, quiet);
+    if (action.kind === "again") {
+      const loop = run.graph.loopFrom(action.node)!;
+      iterations.set(loopKey(loop), (iterations.get(loopKey(loop)) ?? 1) + 1);
+      run = (run as SimRun).again(action.node) as R;
+      againCount++;
+    } else act(run, action, tape, ids, quiet);
   }
-  return { run, drawn, uncovered: null, restarts: restarted };
+  return { run, drawn, uncovered: null, restarts: restarted, iterations: againCount };
 };
 
 /** Restarts a node the tape picks among those that have run, if any has. */
@@ -170,6 +195,9 @@ const restartOne = (run: EventRun, tape: Tape, step: number): Restarted | null =
   const envelope = computeEnvelope(run.graph, book, { expand: true });
   return { step, node, reach, envelope, mayAdd, keptRunning: run.running() };
 };
+
+const loopKey = (loop: { readonly from: NodeId; readonly to: NodeId }): string =>
+  `${loop.from}\u0000${loop.to}`;
 
 const act = (run: Driven, action: Action, tape: Tape, ids: IdMaker, quiet: Set<NodeId>): void => {
   const { node } = action;

@@ -64,6 +64,8 @@ export class Harness {
     if (structural !== null) return { ok: false, structural };
     if (m.kind === "add_node") {
       this.graph.addNode({ ...m, createdBy: m.source, provisional: true });
+    } else if (m.loop) {
+      this.graph.addLoop(m.from, m.to, m.loop.max, m.source, true);
     } else {
       this.graph.addEdge(m.from, m.to, m.source, true);
     }
@@ -77,6 +79,10 @@ export class Harness {
 
   addEdge(source: NodeId, from: NodeId, to: NodeId): Step {
     return this.apply({ kind: "add_edge", source, from, to });
+  }
+
+  addLoop(source: NodeId, from: NodeId, to: NodeId, max = 5): Step {
+    return this.apply({ kind: "add_edge", source, from, to, loop: { max } });
   }
 
   /** A `promise` message from `source`; `$self` resolved as the engine does. */
