@@ -10,7 +10,7 @@ import { EventRun } from "./event-run.js";
 import { workflowArb } from "./generate.js";
 import { fcSeed, simulateWithRestarts, tapeArb } from "./simulate.js";
 
-/** FC_RUNS and FC_SEED let a longer or a given search run locally. */
+/** FC_RUNS and FC_SEED (see simulate.ts) let a longer, a fresh or a given search run locally. */
 const RUNS = Number(process.env.FC_RUNS ?? 800);
 
 /** The nodes some wildcard of the envelope stands for. */

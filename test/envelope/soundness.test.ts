@@ -31,7 +31,7 @@ const record = (stats: Stats, { run, drawn, iterations }: Simulated): void => {
 const isSettledRun = (run: SimRun): boolean =>
   [...run.graph.nodes()].every((n) => n.status !== "pending" && n.status !== "running");
 
-/** FC_RUNS and FC_SEED let a longer or a given search run locally. */
+/** FC_RUNS and FC_SEED (see simulate.ts) let a longer, a fresh or a given search run locally. */
 const RUNS = Number(process.env.FC_RUNS ?? 500);
 
 describe("soundness", () => {
