@@ -84,7 +84,9 @@ describe("orch status --json", () => {
       expect.objectContaining({ attempt: 2, status: "succeeded", exit_code: 0 }),
     ]);
     expect(doc.nodes[1]!.history).toEqual([]);
-    expect(doc.edges).toEqual([{ from: "a", to: "b", created_by: "a", provisional: false }]);
+    expect(doc.edges).toEqual([
+      { from: "a", to: "b", created_by: "a", provisional: false, loop: false, max: null },
+    ]);
   });
 
   it("shows what a running task has added as provisional, until its commit or discard", () => {
