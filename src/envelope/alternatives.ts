@@ -20,10 +20,11 @@ export const shapeAlternatives = (
   nodes: NodeAdditions,
   named: NamedShape,
   runsAgain: ReadonlySet<NodeId>,
+  staged: Graph,
 ): Alternative[] =>
   liveAlternatives(promise, progress)
     .map((alt) => toAlternative(alt, graph, nodes, named))
-    .filter((alt) => !blockedForever(alt, graph, runsAgain));
+    .filter((alt) => !blockedForever(alt, graph, runsAgain, staged));
 
 const toAlternative = (
   alt: LiveAlternative,
@@ -127,13 +128,19 @@ const missingPairs = (
 /**
  * An implied edge into a named node that has started (and that no loop may
  * run again) can never be added: the promise book rules such an alternative
- * out at the scope's next mutation.
+ * out at the scope's next mutation. An edge a running attempt has staged
+ * (in `staged`) is not missing: it commits if the attempt succeeds.
  */
-const blockedForever = (alt: Alternative, graph: Graph, runsAgain: ReadonlySet<NodeId>): boolean =>
+const blockedForever = (
+  alt: Alternative,
+  graph: Graph,
+  runsAgain: ReadonlySet<NodeId>,
+  staged: Graph,
+): boolean =>
   alt.edges.some(
     (edge) =>
       "node" in edge.to &&
-      edge.missing.length > 0 &&
+      edge.missing.some(([from, to]) => !staged.edge(from, to)) &&
       graph.node(edge.to.node)?.status !== "pending" &&
       // A loop may reset it to pending, and the edge may then be added.
       !runsAgain.has(edge.to.node),

@@ -26,6 +26,8 @@ import { addedByScope } from "./targets.js";
  * `later` must be drawn, or be added under a wildcard whose sources it
  * descends from and whose rules, targets and alternatives allow it; nothing
  * drawn may vanish except provisional additions (a failed task's are discarded).
+ * What a running attempt has staged is drawn but not in force: it is judged
+ * once it commits, under its creator's wildcards, as is what it leads to.
  */
 export type Coverage = true | string;
 
@@ -55,6 +57,8 @@ interface Index {
 
 interface Additions {
   readonly nodes: GraphNode[];
+  /** Nodes drawn as a running attempt's staged additions that have committed since. */
+  readonly staged: GraphNode[];
   readonly edges: GraphEdge[];
   readonly loops: LoopEdge[];
 }
@@ -94,21 +98,22 @@ const firstFailure = <T>(items: Iterable<T>, check: (item: T) => string | null):
 };
 
 const nodeKept = (node: EnvelopeNode, later: Graph): string | null =>
-  firstFailure(node.members, (id) => {
-    const now = later.node(id);
-    if (!now)
-      return node.provisional || node.loop_reset === "taken_back"
-        ? null
-        : `node ${id} is drawn but is gone`;
-    // A node taken back may come again as another: it is then a new addition.
-    if (
-      node.loop_reset !== "taken_back" &&
-      (now.run !== node.script || now.createdBy !== node.created_by)
-    ) {
-      return `node ${id} changed its script or creator`;
-    }
-    return null;
-  }) ?? (node.loop_reset === undefined ? settledKept(node, later) : null);
+  // A provisional node may vanish, or come again from another attempt: it is then an addition.
+  node.provisional
+    ? null
+    : (firstFailure(node.members, (id) => {
+        const now = later.node(id);
+        if (!now)
+          return node.loop_reset === "taken_back" ? null : `node ${id} is drawn but is gone`;
+        // A node taken back may come again as another: it is then a new addition.
+        if (
+          node.loop_reset !== "taken_back" &&
+          (now.run !== node.script || now.createdBy !== node.created_by)
+        ) {
+          return `node ${id} changed its script or creator`;
+        }
+        return null;
+      }) ?? (node.loop_reset === undefined ? settledKept(node, later) : null));
 
 /** A settled node stays as it is: a stack has at least as many members in each settled state. */
 const settledKept = (node: EnvelopeNode, later: Graph): string | null => {
@@ -143,10 +148,16 @@ const edgeKept = (edge: Envelope["edges"][number], index: Index, later: Graph): 
   return null;
 };
 
-/** The drawn node whose future additions `id`'s came from: `id` or its nearest drawn creator. */
+/** A drawn node that is in force: not a running attempt's provisional addition. */
+const committedDrawn = (id: NodeId, index: Index): EnvelopeNode | undefined => {
+  const drawn = index.drawn.get(id);
+  return drawn?.provisional ? undefined : drawn;
+};
+
+/** The drawn node whose future additions `id`'s came from: `id` or its nearest committed drawn creator. */
 const drawnRoot = (id: NodeId, index: Index, later: Graph): NodeId | null => {
   let current: NodeId | null = id;
-  while (current !== null && !index.drawn.has(current))
+  while (current !== null && committedDrawn(current, index) === undefined)
     current = later.node(current)?.createdBy ?? null;
   return current;
 };
@@ -175,8 +186,21 @@ const attributeNode = (
   later: Graph,
   attributed: Map<Wildcard, Additions>,
 ): string | null => {
+  if (node.provisional) return null;
   const drawn = index.drawn.get(node.id);
-  if (drawn && !(drawn.loop_reset === "taken_back" && cameAgainAsAnother(node, drawn))) return null;
+  if (drawn?.provisional && !cameAgainAsAnother(node, drawn)) {
+    // Staged when drawn, committed since: drawn, yet part of what its shape was given.
+    const found = wildcardsFor(node.createdBy, `node ${node.id}`, index, later);
+    if (typeof found !== "string")
+      for (const w of found) additionsOf(attributed, w).staged.push(node);
+    return null;
+  }
+  if (
+    drawn &&
+    !drawn.provisional &&
+    !(drawn.loop_reset === "taken_back" && cameAgainAsAnother(node, drawn))
+  )
+    return null;
   const found = wildcardsFor(node.createdBy, `node ${node.id}`, index, later);
   if (typeof found === "string") return found;
   for (const w of found) additionsOf(attributed, w).nodes.push(node);
@@ -189,14 +213,17 @@ const attributeEdge = (
   later: Graph,
   attributed: Map<Wildcard, Additions>,
 ): string | null => {
-  if (index.edges.has(pairKey(edge.from, edge.to))) return null;
+  if (edge.provisional || index.edges.has(pairKey(edge.from, edge.to))) return null;
   const what = `edge ${edge.from} -> ${edge.to}`;
   const found = wildcardsFor(edge.createdBy, what, index, later);
   if (typeof found === "string") return found;
-  const target = index.drawn.get(edge.to);
-  const into = target
+  const drawnTarget = index.drawn.get(edge.to);
+  let target = drawnTarget?.provisional ? undefined : drawnTarget;
+  let into = target
     ? []
     : wildcardsFor(later.node(edge.to)?.createdBy ?? null, `node ${edge.to}`, index, later);
+  // Staged by a node that may add nothing more (its shape can no longer be completed): the edge leads into it as drawn.
+  if (typeof into === "string" && drawnTarget !== undefined) [target, into] = [drawnTarget, []];
   if (typeof into === "string") return into;
   for (const w of found) {
     if (w.may_precede_any) {
@@ -223,7 +250,7 @@ const attributeLoop = (
   later: Graph,
   attributed: Map<Wildcard, Additions>,
 ): string | null => {
-  if (index.loops.has(pairKey(loop.from, loop.to))) return null;
+  if (loop.provisional || index.loops.has(pairKey(loop.from, loop.to))) return null;
   const found = wildcardsFor(loop.createdBy, `loop edge ${loop.from} -> ${loop.to}`, index, later);
   if (typeof found === "string") return found;
   for (const w of found) additionsOf(attributed, w).loops.push(loop);
@@ -233,7 +260,7 @@ const attributeLoop = (
 const additionsOf = (attributed: Map<Wildcard, Additions>, w: Wildcard): Additions => {
   let adds = attributed.get(w);
   if (!adds) {
-    adds = { nodes: [], edges: [], loops: [] };
+    adds = { nodes: [], staged: [], edges: [], loops: [] };
     attributed.set(w, adds);
   }
   return adds;
@@ -338,7 +365,7 @@ const alternativeFailure = (
       if (boundaries.has(c)) return true;
     return false;
   };
-  for (const node of adds.nodes) {
+  for (const node of [...adds.staged, ...adds.nodes]) {
     if (inside(node.createdBy)) continue;
     const i = alt.nodes.findIndex(
       (slot, j) =>

@@ -16,6 +16,11 @@ import { Ancestry, mayPrecede, type TargetContext } from "./targets.js";
 export interface EnvelopeOptions {
   /** Draw every node on its own instead of stacking siblings of the same shape. */
   readonly expand?: boolean;
+  /**
+   * The graph with what the attempts still running have added so far: drawn,
+   * as provisional, over the committed graph the wildcards come from.
+   */
+  readonly staged?: Graph;
   /** Earlier runs of the same workflow: each wildcard says what they did (`workflowHistory`). */
   readonly history?: readonly PastRun[];
 }
@@ -24,21 +29,27 @@ export interface EnvelopeOptions {
  * The envelope of a run: the graph as it is now, plus one wildcard
  * per group of nodes that can still add something, bounded by the promises in
  * force. Pure: reads the graph and the book, changes neither.
+ *
+ * `graph` and `book` hold what has committed. A running attempt's additions
+ * and promises are not yet in force: if it fails they are taken back and its
+ * retry may do otherwise, so its node's wildcard counts none of them, and
+ * what it added (`staged`) is drawn without wildcards of its own.
  */
 export function computeEnvelope(
   graph: Graph,
   book: PromiseBook,
   options: EnvelopeOptions = {},
 ): Envelope {
-  const stacks = options.expand ? singletons(graph) : stackSiblings(graph);
+  const drawn = options.staged ?? graph;
+  const stacks = options.expand ? singletons(drawn) : stackSiblings(drawn);
   const future = loopFuture(graph);
-  const candidates = deriveCandidates(graph, book, stacks, future).map((c) =>
+  const candidates = deriveCandidates(graph, book, stacks, future, drawn).map((c) =>
     withPast(c, options.history ?? []),
   );
   const kept = candidates.filter((c) => worthDrawing(c, candidates, graph));
   return {
-    nodes: stackedNodes(graph, stacks, future),
-    edges: stackedEdges(graph, stacks),
+    nodes: stackedNodes(drawn, stacks, drawn === graph ? future : loopFuture(drawn)),
+    edges: stackedEdges(drawn, stacks),
     wildcards: linked(numbered(kept.map((c) => onStacks(c, stacks)))),
     note: book.all().length === 0 && kept.length > 0 ? UNPROMISED_NOTE : null,
   };
@@ -128,6 +139,8 @@ interface Context extends TargetContext {
   readonly judging: (id: NodeId) => readonly PromiseRecord[];
   /** Draw a shape's alternatives as they stand (not when a loop may undo its progress). */
   readonly shapeStands: (p: PromiseRecord) => boolean;
+  /** The graph with what running attempts have staged, which may yet commit. */
+  readonly staged: Graph;
 }
 
 const cachedRules = (progressOf: (id: number) => PromiseProgress) => {
@@ -191,6 +204,7 @@ const deriveCandidates = (
   book: PromiseBook,
   stacks: Stacks,
   future: LoopFuture,
+  staged: Graph,
 ): Candidate[] => {
   const { progressOf, judging, shapeStands } = loopAware(graph, book, future);
   const ctx: Context = {
@@ -200,6 +214,7 @@ const deriveCandidates = (
     rulesOf: cachedRules(progressOf),
     judging,
     shapeStands,
+    staged,
 
     ancestry: new Ancestry(graph),
     // A node a loop may run again is, for what may lead into it, not started yet.
@@ -252,6 +267,7 @@ const candidateFor = (ctx: Context, group: SourceGroup): Candidate | null => {
         rules.nodes,
         (name) => ctx.book.namedShape(name),
         ctx.runsAgain,
+        ctx.staged,
       )
     : undefined;
   const any = unbounded(rules, alternatives);

@@ -14,18 +14,27 @@ export const parseHistoryBound = (at: string): HistoryBound | undefined => {
   return Number.isNaN(time) ? undefined : { at: new Date(time).toISOString() };
 };
 
+/** A run's state: what has committed, and the same with what its running attempts have staged. */
+export interface RunStates {
+  readonly committed: RunState;
+  readonly staged: RunState;
+}
+
 /**
- * The state of a run now (with what its running task has added so far) or as
- * it was at `bound`: one read transaction, so history and provisional rows are
- * from one moment.
+ * The state of a run now (and with what its running tasks have added so far)
+ * or as it was at `bound`: one read transaction, so history and provisional
+ * rows are from one moment.
  */
-export const runStateAt = (store: Store, runId: string, bound?: HistoryBound): RunState =>
-  store.db.transaction(() =>
-    RunState.replay(
-      store.history.read(runId, bound).map((e) => e.event),
-      bound === undefined ? store.history.readProvisional(runId) : [],
-    ),
-  )();
+export const runStatesAt = (store: Store, runId: string, bound?: HistoryBound): RunStates =>
+  store.db.transaction(() => {
+    const history = store.history.read(runId, bound).map((e) => e.event);
+    const provisional = bound === undefined ? store.history.readProvisional(runId) : [];
+    const committed = RunState.replay(history);
+    return {
+      committed,
+      staged: provisional.length === 0 ? committed : RunState.replay(history, provisional),
+    };
+  })();
 
 export interface RunEnvelope {
   readonly envelope: Envelope;
@@ -42,16 +51,17 @@ export const envelopeOfRun = (
     readonly expand?: boolean;
   },
 ): RunEnvelope => {
-  const state = runStateAt(store, run.id, options.bound);
-  const when = options.bound === undefined ? state.status : `at ${options.atLabel}`;
+  const { committed, staged } = runStatesAt(store, run.id, options.bound);
+  const when = options.bound === undefined ? staged.status : `at ${options.atLabel}`;
   return {
     envelope: withData(
-      computeEnvelope(state.graph, state.book, {
+      computeEnvelope(committed.graph, committed.book, {
         expand: options.expand ?? false,
+        staged: staged.graph,
         // Earlier runs of the same workflow: the wildcards say what they did.
         history: workflowHistory(store, run.name, run.id),
       }),
-      state.data,
+      staged.data,
     ),
     title: `${run.name} — run ${run.id} (${when})`,
   };

@@ -239,20 +239,27 @@ export class PromiseBook {
     return first;
   }
 
-  /** Records `m`, already applied to the graph; an added node inherits its creator's set. */
-  record(m: Mutation): void {
+  /**
+   * Records `m`, already applied to the graph; an added node inherits its
+   * creator's set. Returns the violation when `m` fills a template slot whose
+   * promises its new node is already bound to break (a shape whose edges go
+   * into nodes that have started): the outer shape can then never be completed.
+   */
+  record(m: Mutation): Violation | null {
     const set = this.#setOf(m.source);
     const applying = mergeById(this.#global, set);
     for (const state of applying) {
       state.apply(m, this.#graph, true, this.#shaped(state, m.source));
     }
     this.#logMutation(m);
+    let broken: Violation | null = null;
     if (m.kind === "add_node" && !this.#nodes.has(m.id)) {
       this.#nodes.set(m.id, { set, open: true });
       this.#openNodes++;
       for (const state of set) state.open++;
-      for (const state of applying) this.#giveSlotPromises(state, m);
+      for (const state of applying) broken ??= this.#giveSlotPromises(state, m);
     }
+    return broken;
   }
 
   /**
@@ -298,25 +305,27 @@ export class PromiseBook {
    * outer shape. They are derived, not recorded: replaying the same additions
    * makes them again.
    */
-  #giveSlotPromises(state: PromiseState, m: Mutation & { kind: "add_node" }): void {
+  #giveSlotPromises(state: PromiseState, m: Mutation & { kind: "add_node" }): Violation | null {
     const shape = state.record.rules.shape;
     const at = state.shape?.slotOf(m.id);
-    if (!shape || !at || !this.#shaped(state, m.source)) return;
+    if (!shape || !at || !this.#shaped(state, m.source)) return null;
     const [alt, slot] = at;
     const defs = shape.one_of[alt]!.nodes[slot]!.promises ?? [];
+    let broken: Violation | null = null;
     defs.forEach((def, k) => {
       const origin = slotOrigin(
         state.record.origin,
         `.shape.one_of[${alt}].nodes[${slot}].promises[${k}]`,
       );
       const { scope: _self, ...rules } = def satisfies NodePromiseDef;
-      this.make({ scope: m.id, rules, origin, madeBy: state.record.madeBy });
+      broken ??= this.make({ scope: m.id, rules, origin, madeBy: state.record.madeBy });
       if (rules.shape) {
         const inside = this.#boundaries.get(state);
         if (inside) inside.add(m.id);
         else this.#boundaries.set(state, new Set([m.id]));
       }
     });
+    return broken;
   }
 
   /** Does `state`'s shape judge what `source` adds: is `source` inside none of its boundary instances? */

@@ -113,14 +113,14 @@ export class RunState {
         this.data.declare(event.id, event);
         if (event.attrs) this.data.paint({ node: event.id }, event.attrs);
         const mutation = toMutation(event);
-        if (mutation) this.book.record(mutation);
-        else this.book.registerNode(event.id);
+        const broken = mutation ? this.book.record(mutation) : null;
+        if (!mutation) this.book.registerNode(event.id);
         if (provisional && mutation) {
           const overlay = this.#overlay(mutation.source);
           overlay.nodes.push(event.id);
           overlay.mutations.push(mutation);
         }
-        return NONE;
+        return broken ? [broken] : NONE;
       }
       case "edge_added": {
         const loop = event.loop === true;

@@ -62,6 +62,11 @@ export class EventRun {
     return this.#state.book;
   }
 
+  /** The run as far as it has committed: what the running attempts staged left out. */
+  committed(): { readonly graph: Graph; readonly book: PromiseBook } {
+    return this.#running.size === 0 ? this.#state : RunState.replay(this.#history);
+  }
+
   get history(): readonly RunEvent[] {
     return this.#history;
   }
@@ -90,9 +95,8 @@ export class EventRun {
         : { type: "edge_added", from: m.from, to: m.to, created_by: m.source };
     const refusal = this.#state.refusal(event);
     if (refusal !== null) return refusal.kind === "promise" ? "broken" : "structural";
-    this.#state.apply(event, true);
     this.#running.get(m.source)!.mutations.push(event);
-    return "ok";
+    return this.#broke(this.#state.apply(event, true)) ? "broken" : "ok";
   }
 
   /** A `promise` message from `source`; a promise broken as it is made terminates the run. */
@@ -118,11 +122,18 @@ export class EventRun {
     this.#blockStranded();
   }
 
-  /** The task fails: what it staged goes, and what can no longer run is blocked. */
-  fail(id: NodeId): void {
+  /**
+   * The task fails: what it staged (mutations and promises) goes. With a retry
+   * left, the node waits to run again; otherwise what can no longer run is blocked.
+   */
+  fail(id: NodeId, retry = false): void {
     const { attempt } = this.#running.get(id)!;
     this.#running.delete(id);
     this.#state.discardOverlay(id);
+    if (retry) {
+      this.#record([ended(id, attempt, "failed"), status(id, "retrying", attempt, "exit 1")]);
+      return;
+    }
     this.#record([ended(id, attempt, "failed"), status(id, "failed", attempt, "exit 1")]);
     this.#blockStranded();
   }

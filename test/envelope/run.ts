@@ -20,12 +20,12 @@ export interface WorkflowSpec {
 
 export type Outcome = "ok" | "structural" | "broken";
 
-/** Nodes that may start: pending, committed, and every predecessor succeeded. */
+/** Nodes that may start: pending (or due to be retried), committed, and every predecessor succeeded. */
 export const readyIn = (graph: Graph): NodeId[] =>
   [...graph.nodes()]
     .filter(
       (n) =>
-        n.status === "pending" &&
+        (n.status === "pending" || n.status === "retrying") &&
         !n.provisional &&
         [...graph.predecessors(n.id)].every((p) => graph.node(p)!.status === "succeeded"),
     )
@@ -86,7 +86,8 @@ export class SimRun {
     if (m.kind === "add_node") this.graph.addNode({ ...m, createdBy: m.source, provisional: true });
     else if (m.loop) this.graph.addLoop(m.from, m.to, m.loop.max, m.source, true);
     else this.graph.addEdge(m.from, m.to, m.source, true);
-    this.book.record(m);
+    const broken = this.book.record(m);
+    if (broken) this.broken = broken;
     const mine = this.#added.get(m.source) ?? [];
     mine.push(m);
     this.#added.set(m.source, mine);
@@ -154,6 +155,16 @@ export class SimRun {
     return next;
   }
 
+  /** The run as far as it has committed: what the running tasks added and promised left out. */
+  committed(): SimRun {
+    const running = new Set(this.running());
+    const kept = this.#ops.filter((op) => !stagedBy(op, running));
+    if (kept.length === this.#ops.length) return this;
+    const next = new SimRun(this.#spec);
+    for (const op of kept) next.#replay(op);
+    return next;
+  }
+
   #replay(op: Op): void {
     switch (op.kind) {
       case "start":
@@ -215,6 +226,11 @@ export class SimRun {
     if (broken.length > 0 && !this.broken) this.broken = broken[0]!;
   }
 }
+
+/** Is `op` an addition or a promise of an attempt still running? */
+const stagedBy = (op: Op, running: ReadonlySet<NodeId>): boolean =>
+  (op.kind === "apply" && running.has(op.m.source)) ||
+  (op.kind === "promise" && running.has(op.source));
 
 /** Did a restart that resets or removes `gone` (removing `removed`) take `op` back? */
 const takenBack = (op: Op, gone: ReadonlySet<NodeId>, removed: ReadonlySet<NodeId>): boolean => {

@@ -69,7 +69,8 @@ const actions = (
     if (run.graph.size < MAX_NODES)
       out.push(...Array.from({ length: 10 }, () => ({ kind: "mutate" as const, node })));
     if (promises) out.push({ kind: "promise", node });
-    if (quiet.has(node)) out.push({ kind: "fail", node });
+    // The engine's run state takes back what a failed attempt staged; the simulated run cannot.
+    if (quiet.has(node) || run instanceof EventRun) out.push({ kind: "fail", node });
   }
   return out;
 };
@@ -149,8 +150,8 @@ const drive = <R extends Driven>(
             : Number.POSITIVE_INFINITY;
       }
     }
-    drawn.push({ step, envelope: computeEnvelope(run.graph, run.book, { expand: true }) });
-    drawn.push({ step, envelope: computeEnvelope(run.graph, run.book) });
+    drawn.push({ step, envelope: envelopeOf(run, true) });
+    drawn.push({ step, envelope: envelopeOf(run, false) });
     for (const d of drawn) {
       const verdict = covers(d.envelope, run.graph);
       if (verdict !== true) {
@@ -199,8 +200,14 @@ const restartOne = (run: EventRun, tape: Tape, step: number): Restarted | null =
     if (judging.some((p) => p.rules.shape)) return false;
     return mayAddNodes(combineRules(judging, (promise) => book.progress(promise)));
   });
-  const envelope = computeEnvelope(run.graph, book, { expand: true });
+  const envelope = envelopeOf(run, true);
   return { step, node, reach, envelope, mayAdd, keptRunning: run.running() };
+};
+
+/** The envelope drawn now: wildcards from what has committed, the running tasks' additions drawn over it. */
+export const envelopeOf = (run: Driven, expand: boolean): Envelope => {
+  const { graph, book } = run.committed();
+  return computeEnvelope(graph, book, { expand, staged: run.graph });
 };
 
 const loopKey = (loop: { readonly from: NodeId; readonly to: NodeId }): string =>
@@ -217,7 +224,8 @@ const act = (run: Driven, action: Action, tape: Tape, ids: IdMaker, quiet: Set<N
       run.succeed(node);
       return;
     case "fail":
-      run.fail(node);
+      if (run instanceof EventRun) run.fail(node, tape.pick([false, true]));
+      else run.fail(node);
       return;
     case "mutate": {
       // A mutation the promises refuse is one the task did not make.
@@ -228,8 +236,7 @@ const act = (run: Driven, action: Action, tape: Tape, ids: IdMaker, quiet: Set<N
     case "promise": {
       const existing = [...run.graph.nodes()].map((n) => n.id);
       const [rules] = fc.sample(rulesArb(existing), { numRuns: 1, seed: tape.next() });
-      // A task that fails has promised nothing either: the envelope counts a running
-      // task's promises, which the engine withdraws if it fails.
+      // The simulated run keeps a task that promised from failing: it cannot take a promise back.
       if (run.promise(node, { scope: tape.pick(["$self", "*", ...existing]), ...rules }) === "ok")
         quiet.delete(node);
     }

@@ -4,7 +4,7 @@ import { computeEnvelope } from "../../src/envelope/envelope.js";
 import { EnvelopeSchema } from "../../src/envelope/model.js";
 import { workflowArb } from "./generate.js";
 import type { SimRun } from "./run.js";
-import { fcSeed, type Simulated, simulate, tapeArb } from "./simulate.js";
+import { fcSeed, type Simulated, simulate, simulateWithRestarts, tapeArb } from "./simulate.js";
 
 interface Stats {
   runs: number;
@@ -68,6 +68,23 @@ describe("soundness", () => {
     // Loops are drawn and go again: every graph of a later iteration is covered too.
     expect(stats.withLoops).toBeGreaterThan(stats.runs / 10);
     expect(stats.iterations).toBeGreaterThan(stats.runs / 20);
+  });
+
+  it("on the engine's run state, tasks failing after they added and promised, some retried, every graph reached is covered", () => {
+    let failedAfterWork = 0;
+    fc.assert(
+      fc.property(workflowArb, tapeArb, (spec, values) => {
+        const { run, uncovered } = simulateWithRestarts(spec, values, 0);
+        if (uncovered !== null) throw new Error(uncovered);
+        failedAfterWork += run.history.filter(
+          (e) => e.type === "attempt_ended" && e.status === "failed",
+        ).length;
+        if (run.broken) return;
+        expect(computeEnvelope(run.graph, run.book).wildcards).toEqual([]);
+      }),
+      { numRuns: RUNS, ...fcSeed },
+    );
+    expect(failedAfterWork).toBeGreaterThan(RUNS / 4);
   });
 
   it("a static workflow's envelope is its final graph, at every step", () => {

@@ -128,3 +128,34 @@ describe("named shapes: the recursive split", () => {
     );
   });
 });
+
+describe("slot promises broken as they are given", () => {
+  it("an instance whose slot shape needs an edge into a node that has started breaks the outer shape", () => {
+    const run = new SimRun({
+      nodes: ["A", "Z"],
+      shapes: { inner: { one_of: [{ nodes: [], edges: [{ from: "$self", to: "Z" }] }] } },
+      promises: [
+        {
+          scope: "A",
+          shape: {
+            one_of: [
+              {
+                nodes: [{ id: "b", run: "m.py", promises: [{ shape: { ref: "inner" } }] }],
+                edges: [],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    run.start("Z");
+    run.start("A");
+    expect(run.addNode("A", "b", "m.py")).toBe("ok");
+    // The instance could never add its edge into Z, which has started: nothing it adds is free.
+    expect(run.broken?.promise.scope).toBe("b");
+    expect(run.broken?.promise.origin).toMatchObject({
+      path: "promises[0].shape.one_of[0].nodes[0].promises[0]",
+    });
+    expect(run.broken?.why).toMatch(/Z has already started/);
+  });
+});
