@@ -27,10 +27,8 @@ export const tapeArb = fc.array(fc.noBias(fc.nat({ max: 1 << 16 })), {
 
 /**
  * The search the soundness properties make: a fixed one by default, so that a
- * run of the suite is repeatable; `FC_SEED=random` explores afresh, and
- * `FC_SEED=N` replays the search a failure printed. Random searches still find
- * rare counterexamples in corners of the envelope (a shape slot whose instances
- * grow under a shape of their own; an edge into a node a loop ran again).
+ * run of the suite is repeatable; `FC_SEED=random` explores afresh (and
+ * `FC_RUNS=N` longer), and `FC_SEED=N` replays the search a failure printed.
  */
 const SEED = process.env.FC_SEED ?? "20261206";
 export const fcSeed = SEED === "random" ? {} : { seed: Number(SEED) };
