@@ -46,7 +46,7 @@ export function computeEnvelope(
   const candidates = deriveCandidates(graph, book, stacks, future, drawn).map((c) =>
     withPast(c, options.history ?? []),
   );
-  const kept = candidates.filter((c) => worthDrawing(c, candidates, graph));
+  const kept = candidates.filter((c) => worthDrawing(c, candidates, graph, future.again));
   return {
     nodes: stackedNodes(drawn, stacks, drawn === graph ? future : loopFuture(drawn)),
     edges: stackedEdges(drawn, stacks),
@@ -76,13 +76,19 @@ interface Candidate {
 /**
  * A group that may only add edges is drawn when there is somewhere for them to
  * go: an existing node, or a node another wildcard may add. Unbounded edges
- * may go into any node not started yet other than the sources.
+ * may go into any node not started yet (or that a loop may run again) other
+ * than the sources.
  */
-const worthDrawing = (c: Candidate, all: readonly Candidate[], graph: Graph): boolean =>
+const worthDrawing = (
+  c: Candidate,
+  all: readonly Candidate[],
+  graph: Graph,
+  runsAgain: ReadonlySet<NodeId>,
+): boolean =>
   c.takesNodes ||
   mayAddLoops(c.wildcard) ||
   c.wildcard.may_precede.length > 0 ||
-  (c.wildcard.may_precede_any && pendingBeyond(graph, c.wildcard.sources)) ||
+  (c.wildcard.may_precede_any && pendingBeyond(graph, c.wildcard.sources, runsAgain)) ||
   (leadsIntoOthers(c.wildcard) && all.some((other) => other !== c && other.takesNodes));
 
 /**
@@ -95,10 +101,15 @@ const mayAddLoops = (w: Wildcard): boolean =>
   !w.alternatives &&
   w.rules.edges.match.every((list) => list.patterns.some((p) => p.loop === true));
 
-/** Some pending node an edge from a source may lead into: any but a lone source itself. */
-const pendingBeyond = (graph: Graph, sources: readonly NodeId[]): boolean => {
+/** Some node not started (or to run again) an edge from a source may lead into: any but a lone source itself. */
+const pendingBeyond = (
+  graph: Graph,
+  sources: readonly NodeId[],
+  runsAgain: ReadonlySet<NodeId>,
+): boolean => {
   for (const node of graph.nodes()) {
-    if (node.status === "pending" && (sources.length > 1 || sources[0] !== node.id)) return true;
+    const open = node.status === "pending" || runsAgain.has(node.id);
+    if (open && (sources.length > 1 || sources[0] !== node.id)) return true;
   }
   return false;
 };

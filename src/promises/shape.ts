@@ -167,6 +167,13 @@ export class ShapeTracker {
     return `the scope's additions can no longer become ${this.#which(this.#alternatives.map((a) => a.why ?? ""))}`;
   }
 
+  /** As `settleStarted`, changing nothing: why no alternative can be completed any more, or null. */
+  blockedEverywhere(graph: Graph): string | null {
+    const reasons = this.#alternatives.map((alt) => alt.why ?? blockedEdge(alt, graph, null));
+    if (reasons.some((why) => why === null)) return null;
+    return `the scope's additions can no longer become ${this.#which(reasons.map((why) => why ?? ""))}`;
+  }
+
   /** The check once the scope can add nothing more: why no template is matched exactly, or null. */
   finalFailure(scope: string, graph: Graph): string | null {
     const reasons = this.#alternatives.map((alt) => incompleteness(alt, graph));

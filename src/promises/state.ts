@@ -90,15 +90,21 @@ export class PromiseState {
   /**
    * What `m`, a mutation from a source in scope, would break; never changes
    * state. Without `shaped`, the source is inside an instance that is a
-   * boundary: its additions answer to the instance's own shape, not this one.
+   * boundary: its additions answer to the instance's own shape, not this one,
+   * but the scope still grows, which it may only do while this shape can be
+   * completed (no option left needs an edge into a node that has started).
    */
   check(m: Mutation, graph: Graph, live: boolean, shaped = true): Violation | null {
     const attrs = attrsBreach(this.record.rules.attrs, m.attrs, "");
     if (attrs) return this.#violation(attrs, m);
     const breach = m.kind === "add_node" ? this.#nodeBreach(m) : this.#edgeBreach(m);
     if (breach) return this.#violation(breach, m);
-    if (!this.shape || !shaped) return null;
-    const why = this.shape.failure(this.shape.plan(m, graph, live));
+    if (!this.shape) return null;
+    const why = shaped
+      ? this.shape.failure(this.shape.plan(m, graph, live))
+      : live
+        ? this.shape.blockedEverywhere(graph)
+        : null;
     return why === null ? null : this.#violation({ rule: "shape", clause: "shape", why }, m);
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { covers } from "../../src/envelope/covers.js";
 import { computeEnvelope } from "../../src/envelope/envelope.js";
 import { SimRun } from "./run.js";
 
@@ -60,5 +61,21 @@ describe("the envelope while a loop may go again", () => {
       ["report", "pending"],
     ]);
     expect(next.graph.loop("evaluate", "train")?.max).toBe(10);
+  });
+
+  it("a scope that may only add edges keeps its wildcard while the only node it may lead into is one a loop may run again", () => {
+    const run = new SimRun({
+      nodes: ["n0", "n1"],
+      loops: [["n0", "n0", 3]],
+      promises: [{ scope: "n1", nodes: false }],
+    });
+    run.start("n0");
+    run.start("n1");
+    // n0 has started, but going again it is pending once more, and n1 may then add an edge into it.
+    const env = computeEnvelope(run.graph, run.book, { expand: true });
+    expect(env.wildcards.find((w) => w.from === "n1")?.may_precede_any).toBe(true);
+    const next = run.again("n0");
+    expect(next.addEdge("n1", "n1", "n0")).toBe("ok");
+    expect(covers(env, next.graph)).toBe(true);
   });
 });

@@ -159,3 +159,44 @@ describe("slot promises broken as they are given", () => {
     expect(run.broken?.why).toMatch(/Z has already started/);
   });
 });
+
+describe("an instance growing under its own shape", () => {
+  it("breaks the outer shape once that can no longer be completed: what grows inside grows its scope", () => {
+    const run = new SimRun({
+      nodes: ["A", "Z"],
+      shapes: {
+        inner: { one_of: [{ nodes: [{ id: "N-*", run: "n.py", count: "*" }], edges: [] }] },
+      },
+      promises: [
+        {
+          scope: "A",
+          shape: {
+            one_of: [
+              {
+                nodes: [{ id: "b", run: "m.py", promises: [{ shape: { ref: "inner" } }] }],
+                edges: [{ from: "b", to: "Z" }],
+              },
+            ],
+          },
+        },
+      ],
+    });
+    run.start("A");
+    expect(run.addNode("A", "b", "m.py")).toBe("ok");
+    run.succeed("A");
+    // Z starts before A's scope has added the edge b -> Z its shape needs.
+    run.start("Z");
+    run.start("b");
+    expect(run.addNode("b", "N-1", "n.py")).toBe("broken");
+    const v = run.book.check({
+      kind: "add_node",
+      source: "b",
+      id: "N-1",
+      run: "n.py",
+      args: [],
+      params: {},
+    });
+    expect(v?.promise.scope).toBe("A");
+    expect(v?.why).toMatch(/can no longer become .*Z has already started/);
+  });
+});
