@@ -57,7 +57,7 @@ clean:
 	rm -rf dist .orch *.svg
 
 # Benchmarks against baselines measured in the same run; see bench/README.md.
-# `bench` takes ~35 minutes on 2 cores, `bench-smoke` (small sizes, for CI) under a minute.
+# `bench` takes ~2 hours on 2 cores (compare.mjs ~90 minutes of it), `bench-smoke` (small sizes, for CI) a few minutes.
 bench: build
 	node bench/run.mjs
 	node bench/compare.mjs
