@@ -259,7 +259,10 @@ export class PromiseBook {
       for (const state of set) state.open++;
       for (const state of applying) broken ??= this.#giveSlotPromises(state, m);
     }
-    return broken;
+    if (broken === null) return null;
+    // The slot's promise is made by this very addition, which so breaks it.
+    const { whenMade: _madeBroken, ...violation } = broken;
+    return { ...violation, mutation: m };
   }
 
   /**

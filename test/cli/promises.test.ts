@@ -92,6 +92,8 @@ const BREAKERS: Record<string, RegExp> = {
   "runtime-promise":
     /made by breaker \(message line \d+\).* rule nodes broken by breaker added node/,
   "already-broken": /made by breaker \(message line \d+\).* rule nodes\.max broken/,
+  "slot-promise":
+    /promises\[0\]\.shape\.one_of\[0\]\.nodes\[0\]\.promises\[0\], scope b\) rule shape broken by breaker added node b .*edge b -> first needs 1 edge\(s\).*first has already started/,
 };
 
 describe("a broken promise terminates the run", () => {
