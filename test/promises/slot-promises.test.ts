@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { NESTED_MAP, RECURSIVE_SPLIT } from "../envelope/fixtures.js";
 import { SimRun } from "../envelope/run.js";
 
+/** What adding node `id` (running `script`) by `source` would break, without adding it. */
+const checkAdd = (run: SimRun, source: string, id: string, script: string) =>
+  run.book.check({ kind: "add_node", source, id, run: script, args: [], params: {} });
+
 /** A map instance `M-i` added by A with both its edges, as the outer template wants. */
 const addM = (run: SimRun, m: string) => {
   expect(run.addNode("A", m, "m.py")).toBe("ok");
@@ -32,14 +36,7 @@ describe("slot promises: the nested map", () => {
     addM(run, "M-1");
     run.succeed("A");
     run.start("M-1");
-    const v = run.book.check({
-      kind: "add_node",
-      source: "M-1",
-      id: "X-1",
-      run: "n.py",
-      args: [],
-      params: {},
-    });
+    const v = checkAdd(run, "M-1", "X-1", "n.py");
     expect(v?.promise.scope).toBe("M-1");
     expect(v?.promise.origin).toMatchObject({
       path: "promises[0].shape.one_of[0].nodes[0].promises[0]",
@@ -50,14 +47,7 @@ describe("slot promises: the nested map", () => {
   it("enforces the outer shape on A: an N node added by A itself breaks it", () => {
     const run = new SimRun(NESTED_MAP);
     run.start("A");
-    const v = run.book.check({
-      kind: "add_node",
-      source: "A",
-      id: "N-1",
-      run: "n.py",
-      args: [],
-      params: {},
-    });
+    const v = checkAdd(run, "A", "N-1", "n.py");
     expect(v?.promise.scope).toBe("A");
   });
 
@@ -106,14 +96,7 @@ describe("named shapes: the recursive split", () => {
     run.start("s-l-l");
     expect(run.addNode("s-l-l", "s-l-l-l", "split.py")).toBe("ok");
     expect(run.addNode("s-l-l", "s-l-l-r", "split.py")).toBe("ok");
-    const v = run.book.check({
-      kind: "add_node",
-      source: "s-l-l",
-      id: "s-l-l-x-l",
-      run: "split.py",
-      args: [],
-      params: {},
-    });
+    const v = checkAdd(run, "s-l-l", "s-l-l-x-l", "split.py");
     expect(v?.promise.scope).toBe("s-l-l");
     expect(v?.rule).toBe("shape");
   });
@@ -188,14 +171,7 @@ describe("an instance growing under its own shape", () => {
     run.start("Z");
     run.start("b");
     expect(run.addNode("b", "N-1", "n.py")).toBe("broken");
-    const v = run.book.check({
-      kind: "add_node",
-      source: "b",
-      id: "N-1",
-      run: "n.py",
-      args: [],
-      params: {},
-    });
+    const v = checkAdd(run, "b", "N-1", "n.py");
     expect(v?.promise.scope).toBe("A");
     expect(v?.why).toMatch(/can no longer become .*Z has already started/);
   });
