@@ -188,18 +188,15 @@ const attributeNode = (
 ): string | null => {
   if (node.provisional) return null;
   const drawn = index.drawn.get(node.id);
-  if (drawn?.provisional && !cameAgainAsAnother(node, drawn)) {
-    // Staged when drawn, committed since: drawn, yet part of what its shape was given.
-    const found = wildcardsFor(node.createdBy, `node ${node.id}`, index, later);
-    if (typeof found !== "string")
-      for (const w of found) additionsOf(attributed, w).staged.push(node);
-    return null;
-  }
-  if (
-    drawn &&
-    !drawn.provisional &&
-    !(drawn.loop_reset === "taken_back" && cameAgainAsAnother(node, drawn))
-  )
+  if (drawn?.provisional) {
+    if (!cameAgainAsAnother(node, drawn)) {
+      // Staged when drawn, committed since: drawn, yet part of what its shape was given.
+      const found = wildcardsFor(node.createdBy, `node ${node.id}`, index, later);
+      if (typeof found !== "string")
+        for (const w of found) additionsOf(attributed, w).staged.push(node);
+      return null;
+    }
+  } else if (drawn && !(drawn.loop_reset === "taken_back" && cameAgainAsAnother(node, drawn)))
     return null;
   const found = wildcardsFor(node.createdBy, `node ${node.id}`, index, later);
   if (typeof found === "string") return found;
