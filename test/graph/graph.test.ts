@@ -2,14 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Graph } from "../../src/graph/graph.js";
 import { structuralError } from "../../src/graph/mutations.js";
-
-const node = (id: string, createdBy: string | null = null) => ({
-  id,
-  run: "t.py",
-  args: [],
-  params: {},
-  createdBy,
-});
+import { node } from "./node.js";
 
 /** Reference: is `to` reachable from `from` (a plain DFS over the final edge list)? */
 const reachable = (edges: [number, number][], from: number, to: number): boolean => {

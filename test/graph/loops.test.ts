@@ -4,14 +4,7 @@ import { Graph } from "../../src/graph/graph.js";
 import { loopError, structuralError } from "../../src/graph/mutations.js";
 import type { RunEvent } from "../../src/state/events.js";
 import { RunState } from "../../src/state/run-state.js";
-
-const node = (id: string, createdBy: string | null = null) => ({
-  id,
-  run: "t.py",
-  args: [],
-  params: {},
-  createdBy,
-});
+import { node } from "./node.js";
 
 /** a -> b -> d, a -> c -> d, d -> e, and x off to the side of b. */
 const diamond = (): Graph => {
